@@ -1,0 +1,49 @@
+# fleetmaint: `make run` for the demo, `make test` for the checks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := fleetmaint.settings
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+## run: the web server and the background worker, with demo data (SQLite by default)
+run: export DEBUG ?= true
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "fleetmaint is starting at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server and the worker)"
+	@echo ""
+	@$(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
+	trap 'kill $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## test: lint, format check and the whole test suite (PostgreSQL when DATABASE_URL is set)
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## bench: the benchmarks under tests/bench (needs DATABASE_URL pointing at PostgreSQL)
+bench: $(VENV)/.installed-dev
+	$(BIN)/pytest tests/bench -p no:randomly -s -o addopts=""
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from fleetmaint.demo import DEMO_USERS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Loads the demo fleet used by `make run`. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Allow it outside DEBUG (known passwords!)."
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "The demo data has well-known passwords; run it with DEBUG=true or --force."
+            )
+        result = seed_demo()
+        self.stdout.write(
+            f"Demo fleet {result.org.name!r}: {result.created_vehicles} new vehicle(s)."
+        )
+        self.stdout.write("Demo logins (username / password):")
+        for username, (password, role) in DEMO_USERS.items():
+            self.stdout.write(f"  {username:8} / {password:20} {role}")

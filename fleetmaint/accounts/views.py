@@ -1,0 +1,179 @@
+"""Sign-in, switching organization, and the organization settings page."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from fleetmaint.accounts import services
+from fleetmaint.accounts.access import admin_required, member_required
+from fleetmaint.accounts.forms import ApiKeyForm, MemberInviteForm, MemberRoleForm, OrganizationForm
+from fleetmaint.accounts.middleware import SESSION_ORG_KEY
+from fleetmaint.accounts.models import ApiKey, Membership
+from fleetmaint.errors import DomainError
+from fleetmaint.web import add_domain_error, redirect_page, render_page
+
+
+@member_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("vehicles:list")
+
+
+@member_required
+@require_POST
+def switch_org(request: HttpRequest) -> HttpResponse:
+    try:
+        org_id = int(request.POST.get("org", ""))
+    except ValueError:
+        raise Http404("Unknown organization") from None
+    if not any(m.org_id == org_id for m in request.memberships):
+        raise Http404("Unknown organization")
+    request.session[SESSION_ORG_KEY] = org_id
+    return redirect("home")
+
+
+def _settings_context(request: HttpRequest, **overrides) -> dict:
+    org = request.org
+    context = {
+        "org_form": OrganizationForm(
+            initial={
+                "name": org.name,
+                "time_zone": org.time_zone,
+                "currency": org.currency,
+                "distance_unit": org.distance_unit,
+                "max_daily_distance": org.max_daily_distance,
+            }
+        ),
+        "invite_form": MemberInviteForm(),
+        "apikey_form": ApiKeyForm(),
+        "members": Membership.objects.filter(org=org)
+        .select_related("user")
+        .order_by("user__username"),
+        "api_keys": ApiKey.objects.filter(org=org).select_related("created_by"),
+        "role_form": MemberRoleForm(),
+    }
+    context.update(overrides)
+    return context
+
+
+@admin_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.org_update(org=request.org, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect_page(request, reverse("accounts:settings"))
+        return render_page(
+            request,
+            "accounts/settings.html",
+            _settings_context(request, org_form=form),
+            partial="org-form",
+            status=400,
+        )
+    return render_page(request, "accounts/settings.html", _settings_context(request))
+
+
+@admin_required
+@require_POST
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = MemberInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            membership, password = services.member_invite(org=request.org, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if password:
+                messages.success(
+                    request,
+                    f"Added {membership.user.username}. Their one-time password is "
+                    f"{password}. It will not be shown again.",
+                )
+            else:
+                messages.success(request, f"Added {membership.user.username}.")
+            return redirect("accounts:settings")
+    return render_page(
+        request,
+        "accounts/settings.html",
+        _settings_context(request, invite_form=form),
+        partial="members",
+        status=400,
+    )
+
+
+@admin_required
+@require_POST
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = Membership.objects.filter(org=request.org, pk=membership_id).first()
+    if membership is None:
+        raise Http404("Unknown member")
+    form = MemberRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_set(
+                org=request.org, user=membership.user, role=form.cleaned_data["role"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, f"{membership.user.username} is now {form.cleaned_data['role']}."
+            )
+    return redirect("accounts:settings")
+
+
+@admin_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        services.membership_remove(org=request.org, membership_id=membership_id)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Member removed.")
+    return redirect("accounts:settings")
+
+
+@admin_required
+@require_POST
+def apikey_create(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST)
+    new_key = None
+    if form.is_valid():
+        try:
+            key, raw = services.apikey_create(
+                org=request.org, created_by=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            new_key = {"key": key, "raw": raw}
+            form = ApiKeyForm()
+    status = 200 if new_key else 400
+    return render_page(
+        request,
+        "accounts/settings.html",
+        _settings_context(request, apikey_form=form, new_key=new_key),
+        partial="api-keys",
+        status=status,
+    )
+
+
+@admin_required
+@require_POST
+def apikey_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    try:
+        services.apikey_revoke(org=request.org, key_id=key_id)
+    except DomainError as error:
+        raise Http404(error.message) from None
+    return render_page(
+        request, "accounts/settings.html", _settings_context(request), partial="api-keys"
+    )

@@ -1,0 +1,93 @@
+"""The JSON API at /api/v1/: authentication, the error envelope, and the routers.
+
+Errors always look like ``{"code": "...", "message": "...", "field": "..."}``.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import HttpBearer
+
+from fleetmaint.accounts.services import apikey_authenticate
+from fleetmaint.errors import DomainError, PermissionDenied
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer <key>``; puts the key's organization on the request."""
+
+    openapi_description = "An organization's API key, created on the settings page."
+
+    def authenticate(self, request: HttpRequest, token: str):
+        key = apikey_authenticate(token)
+        if key is None:
+            return None
+        if key.read_only and request.method not in SAFE_METHODS:
+            raise PermissionDenied("This API key is read-only.")
+        request.org = key.org
+        request.api_key = key
+        return key
+
+
+api = NinjaAPI(
+    title="fleetmaint API",
+    version="1",
+    description="Vehicles, readings and everything fleetmaint keeps, for other systems.",
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "field": field}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'."
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+_LOCATION_WORDS = {"body", "query", "path", "form", "payload", "data", "params"}
+
+
+@api.exception_handler(SchemaValidationError)
+def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(part) for part in first.get("loc", ()) if str(part) not in _LOCATION_WORDS]
+    field = ".".join(location) or None
+    message = first.get("msg", "Invalid input.")
+    if field:
+        message = f"{field}: {message}"
+    return error_response(request, 400, "invalid", message, field)
+
+
+def _register_routers() -> None:
+    from fleetmaint.api import vehicles
+
+    api.add_router("", vehicles.router)
+
+
+_register_routers()

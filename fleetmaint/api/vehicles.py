@@ -1,0 +1,231 @@
+"""Vehicles and readings over JSON; every rule is in vehicles.services."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.dateparse import parse_datetime
+from ninja import Field, Query, Router, Schema
+
+from fleetmaint.errors import ValidationFailed
+from fleetmaint.vehicles import queries, services
+from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
+
+router = Router(tags=["vehicles"])
+
+
+class VehicleOut(Schema):
+    id: int
+    vehicle_key: str
+    label: str
+    vin: str
+    make: str
+    model: str
+    year: int | None
+    plate: str
+    distance_unit: Literal["km", "mi"]
+    tracks_engine_hours: bool
+    notes: str
+    archived: bool
+    odometer: int | None
+    engine_hours: float | None
+
+
+class VehicleIn(Schema):
+    label: str = Field(..., max_length=120)
+    vehicle_key: str | None = Field(None, max_length=40)
+    vin: str = ""
+    make: str = ""
+    model: str = ""
+    year: int | None = None
+    plate: str = ""
+    distance_unit: Literal["km", "mi"] | None = None
+    tracks_engine_hours: bool = False
+    notes: str = ""
+
+
+class VehiclePatch(Schema):
+    label: str | None = None
+    vehicle_key: str | None = None
+    vin: str | None = None
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    plate: str | None = None
+    distance_unit: Literal["km", "mi"] | None = None
+    tracks_engine_hours: bool | None = None
+    notes: str | None = None
+    archived: bool | None = None
+
+
+class VehiclePage(Schema):
+    count: int
+    items: list[VehicleOut]
+
+
+class VehicleListQuery(Schema):
+    search: str = ""
+    archived: bool | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class ReadingOut(Schema):
+    id: int
+    odometer: int | None
+    engine_hours: float | None
+    recorded_at: datetime
+    source: str
+    is_correction: bool
+
+
+class ReadingIn(Schema):
+    odometer: int | None = Field(None, ge=0)
+    engine_hours: Decimal | None = Field(None, ge=0)
+    recorded_at: datetime | None = None
+    is_correction: bool = False
+    confirm_jump: bool = False
+    note: str = Field("", max_length=255)
+
+
+class ReadingPage(Schema):
+    count: int
+    items: list[ReadingOut]
+
+
+class BulkReadingIn(Schema):
+    # Values are taken loosely here so that one malformed item is reported
+    # with its index instead of failing the whole batch.
+    vehicle_id: Any = None
+    vehicle_key: Any = None
+    odometer: Any = None
+    engine_hours: Any = None
+    recorded_at: Any = None
+    is_correction: bool = False
+    confirm_jump: bool = False
+
+
+class BulkError(Schema):
+    index: int
+    code: str
+    field: str | None
+    message: str
+
+
+class BulkResultOut(Schema):
+    created: int
+    errors: list[BulkError]
+
+
+def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    vehicle = (
+        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
+    )
+    if vehicle is None:
+        raise Http404("Vehicle not found.")
+    return vehicle
+
+
+@router.get("/vehicles", response=VehiclePage)
+def list_vehicles(request: HttpRequest, filters: Query[VehicleListQuery]):
+    rows = queries.vehicle_list(
+        request.org, queries.VehicleFilters(search=filters.search, archived=filters.archived)
+    )
+    return {
+        "count": rows.count(),
+        "items": list(rows[filters.offset : filters.offset + filters.limit]),
+    }
+
+
+@router.post("/vehicles", response={201: VehicleOut})
+def create_vehicle(request: HttpRequest, payload: VehicleIn):
+    return 201, services.vehicle_create(org=request.org, **payload.dict())
+
+
+@router.get("/vehicles/{vehicle_id}", response=VehicleOut)
+def read_vehicle(request: HttpRequest, vehicle_id: int):
+    return _vehicle(request, vehicle_id)
+
+
+@router.patch("/vehicles/{vehicle_id}", response=VehicleOut)
+def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehiclePatch):
+    vehicle = _vehicle(request, vehicle_id)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("label", "vehicle_key", "distance_unit", "tracks_engine_hours", "archived"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed(f"{name} cannot be null.", field=name)
+    return services.vehicle_update(vehicle=vehicle, **changes)
+
+
+@router.delete("/vehicles/{vehicle_id}", response={204: None})
+def delete_vehicle(request: HttpRequest, vehicle_id: int):
+    services.vehicle_delete(vehicle=_vehicle(request, vehicle_id))
+    return 204, None
+
+
+@router.get("/vehicles/{vehicle_id}/readings", response=ReadingPage)
+def list_readings(
+    request: HttpRequest,
+    vehicle_id: int,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+):
+    vehicle = _vehicle(request, vehicle_id)
+    rows = Reading.objects.filter(vehicle=vehicle)
+    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+
+
+@router.post("/vehicles/{vehicle_id}/readings", response={201: ReadingOut})
+def create_reading(request: HttpRequest, vehicle_id: int, payload: ReadingIn):
+    vehicle = _vehicle(request, vehicle_id)
+    reading = services.reading_record(vehicle=vehicle, source=ReadingSource.API, **payload.dict())
+    return 201, reading
+
+
+def _parse_bulk_time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValidationFailed("recorded_at must be an ISO 8601 datetime.", field="recorded_at")
+    return parsed
+
+
+def _as_id(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+@router.post("/readings/bulk", response=BulkResultOut)
+def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
+    items: list[services.BulkItem] = []
+    early_errors: list[dict] = []
+    for index, row in enumerate(payload):
+        try:
+            recorded_at = _parse_bulk_time(row.recorded_at)
+        except ValidationFailed as error:
+            early_errors.append(
+                {"index": index, "code": error.code, "field": error.field, "message": error.message}
+            )
+            continue
+        items.append(
+            services.BulkItem(
+                index=index,
+                vehicle_id=_as_id(row.vehicle_id),
+                vehicle_key=str(row.vehicle_key) if row.vehicle_key is not None else None,
+                reading=services.ReadingInput(
+                    odometer=row.odometer,
+                    engine_hours=row.engine_hours,
+                    recorded_at=recorded_at,
+                    is_correction=row.is_correction,
+                    confirm_jump=row.confirm_jump,
+                ),
+            )
+        )
+    result = services.readings_bulk_record(org=request.org, items=items)
+    errors = sorted(early_errors + result.errors, key=lambda e: e["index"])
+    return {"created": len(result.created), "errors": errors}

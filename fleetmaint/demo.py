@@ -1,0 +1,121 @@
+"""Demo data for `make run`: one fleet, three users, vehicles with a year of readings.
+
+Idempotent: everything is looked up by a stable key before it is created, so
+running it twice leaves the same data.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from fleetmaint.accounts import services as accounts
+from fleetmaint.accounts.models import Organization, Role
+from fleetmaint.vehicles import services as vehicles
+from fleetmaint.vehicles.models import ReadingSource, Vehicle
+
+DEMO_ORG_SLUG = "demo-fleet"
+DEMO_USERS = {
+    "admin": ("demo-admin-pass", Role.ADMIN),
+    "advisor": ("demo-advisor-pass", Role.ADVISOR),
+    "viewer": ("demo-viewer-pass", Role.VIEWER),
+}
+
+# make, model, unit, tracks engine hours, typical distance per day
+DEMO_MODELS = [
+    ("Ford", "Transit", "km", False, 140),
+    ("Mercedes-Benz", "Sprinter", "km", False, 170),
+    ("Volkswagen", "Crafter", "km", False, 120),
+    ("Renault", "Master", "km", False, 110),
+    ("Toyota", "Hilux", "km", True, 90),
+    ("Iveco", "Daily", "km", False, 160),
+    ("Ford", "F-150", "mi", False, 70),
+    ("Chevrolet", "Silverado", "mi", False, 65),
+    ("Ram", "ProMaster", "mi", False, 80),
+    ("Caterpillar", "320 Excavator", "km", True, 8),
+    ("Volvo", "FH16", "km", True, 420),
+    ("Scania", "R450", "km", True, 380),
+    ("Nissan", "e-NV200", "km", False, 75),
+]
+
+
+@dataclass
+class DemoResult:
+    org: Organization
+    created_vehicles: int
+
+
+def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
+    with transaction.atomic():
+        org = Organization.objects.filter(slug=DEMO_ORG_SLUG).first() or accounts.org_create(
+            name="Demo Fleet",
+            slug=DEMO_ORG_SLUG,
+            time_zone="Europe/Berlin",
+            currency="EUR",
+            distance_unit="km",
+        )
+        _seed_users(org)
+        created = sum(_seed_vehicle(org, number) for number in range(1, vehicle_count + 1))
+    return DemoResult(org=org, created_vehicles=created)
+
+
+def _seed_users(org: Organization) -> None:
+    user_model = get_user_model()
+    for username, (password, role) in DEMO_USERS.items():
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model.objects.create_user(
+                username=username, email=f"{username}@demo.invalid", password=password
+            )
+        if role == Role.ADMIN and not user.is_staff:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        accounts.membership_set(org=org, user=user, role=role)
+
+
+def _seed_vehicle(org: Organization, number: int) -> bool:
+    key = f"DEMO-{number:03d}"
+    if Vehicle.objects.for_org(org).filter(vehicle_key=key).exists():
+        return False
+    rng = random.Random(number)
+    make, model, unit, hours, per_day = DEMO_MODELS[(number - 1) % len(DEMO_MODELS)]
+    vehicle = vehicles.vehicle_create(
+        org=org,
+        vehicle_key=key,
+        label=f"{model} {number:02d}",
+        make=make,
+        model=model,
+        year=2016 + rng.randrange(0, 9),
+        plate=f"FM-{rng.randrange(100, 999)}-{number:02d}",
+        distance_unit=unit,
+        tracks_engine_hours=hours,
+    )
+    _seed_readings(org, vehicle, rng, per_day)
+    return True
+
+
+def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_day: int) -> None:
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    odometer = rng.randrange(5_000, 180_000)
+    engine_hours = float(rng.randrange(200, 9_000))
+    items = []
+    for week in range(52, -1, -1):
+        odometer += int(per_day * 7 * rng.uniform(0.6, 1.3))
+        engine_hours += round(per_day * 7 / 45 * rng.uniform(0.6, 1.3), 1)
+        items.append(
+            vehicles.BulkItem(
+                index=len(items),
+                vehicle_id=vehicle.pk,
+                vehicle_key=None,
+                reading=vehicles.ReadingInput(
+                    odometer=odometer,
+                    engine_hours=round(engine_hours, 1) if vehicle.tracks_engine_hours else None,
+                    recorded_at=now - timedelta(days=week * 7, hours=rng.randrange(0, 48)),
+                    confirm_jump=True,
+                ),
+            )
+        )
+    vehicles.readings_bulk_record(org=org, items=items, source=ReadingSource.IMPORT)

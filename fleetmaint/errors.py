@@ -1,0 +1,44 @@
+"""Errors raised by services; every face (pages, API, compat) translates them.
+
+A service raises one of these with a message written for the person or client
+who made the request. ``field`` names the input at fault when there is one.
+"""
+
+
+class DomainError(Exception):
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+    status = 400
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class ConfirmationRequired(DomainError):
+    """The input is plausible only if the user confirms it (e.g. a large odometer jump)."""
+
+    code = "confirmation_required"
+    status = 400

@@ -1,0 +1,108 @@
+"""Meter arithmetic shared by readings, intervals and tasks.
+
+Pure functions only: no database, no clock. Callers pass ``now`` and the
+values they read, which keeps every rule here testable with properties.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+Number = int | float | Decimal
+
+HOURS_PER_DAY = 24
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class MeterPoint:
+    """One meter value at one moment; ``resets`` marks a replaced or rolled-over meter."""
+
+    at: datetime
+    value: Number
+    resets: bool = False
+
+
+def elapsed_days(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / SECONDS_PER_DAY
+
+
+def neighbours(
+    history: list[MeterPoint], at: datetime
+) -> tuple[MeterPoint | None, MeterPoint | None]:
+    """The points just before (or at) and just after ``at`` in a time-sorted history."""
+    before = None
+    after = None
+    for point in history:
+        if point.at <= at:
+            before = point
+        else:
+            after = point
+            break
+    return before, after
+
+
+def order_problem(
+    history: list[MeterPoint], new: MeterPoint, *, meter: str, unit: str
+) -> str | None:
+    """Why ``new`` cannot sit in ``history`` (values never go down), or None if it fits."""
+    before, after = neighbours(history, new.at)
+    if before is not None and not new.resets and new.value < before.value:
+        return (
+            f"The {meter} cannot go down: the previous reading was {_fmt(before.value)} {unit} "
+            f"on {before.at:%Y-%m-%d}. If the meter was replaced or rolled over, "
+            "record a correction."
+        )
+    if after is not None and not after.resets and new.value > after.value:
+        return (
+            f"The {meter} is higher than a later reading ({_fmt(after.value)} {unit} "
+            f"on {after.at:%Y-%m-%d})."
+        )
+    return None
+
+
+def implausible_jump(
+    history: list[MeterPoint], new: MeterPoint, *, max_per_day: Number
+) -> Number | None:
+    """The increase since the previous point when it exceeds ``max_per_day`` per elapsed day.
+
+    Less than a day apart counts as one day, so two readings on the same day
+    may differ by up to one day's plausible use.
+    """
+    before, _ = neighbours(history, new.at)
+    if before is None or new.resets:
+        return None
+    increase = new.value - before.value
+    days = max(elapsed_days(before.at, new.at), 1.0)
+    if increase > Decimal(str(max_per_day)) * Decimal(str(days)):
+        return increase
+    return None
+
+
+def daily_usage(history: list[MeterPoint], *, window_days: int = 90) -> float | None:
+    """Average use per day over the recent readings, or None without enough history.
+
+    Uses the points within ``window_days`` of the newest one, after the last
+    reset. Needs two points at least a day apart.
+    """
+    if len(history) < 2:
+        return None
+    newest = history[-1]
+    recent = [p for p in history if elapsed_days(p.at, newest.at) <= window_days]
+    for index in range(len(recent) - 1, -1, -1):
+        if recent[index].resets:
+            recent = recent[index:]
+            break
+    if len(recent) < 2:
+        return None
+    first, last = recent[0], recent[-1]
+    days = elapsed_days(first.at, last.at)
+    if days < 1:
+        return None
+    return float(last.value - first.value) / days
+
+
+def _fmt(value: Number) -> str:
+    if isinstance(value, Decimal | float) and value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,}"

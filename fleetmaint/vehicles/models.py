@@ -1,0 +1,100 @@
+"""Vehicles and their meter readings.
+
+The current odometer and engine hours are copied onto the vehicle from its
+newest reading in the same transaction that stores the reading, so lists and
+threshold checks read one row instead of scanning the history.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from fleetmaint.accounts.models import DistanceUnit, Organization
+
+
+class VehicleQuerySet(models.QuerySet):
+    def for_org(self, org: Organization) -> "VehicleQuerySet":
+        return self.filter(org=org)
+
+
+class Vehicle(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="vehicles")
+    vehicle_key = models.CharField(max_length=40)
+    label = models.CharField(max_length=120)
+    vin = models.CharField("VIN", max_length=17, blank=True)
+    make = models.CharField(max_length=60, blank=True)
+    model = models.CharField(max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    plate = models.CharField("registration plate", max_length=20, blank=True)
+    distance_unit = models.CharField(max_length=2, choices=DistanceUnit.choices)
+    tracks_engine_hours = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    odometer = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    engine_hours = models.DecimalField(
+        max_digits=9, decimal_places=1, null=True, blank=True, editable=False
+    )
+    odometer_at = models.DateTimeField(null=True, blank=True, editable=False)
+    engine_hours_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VehicleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "vehicle_key"], name="vehicle_key_unique_in_org")
+        ]
+        indexes = [
+            models.Index(fields=["org", "archived", "label"]),
+            models.Index(fields=["org", "vin"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ReadingSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+class Reading(models.Model):
+    """One observation of a vehicle's meters. Readings are never edited."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="readings")
+    odometer = models.PositiveIntegerField(null=True, blank=True)
+    engine_hours = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    source = models.CharField(
+        max_length=10, choices=ReadingSource.choices, default=ReadingSource.MANUAL
+    )
+    is_correction = models.BooleanField(
+        default=False,
+        help_text="The meter was replaced or rolled over: this value may be lower "
+        "than the one before it.",
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["vehicle", "recorded_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(odometer__isnull=False) | Q(engine_hours__isnull=False),
+                name="reading_has_a_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(engine_hours__isnull=True) | Q(engine_hours__gte=0),
+                name="reading_engine_hours_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle} @ {self.recorded_at:%Y-%m-%d}"

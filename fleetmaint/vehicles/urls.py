@@ -1,0 +1,14 @@
+from django.urls import path
+
+from fleetmaint.vehicles import views
+
+app_name = "vehicles"
+
+urlpatterns = [
+    path("", views.vehicle_list, name="list"),
+    path("new/", views.vehicle_create, name="create"),
+    path("<int:pk>/", views.vehicle_detail, name="detail"),
+    path("<int:pk>/edit/", views.vehicle_edit, name="edit"),
+    path("<int:pk>/archive/", views.vehicle_archive, name="archive"),
+    path("<int:pk>/readings/", views.reading_add, name="reading-add"),
+]

@@ -1,0 +1,42 @@
+"""Small helpers every page uses: one template for the page and its fragments."""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django_htmx.http import HttpResponseClientRedirect
+
+from fleetmaint.errors import DomainError
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Renders the whole page, or only ``template#partial`` for an htmx request.
+
+    Boosted navigation wants the whole page, so only targeted htmx requests
+    get the fragment.
+    """
+    if partial and request.htmx and not request.htmx.boosted:
+        template = f"{template}#{partial}"
+    return TemplateResponse(request, template, context, status=status)
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Shows a service's refusal next to the field it is about, or above the form."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def redirect_page(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful form: a normal redirect, or a full-page one for htmx.
+
+    htmx would otherwise swap the whole next page into the form's target.
+    """
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
