@@ -24,6 +24,7 @@ run: export DEBUG ?= true
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py setup_schedules
 	@echo ""
 	@echo "fleetmaint is starting at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server and the worker)"
 	@echo ""

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ninja",
     "fleetmaint.accounts",
     "fleetmaint.vehicles",
+    "fleetmaint.notifications",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fleetmaint.accounts.context_processors.organization",
+                "fleetmaint.notifications.context_processors.notifications",
             ],
         },
     },
@@ -133,6 +135,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fleetmaint <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Notifications
+SMS_BACKEND = env_str("SMS_BACKEND", "fleetmaint.notifications.transports.ConsoleSmsBackend")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "https://api.twilio.com/2010-04-01")
+SMS_ACCOUNT_SID = env_str("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = env_str("SMS_AUTH_TOKEN", "")
+SMS_FROM = env_str("SMS_FROM", "")
+SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION")
+HTTP_DELIVERY_TIMEOUT = env_int("HTTP_DELIVERY_TIMEOUT", 10)
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
+NOTIFICATION_POLL_SECONDS = env_int("NOTIFICATION_POLL_SECONDS", 20)
 
 REDIS_URL = env_str("REDIS_URL")
 Q_CLUSTER = {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),
+    path("notifications/", include("fleetmaint.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

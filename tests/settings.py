@@ -6,9 +6,15 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-used-only-by-the-test-suite
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/fleetmaint-test-media")
+# Receivers in the tests listen on plain HTTP on loopback.
+os.environ.setdefault("WEBHOOKS_ALLOW_HTTP", "true")
+os.environ.setdefault("HTTP_DELIVERY_TIMEOUT", "3")
 
 from fleetmaint.settings import *  # noqa: F403
 
 # Tests should not need `collectstatic`.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs queued by on_commit run in-process, so a test sees their effect at once.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405

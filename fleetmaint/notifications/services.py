@@ -1,0 +1,410 @@
+"""The one way to tell people something: ``notify()``, and the delivery of what it queues.
+
+``notify`` runs inside the caller's transaction and only writes rows; the
+delivery job is queued when that transaction commits, so a rolled-back
+change tells nobody and no request waits for a mail server.
+"""
+
+import base64
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from fleetmaint.accounts.models import Membership, Organization, Role
+from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.notifications.models import (
+    DEFAULT_USER_CHANNELS,
+    EVENT_KINDS,
+    Channel,
+    DeliveryAttempt,
+    Event,
+    Message,
+    MessageStatus,
+    Outcome,
+    Preference,
+    WebhookEndpoint,
+)
+from fleetmaint.notifications.phones import normalize_phone
+from fleetmaint.notifications.transports import TRANSPORTS, TransportError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+FIRST_RETRY_SECONDS = 30
+MAX_RETRY_SECONDS = 6 * 3600
+SENDING_LEASE = timedelta(minutes=10)
+USER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH)
+
+
+@dataclass
+class Recipients:
+    """Who hears about an event: people (by their preferences) and explicit addresses."""
+
+    users: Iterable[User] = ()
+    emails: Iterable[str] = ()
+    phones: Iterable[str] = ()
+    webhooks: bool = True
+
+
+def advisors_of(org: Organization) -> list[User]:
+    """The people who look after the fleet: its admins and advisors."""
+    return [
+        m.user
+        for m in Membership.objects.filter(org=org, role__in=[Role.ADMIN, Role.ADVISOR])
+        .select_related("user", "user__notification_preference")
+        .order_by("user_id")
+    ]
+
+
+def notify(
+    *,
+    org: Organization,
+    event: str,
+    dedupe_key: str,
+    subject: str,
+    text: str = "",
+    link: str = "",
+    facts: list[tuple[str, str]] | None = None,
+    data: dict | None = None,
+    recipients: Recipients,
+) -> Event | None:
+    """Queues one event for its recipients; returns None if it was already told.
+
+    ``dedupe_key`` names the crossing (``task:42:expired:cycle-1``): a second
+    call with the same key, even from a concurrent transaction, does nothing.
+    ``facts`` are label/value pairs shown in e-mails; ``data`` is the webhook payload.
+    """
+    try:
+        with transaction.atomic():
+            record = Event.objects.create(
+                org=org,
+                name=event,
+                dedupe_key=dedupe_key[:200],
+                subject=subject[:200],
+                text=text,
+                link=link,
+                payload={"facts": [list(f) for f in facts or []], "data": data or {}},
+            )
+    except IntegrityError:
+        return None
+    messages = _messages_for(record, recipients)
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
+    if messages:
+        transaction.on_commit(lambda: enqueue_delivery(record.pk))
+    return record
+
+
+def _messages_for(event: Event, recipients: Recipients) -> list[Message]:
+    now = timezone.now()
+    wanted: dict[tuple[str, str], Message] = {}
+
+    def add(channel: str, address: str, **extra) -> None:
+        key = (channel, address)
+        if address and key not in wanted:
+            wanted[key] = Message(
+                org=event.org,
+                event=event,
+                channel=channel,
+                address=address,
+                next_attempt_at=now,
+                **extra,
+            )
+
+    for user in recipients.users:
+        preference = _preference_of(user)
+        channels = preference.channels_for(event.name) if preference else DEFAULT_USER_CHANNELS
+        if Channel.EMAIL in channels and user.email:
+            add(Channel.EMAIL, user.email.lower(), user=user)
+        if Channel.SMS in channels and preference and preference.phone:
+            add(Channel.SMS, preference.phone, user=user)
+        if Channel.PUSH in channels:
+            add(Channel.PUSH, f"user:{user.pk}", user=user)
+    for email in recipients.emails:
+        add(Channel.EMAIL, email.strip().lower())
+    for phone in recipients.phones:
+        add(Channel.SMS, phone)
+    if recipients.webhooks:
+        for endpoint in WebhookEndpoint.objects.filter(org=event.org, active=True):
+            if endpoint.wants(event.name):
+                add(Channel.WEBHOOK, f"endpoint:{endpoint.pk}", endpoint=endpoint)
+    return list(wanted.values())
+
+
+def _preference_of(user: User) -> Preference | None:
+    try:
+        return user.notification_preference
+    except Preference.DoesNotExist:
+        return None
+
+
+def enqueue_delivery(event_id: int) -> None:
+    """Hands the event's messages to a worker; the periodic sweep covers a broker outage."""
+    from django_q.tasks import async_task
+
+    try:
+        async_task("fleetmaint.notifications.jobs.deliver_event", event_id, group="deliveries")
+    except Exception:  # the sweep will deliver it; the user's request must not fail
+        log.exception("Could not queue delivery of event %s", event_id)
+
+
+# --- delivery ---------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, … capped at six hours."""
+    return timedelta(
+        seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    )
+
+
+def claim(message_id: int) -> bool:
+    """Takes the message for this worker; False when another worker has it or it is done."""
+    now = timezone.now()
+    return (
+        Message.objects.filter(
+            pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now
+        ).update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def deliver(message_id: int) -> str | None:
+    """Delivers one message if it can be claimed; returns the outcome, or None if not claimed."""
+    if not claim(message_id):
+        return None
+    message = Message.objects.select_related("event", "org", "endpoint").get(pk=message_id)
+    started = timezone.now()
+    clock = time.monotonic()
+    transport = TRANSPORTS[message.channel]()
+    try:
+        receipt = transport.send(message)
+    except TransportError as error:
+        outcome = _record_failure(message, error, started, clock)
+    except Exception as error:  # a bug in a transport must not lose the message
+        log.exception("Delivery of message %s crashed", message_id)
+        outcome = _record_failure(message, TransportError(repr(error)), started, clock)
+    else:
+        outcome = Outcome.DELIVERED
+        DeliveryAttempt.objects.create(
+            message=message,
+            started_at=started,
+            duration_ms=_elapsed_ms(clock),
+            outcome=outcome,
+            status_code=receipt.status_code,
+            response_excerpt=receipt.response,
+        )
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+    return outcome
+
+
+def _elapsed_ms(clock: float) -> int:
+    return int((time.monotonic() - clock) * 1000)
+
+
+def _record_failure(message: Message, error: TransportError, started, clock: float) -> str:
+    give_up = error.permanent or message.attempts >= MAX_ATTEMPTS
+    outcome = Outcome.FAILED if give_up else Outcome.RETRY
+    DeliveryAttempt.objects.create(
+        message=message,
+        started_at=started,
+        duration_ms=_elapsed_ms(clock),
+        outcome=outcome,
+        error=str(error),
+        status_code=error.status_code,
+        response_excerpt=error.response,
+    )
+    changes = {"last_error": str(error)[:2000]}
+    if give_up:
+        changes["status"] = MessageStatus.FAILED
+    else:
+        changes["status"] = MessageStatus.PENDING
+        changes["next_attempt_at"] = timezone.now() + retry_delay(message.attempts)
+    Message.objects.filter(pk=message.pk).update(**changes)
+    if message.channel == Channel.WEBHOOK and error.status_code == 410:
+        WebhookEndpoint.objects.filter(pk=message.endpoint_id).update(
+            active=False, disabled_reason="The endpoint answered 410 Gone."
+        )
+    return outcome
+
+
+def deliver_event(event_id: int) -> int:
+    """Delivers every waiting message of an event; returns how many went out."""
+    ids = Message.objects.filter(event_id=event_id, status=MessageStatus.PENDING).values_list(
+        "pk", flat=True
+    )
+    return sum(deliver(pk) == Outcome.DELIVERED for pk in list(ids))
+
+
+def release_stale_claims() -> int:
+    """Messages a killed worker left half-sent go back to the queue."""
+    cutoff = timezone.now() - SENDING_LEASE
+    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff).update(
+        status=MessageStatus.PENDING, next_attempt_at=timezone.now()
+    )
+
+
+def deliver_due(*, limit: int = 500) -> int:
+    """The safety net: delivers whatever is due, oldest first."""
+    release_stale_claims()
+    ids = list(
+        Message.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver(pk) == Outcome.DELIVERED for pk in ids)
+
+
+def redeliver(*, org: Organization, message_id: int) -> Message:
+    """Sends a message again, whatever happened to it before."""
+    message = Message.objects.filter(org=org, pk=message_id).select_related("endpoint").first()
+    if message is None:
+        raise NotFound("That delivery does not exist.")
+    if message.status == MessageStatus.SENDING:
+        raise ValidationFailed("This message is being delivered right now.")
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.PENDING, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: enqueue_delivery(message.event_id))
+    message.refresh_from_db()
+    return message
+
+
+def cleanup(*, older_than_days: int | None = None) -> int:
+    """Forgets old delivery history; failed messages stay visible until they are old too."""
+    days = older_than_days or settings.NOTIFICATION_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    removed, _ = DeliveryAttempt.objects.filter(started_at__lt=cutoff).delete()
+    gone, _ = (
+        Message.objects.filter(
+            Q(status=MessageStatus.SENT) | Q(status=MessageStatus.FAILED), created_at__lt=cutoff
+        )
+        .exclude(channel=Channel.PUSH, read_at=None)
+        .delete()
+    )
+    return removed + gone
+
+
+# --- in-app notifications ---------------------------------------------------
+
+
+def inbox(user: User, org: Organization):
+    return Message.objects.filter(
+        org=org, user=user, channel=Channel.PUSH, status=MessageStatus.SENT
+    ).select_related("event")
+
+
+def unread_count(user: User, org: Organization) -> int:
+    return inbox(user, org).filter(read_at=None).count()
+
+
+def mark_read(*, user: User, org: Organization, message_id: int | None = None) -> int:
+    """Marks one in-app notification, or all of them, as read."""
+    unread = inbox(user, org).filter(read_at=None)
+    if message_id is not None:
+        unread = unread.filter(pk=message_id)
+    return unread.update(read_at=timezone.now())
+
+
+# --- preferences --------------------------------------------------------------
+
+
+def preference_update(*, user: User, phone: str, channels: dict[str, list[str]]) -> Preference:
+    phone = normalize_phone(phone) if (phone or "").strip() else ""
+    clean: dict[str, list[str]] = {}
+    for event_name, chosen in channels.items():
+        if event_name not in EVENT_KINDS:
+            raise ValidationFailed(f"Unknown event {event_name!r}.", field="channels")
+        unknown = set(chosen) - set(USER_CHANNELS)
+        if unknown:
+            raise ValidationFailed(f"Unknown channel {sorted(unknown)[0]!r}.", field="channels")
+        clean[event_name] = [c for c in USER_CHANNELS if c in chosen]
+    if not phone and any(Channel.SMS in c for c in clean.values()):
+        raise ValidationFailed("Give a phone number to receive SMS.", field="phone")
+    preference, _ = Preference.objects.update_or_create(
+        user=user, defaults={"phone": phone, "channels": clean}
+    )
+    return preference
+
+
+# --- webhooks -------------------------------------------------------------------
+
+
+def _clean_webhook(url: str, events: list[str]) -> tuple[str, list[str]]:
+    url = (url or "").strip()
+    if not url.startswith(("https://", "http://")):
+        raise ValidationFailed("The URL must start with https://.", field="url")
+    if len(url) > 500:
+        raise ValidationFailed("The URL can be at most 500 characters.", field="url")
+    if url.startswith("http://") and not settings.WEBHOOKS_ALLOW_HTTP:
+        raise ValidationFailed("Webhooks are sent over HTTPS only.", field="url")
+    unknown = [e for e in events if e not in EVENT_KINDS]
+    if unknown:
+        raise ValidationFailed(f"Unknown event {unknown[0]!r}.", field="events")
+    return url, sorted(set(events))
+
+
+def webhook_create(
+    *, org: Organization, url: str, events: list[str], description: str = ""
+) -> WebhookEndpoint:
+    url, events = _clean_webhook(url, events)
+    return WebhookEndpoint.objects.create(
+        org=org,
+        url=url,
+        events=events,
+        description=(description or "")[:120],
+        secret=_new_webhook_secret(),
+    )
+
+
+def _new_webhook_secret() -> str:
+    # Standard Webhooks secrets are "whsec_" followed by base64 key bytes.
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def webhook_update(
+    *, endpoint: WebhookEndpoint, url: str, events: list[str], active: bool, description: str = ""
+) -> WebhookEndpoint:
+    endpoint.url, endpoint.events = _clean_webhook(url, events)
+    endpoint.description = (description or "")[:120]
+    if active and not endpoint.active:
+        endpoint.disabled_reason = ""
+    endpoint.active = active
+    endpoint.save()
+    return endpoint
+
+
+def webhook_delete(*, endpoint: WebhookEndpoint) -> None:
+    endpoint.delete()
+
+
+def webhook_ping(*, endpoint: WebhookEndpoint) -> Event | None:
+    """Sends a test event to one endpoint so its owner can check the receiver."""
+    with transaction.atomic():
+        record = Event.objects.create(
+            org=endpoint.org,
+            name="test.ping",
+            dedupe_key=f"ping:{endpoint.pk}:{secrets.token_hex(6)}",
+            subject="Test message",
+            payload={"data": {"message": "Hello from fleetmaint", "endpoint": endpoint.pk}},
+        )
+        Message.objects.create(
+            org=endpoint.org,
+            event=record,
+            channel=Channel.WEBHOOK,
+            address=f"endpoint:{endpoint.pk}",
+            endpoint=endpoint,
+            next_attempt_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: enqueue_delivery(record.pk))
+    return record

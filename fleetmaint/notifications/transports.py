@@ -1,0 +1,206 @@
+"""One small class per channel behind one ``send(message)`` contract.
+
+A transport raises ``TransportError`` when a message did not get through;
+``permanent=True`` means trying again cannot help (a refused address, a
+webhook endpoint that answered 410 Gone).
+"""
+
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.parse
+import urllib.request
+from base64 import b64encode
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from standardwebhooks import Webhook
+
+from fleetmaint.notifications.models import Channel, Message
+from fleetmaint.notifications.phones import fit_sms
+
+log = logging.getLogger(__name__)
+EXCERPT_LENGTH = 1000
+
+
+class TransportError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        status_code: int | None = None,
+        response: str = "",
+    ):
+        super().__init__(message)
+        self.permanent = permanent
+        self.status_code = status_code
+        self.response = response
+
+
+@dataclass
+class Receipt:
+    status_code: int | None = None
+    response: str = ""
+
+
+class Transport:
+    def send(self, message: Message) -> Receipt:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _context(message: Message) -> dict:
+    event = message.event
+    return {
+        "event": event,
+        "org": message.org,
+        "facts": event.payload.get("facts", []),
+        "url": f"{settings.SITE_URL}{event.link}" if event.link else settings.SITE_URL,
+    }
+
+
+class EmailTransport(Transport):
+    def send(self, message: Message) -> Receipt:
+        context = _context(message)
+        email = EmailMultiAlternatives(
+            subject=f"[{message.org.name}] {message.event.subject}",
+            body=render_to_string("notifications/email.txt", context),
+            to=[message.address],
+        )
+        email.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as error:
+            raise TransportError(f"Address refused: {error.recipients}", permanent=True) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise TransportError(f"Mail server unavailable: {error}") from None
+        return Receipt()
+
+
+class PushTransport(Transport):
+    """In-app messages live in the database already: delivering makes them visible."""
+
+    def send(self, message: Message) -> Receipt:
+        return Receipt()
+
+
+class SmsBackend:
+    def send_sms(self, to: str, text: str) -> Receipt:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
+    """Writes texts to the log, for development."""
+
+    def send_sms(self, to: str, text: str) -> Receipt:
+        log.info("SMS to %s: %s", to, text)
+        return Receipt()
+
+
+class HttpGatewaySmsBackend(SmsBackend):
+    """A Twilio-style gateway: form POST to .../Accounts/<sid>/Messages.json, basic auth."""
+
+    def send_sms(self, to: str, text: str) -> Receipt:
+        sid = settings.SMS_ACCOUNT_SID
+        url = f"{settings.SMS_GATEWAY_URL.rstrip('/')}/Accounts/{sid}/Messages.json"
+        body = urllib.parse.urlencode({"To": to, "From": settings.SMS_FROM, "Body": text})
+        token = b64encode(f"{sid}:{settings.SMS_AUTH_TOKEN}".encode()).decode()
+        request = urllib.request.Request(
+            url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Basic {token}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        status, response = _http(request)
+        if 200 <= status < 300:
+            return Receipt(status, response)
+        # 4xx means the gateway will never take this message (bad number, bad
+        # credentials), except 429, which asks us to slow down.
+        permanent = 400 <= status < 500 and status != 429
+        raise TransportError(
+            f"SMS gateway answered {status}",
+            permanent=permanent,
+            status_code=status,
+            response=response,
+        )
+
+
+class SmsTransport(Transport):
+    def send(self, message: Message) -> Receipt:
+        backend: SmsBackend = import_string(settings.SMS_BACKEND)()
+        text = fit_sms(f"{message.org.name}: {message.event.subject}. {message.event.text}")
+        return backend.send_sms(message.address, text)
+
+
+def webhook_body(message: Message, sent_at: datetime) -> str:
+    event = message.event
+    return json.dumps(
+        {
+            "type": event.name,
+            "timestamp": sent_at.isoformat(),
+            "data": event.payload.get("data", {}),
+        },
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+class WebhookTransport(Transport):
+    """Standard Webhooks: webhook-id, webhook-timestamp and an HMAC-SHA256 signature."""
+
+    def send(self, message: Message) -> Receipt:
+        endpoint = message.endpoint
+        now = timezone.now()
+        body = webhook_body(message, now)
+        msg_id = f"msg_{message.pk}"  # the same on every retry, so receivers can deduplicate
+        signature = Webhook(endpoint.secret).sign(msg_id, now, body)
+        request = urllib.request.Request(
+            endpoint.url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "fleetmaint-webhooks/1",
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": signature,
+            },
+        )
+        status, response = _http(request)
+        if 200 <= status < 300:
+            return Receipt(status, response)
+        raise TransportError(
+            f"Endpoint answered {status}",
+            permanent=status == 410,
+            status_code=status,
+            response=response,
+        )
+
+
+def _http(request: urllib.request.Request) -> tuple[int, str]:
+    """Sends the request; returns status and a response excerpt, or raises for no answer."""
+    try:
+        with urllib.request.urlopen(request, timeout=settings.HTTP_DELIVERY_TIMEOUT) as response:
+            return response.status, response.read(EXCERPT_LENGTH).decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(EXCERPT_LENGTH).decode(errors="replace")
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise TransportError(f"No answer: {reason}") from None
+
+
+TRANSPORTS: dict[str, type[Transport]] = {
+    Channel.EMAIL: EmailTransport,
+    Channel.SMS: SmsTransport,
+    Channel.PUSH: PushTransport,
+    Channel.WEBHOOK: WebhookTransport,
+}
