@@ -153,6 +153,9 @@ class DeliveryAttempt(models.Model):
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["started_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
 
 class Preference(models.Model):
     """What one person wants to hear about, and how."""
@@ -164,6 +167,9 @@ class Preference(models.Model):
     channels = models.JSONField(
         default=dict, blank=True, help_text="Event name to list of channels."
     )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
 
     def channels_for(self, event_name: str) -> list[str]:
         return self.channels.get(event_name, list(DEFAULT_USER_CHANNELS))

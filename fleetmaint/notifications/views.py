@@ -74,10 +74,13 @@ def open_notification(request: HttpRequest, message_id: int) -> HttpResponse:
 @member_required
 @require_POST
 def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    if not services.mark_read(user=request.user, org=request.org, message_id=message_id):
-        if not services.inbox(request.user, request.org).filter(pk=message_id).exists():
-            raise Http404("No such notification")
-    return redirect_page(request, request.POST.get("next") or reverse("notifications:inbox"))
+    if not services.inbox(request.user, request.org).filter(pk=message_id).exists():
+        raise Http404("No such notification")
+    services.mark_read(user=request.user, org=request.org, message_id=message_id)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notifications:inbox")
+    return redirect_page(request, target)
 
 
 @member_required
