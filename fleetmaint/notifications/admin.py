@@ -56,8 +56,7 @@ class OutboxAdmin(admin.ModelAdmin):
         waiting = queryset.exclude(status=MessageStatus.SENDING)
         event_ids = set(waiting.values_list("event_id", flat=True))
         count = waiting.update(status=MessageStatus.PENDING, next_attempt_at=timezone.now())
-        for event_id in event_ids:
-            enqueue_delivery(event_id)
+        enqueue_delivery(sorted(event_ids))
         self.message_user(request, f"{count} message(s) queued again.")
 
 

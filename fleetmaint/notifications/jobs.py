@@ -3,8 +3,8 @@
 from fleetmaint.notifications import services
 
 
-def deliver_event(event_id: int) -> int:
-    return services.deliver_event(event_id)
+def deliver_events(event_ids: list[int]) -> int:
+    return services.deliver_events(event_ids)
 
 
 def sweep_outbox() -> int:

@@ -42,6 +42,9 @@ class Event(models.Model):
     text = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
     payload = models.JSONField(default=dict, blank=True)
+    batch = models.UUIDField(
+        null=True, blank=True, db_index=True, help_text="Which notify call created it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,13 +9,14 @@ import base64
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -65,6 +66,21 @@ def advisors_of(org: Organization) -> list[User]:
     ]
 
 
+@dataclass
+class Notice:
+    """One thing to tell; see ``notify``."""
+
+    org: Organization
+    event: str
+    dedupe_key: str
+    subject: str
+    recipients: Recipients
+    text: str = ""
+    link: str = ""
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
 def notify(
     *,
     org: Organization,
@@ -83,27 +99,77 @@ def notify(
     call with the same key, even from a concurrent transaction, does nothing.
     ``facts`` are label/value pairs shown in e-mails; ``data`` is the webhook payload.
     """
-    try:
-        with transaction.atomic():
-            record = Event.objects.create(
-                org=org,
-                name=event,
-                dedupe_key=dedupe_key[:200],
-                subject=subject[:200],
-                text=text,
-                link=link,
-                payload={"facts": [list(f) for f in facts or []], "data": data or {}},
+    notice = Notice(
+        org=org,
+        event=event,
+        dedupe_key=dedupe_key,
+        subject=subject,
+        recipients=recipients,
+        text=text,
+        link=link,
+        facts=list(facts or []),
+        data=data or {},
+    )
+    created = notify_many([notice])
+    return created[0] if created else None
+
+
+def notify_many(notices: list[Notice]) -> list[Event]:
+    """Queues many events with a fixed number of queries, whatever their number.
+
+    Returns the events that were new; notices whose dedupe key was already
+    used (by an earlier call or a concurrent one) are skipped.
+    """
+    if not notices:
+        return []
+    batch = uuid.uuid4()
+    Event.objects.bulk_create(
+        [
+            Event(
+                org=n.org,
+                name=n.event,
+                dedupe_key=n.dedupe_key[:200],
+                subject=n.subject[:200],
+                text=n.text,
+                link=n.link,
+                payload={"facts": [list(f) for f in n.facts], "data": n.data},
+                batch=batch,
             )
-    except IntegrityError:
-        return None
-    messages = _messages_for(record, recipients)
+            for n in notices
+        ],
+        ignore_conflicts=True,
+    )
+    # Rows that lost a race to an existing key keep the other batch's token,
+    # so this finds exactly the events this call created.
+    created = {(e.org_id, e.dedupe_key): e for e in Event.objects.filter(batch=batch)}
+    if not created:
+        return []
+    endpoints = _active_endpoints({n.org.pk for n in notices})
+    messages: list[Message] = []
+    new_events: list[Event] = []
+    for notice in notices:
+        record = created.pop((notice.org.pk, notice.dedupe_key[:200]), None)
+        if record is None:
+            continue
+        record.org = notice.org
+        new_events.append(record)
+        messages.extend(_messages_for(record, notice.recipients, endpoints.get(notice.org.pk, [])))
     Message.objects.bulk_create(messages, ignore_conflicts=True)
-    if messages:
-        transaction.on_commit(lambda: enqueue_delivery(record.pk))
-    return record
+    event_ids = [e.pk for e in new_events]
+    transaction.on_commit(lambda: enqueue_delivery(event_ids))
+    return new_events
 
 
-def _messages_for(event: Event, recipients: Recipients) -> list[Message]:
+def _active_endpoints(org_ids: set[int]) -> dict[int, list[WebhookEndpoint]]:
+    by_org: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(org_id__in=org_ids, active=True):
+        by_org.setdefault(endpoint.org_id, []).append(endpoint)
+    return by_org
+
+
+def _messages_for(
+    event: Event, recipients: Recipients, endpoints: list[WebhookEndpoint]
+) -> list[Message]:
     now = timezone.now()
     wanted: dict[tuple[str, str], Message] = {}
 
@@ -133,7 +199,7 @@ def _messages_for(event: Event, recipients: Recipients) -> list[Message]:
     for phone in recipients.phones:
         add(Channel.SMS, phone)
     if recipients.webhooks:
-        for endpoint in WebhookEndpoint.objects.filter(org=event.org, active=True):
+        for endpoint in endpoints:
             if endpoint.wants(event.name):
                 add(Channel.WEBHOOK, f"endpoint:{endpoint.pk}", endpoint=endpoint)
     return list(wanted.values())
@@ -146,14 +212,14 @@ def _preference_of(user: User) -> Preference | None:
         return None
 
 
-def enqueue_delivery(event_id: int) -> None:
-    """Hands the event's messages to a worker; the periodic sweep covers a broker outage."""
+def enqueue_delivery(event_ids: list[int]) -> None:
+    """Hands the events' messages to a worker; the periodic sweep covers a broker outage."""
     from django_q.tasks import async_task
 
     try:
-        async_task("fleetmaint.notifications.jobs.deliver_event", event_id, group="deliveries")
-    except Exception:  # the sweep will deliver it; the user's request must not fail
-        log.exception("Could not queue delivery of event %s", event_id)
+        async_task("fleetmaint.notifications.jobs.deliver_events", event_ids, group="deliveries")
+    except Exception:  # the sweep will deliver them; the user's request must not fail
+        log.exception("Could not queue delivery of events %s", event_ids)
 
 
 # --- delivery ---------------------------------------------------------------
@@ -238,9 +304,9 @@ def _record_failure(message: Message, error: TransportError, started, clock: flo
     return outcome
 
 
-def deliver_event(event_id: int) -> int:
-    """Delivers every waiting message of an event; returns how many went out."""
-    ids = Message.objects.filter(event_id=event_id, status=MessageStatus.PENDING).values_list(
+def deliver_events(event_ids: list[int]) -> int:
+    """Delivers every waiting message of the events; returns how many went out."""
+    ids = Message.objects.filter(event_id__in=event_ids, status=MessageStatus.PENDING).values_list(
         "pk", flat=True
     )
     return sum(deliver(pk) == Outcome.DELIVERED for pk in list(ids))
@@ -275,7 +341,7 @@ def redeliver(*, org: Organization, message_id: int) -> Message:
     Message.objects.filter(pk=message.pk).update(
         status=MessageStatus.PENDING, next_attempt_at=timezone.now()
     )
-    transaction.on_commit(lambda: enqueue_delivery(message.event_id))
+    transaction.on_commit(lambda: enqueue_delivery([message.event_id]))
     message.refresh_from_db()
     return message
 
@@ -406,5 +472,5 @@ def webhook_ping(*, endpoint: WebhookEndpoint) -> Event | None:
             endpoint=endpoint,
             next_attempt_at=timezone.now(),
         )
-        transaction.on_commit(lambda: enqueue_delivery(record.pk))
+        transaction.on_commit(lambda: enqueue_delivery([record.pk]))
     return record

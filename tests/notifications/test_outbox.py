@@ -231,3 +231,36 @@ def test_cleanup_forgets_old_history_but_keeps_unread_inbox_items(org, advisor, 
         services.cleanup(older_than_days=90)
     assert list(Message.objects.values_list("channel", flat=True)) == [Channel.PUSH]
     assert DeliveryAttempt.objects.count() == 0
+
+
+def _notices(org, users, count, prefix):
+    return [
+        services.Notice(
+            org=org,
+            event="task.expired",
+            dedupe_key=f"{prefix}:{n}",
+            subject=f"Task {n} expired",
+            recipients=services.Recipients(users=users, emails=[f"t{n}@example.com"]),
+        )
+        for n in range(count)
+    ]
+
+
+def test_notifying_many_takes_as_many_queries_as_notifying_a_few(org, advisor, admin_user):
+    from django.test.utils import CaptureQueriesContext
+
+    users = services.advisors_of(org)
+    with CaptureQueriesContext(connection) as few:
+        assert len(services.notify_many(_notices(org, users, 2, "few"))) == 2
+    with CaptureQueriesContext(connection) as many:
+        assert len(services.notify_many(_notices(org, users, 60, "many"))) == 60
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert Message.objects.filter(event__dedupe_key__startswith="many:").count() == 60 * 5
+
+
+def test_notify_many_skips_what_was_already_told(org):
+    services.notify_many(_notices(org, [], 3, "k"))
+    again = services.notify_many(_notices(org, [], 5, "k"))
+    assert [e.dedupe_key for e in again] == ["k:3", "k:4"]
+    assert Event.objects.count() == 5
