@@ -80,9 +80,12 @@ def line_chart(series: list[tuple[datetime, float]], *, title: str, unit: str = 
         y_ticks.append(Tick(y(value), f"{value:,.0f}"))
         value += step
     x_ticks = []
+    span = series[-1][0] - series[0][0]
+    # Months for a long history, days for a short one, so ticks never repeat.
+    label = "%b %Y" if span.days > 120 else "%d %b"
     for fraction in (0, 1 / 3, 2 / 3, 1):
-        moment = series[0][0] + (series[-1][0] - series[0][0]) * fraction
-        x_ticks.append(Tick(x(moment.timestamp()), f"{moment:%b %Y}"))
+        moment = series[0][0] + span * fraction
+        x_ticks.append(Tick(x(moment.timestamp()), moment.strftime(label)))
     return LineChart(
         WIDTH,
         HEIGHT,
