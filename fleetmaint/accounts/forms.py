@@ -37,3 +37,9 @@ class MemberRoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="Who or what uses this key.")
     read_only = forms.BooleanField(required=False, help_text="Only reads, no changes.")
+
+    def __init__(self, *args, **kwargs):
+        # The settings page also shows the organization form, which has a
+        # "name" field too: distinct ids keep each label on its own input.
+        kwargs.setdefault("auto_id", "id_apikey_%s")
+        super().__init__(*args, **kwargs)

@@ -65,9 +65,14 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", str(exc) or "Not found.")
 
 
+# The same codes the services' errors use, so a client can branch on one field.
+_CODES_BY_STATUS = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, "error", str(exc))
+    code = _CODES_BY_STATUS.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
 
 
 _LOCATION_WORDS = {"body", "query", "path", "form", "payload", "data", "params"}
@@ -85,9 +90,10 @@ def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRes
 
 
 def _register_routers() -> None:
-    from fleetmaint.api import vehicles
+    from fleetmaint.api import intervals, vehicles
 
     api.add_router("", vehicles.router)
+    api.add_router("", intervals.router)
 
 
 _register_routers()

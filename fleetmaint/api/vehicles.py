@@ -14,6 +14,9 @@ from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 
 router = Router(tags=["vehicles"])
 
+# Beyond any real list, and well inside what the database accepts as an OFFSET.
+MAX_OFFSET = 1_000_000_000
+
 
 class VehicleOut(Schema):
     id: int
@@ -68,7 +71,7 @@ class VehicleListQuery(Schema):
     search: str = ""
     archived: bool | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ReadingOut(Schema):
@@ -169,7 +172,7 @@ def list_readings(
     request: HttpRequest,
     vehicle_id: int,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     vehicle = _vehicle(request, vehicle_id)
     rows = Reading.objects.filter(vehicle=vehicle)

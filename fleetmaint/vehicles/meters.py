@@ -4,6 +4,7 @@ Pure functions only: no database, no clock. Callers pass ``now`` and the
 values they read, which keeps every rule here testable with properties.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,15 +32,15 @@ def neighbours(
     history: list[MeterPoint], at: datetime
 ) -> tuple[MeterPoint | None, MeterPoint | None]:
     """The points just before (or at) and just after ``at`` in a time-sorted history."""
-    before = None
-    after = None
-    for point in history:
-        if point.at <= at:
-            before = point
-        else:
-            after = point
-            break
+    # A binary search: a batch checks each of its readings against a growing history.
+    index = bisect_right(history, at, key=_at)
+    before = history[index - 1] if index else None
+    after = history[index] if index < len(history) else None
     return before, after
+
+
+def _at(point: MeterPoint) -> datetime:
+    return point.at
 
 
 def order_problem(
@@ -106,3 +107,18 @@ def _fmt(value: Number) -> str:
     if isinstance(value, Decimal | float) and value == int(value):
         return f"{int(value):,}"
     return f"{value:,}"
+
+
+def days_until_reached(remaining: Number, per_day: float | None) -> float | None:
+    """Days until a meter with ``remaining`` left is reached at ``per_day``; None if unknown."""
+    if remaining <= 0:
+        return 0.0
+    if not per_day or per_day <= 0:
+        return None
+    return float(remaining) / per_day
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the given moments, ignoring the unknown ones."""
+    known = [m for m in moments if m is not None]
+    return min(known) if known else None

@@ -36,7 +36,8 @@ def vehicle_list(org: Organization, filters: VehicleFilters) -> QuerySet[Vehicle
     """The organization's vehicles matching the filters, in the chosen order."""
     vehicles = Vehicle.objects.for_org(org)
     if filters.search:
-        term = filters.search.strip()
+        # No stored text holds NUL, and PostgreSQL refuses it in a query.
+        term = filters.search.replace("\x00", "").strip()
         vehicles = vehicles.filter(
             Q(label__icontains=term)
             | Q(vehicle_key__icontains=term)
@@ -48,7 +49,7 @@ def vehicle_list(org: Organization, filters: VehicleFilters) -> QuerySet[Vehicle
     if filters.archived is not None:
         vehicles = vehicles.filter(archived=filters.archived)
     if filters.make:
-        vehicles = vehicles.filter(make__iexact=filters.make)
+        vehicles = vehicles.filter(make__iexact=filters.make.replace("\x00", ""))
     if filters.distance_unit:
         vehicles = vehicles.filter(distance_unit=filters.distance_unit)
     return vehicles.order_by(*VEHICLE_SORTS.get(filters.sort, VEHICLE_SORTS["label"]))

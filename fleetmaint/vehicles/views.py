@@ -106,7 +106,11 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
             form.needs_confirmation = True
         except DomainError as error:
-            add_domain_error(form, error)
+            if error.field == "engine_hours" and not vehicle.tracks_engine_hours:
+                # The page has no engine-hours field to show this next to.
+                form.add_error(None, error.message)
+            else:
+                add_domain_error(form, error)
         else:
             if not request.htmx:
                 messages.success(request, "Reading saved.")
