@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
+from fleetmaint.intervals import services as intervals
+from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
 
@@ -58,8 +60,10 @@ def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
             distance_unit="km",
         )
         _seed_users(org)
-        created = sum(_seed_vehicle(org, number) for number in range(1, vehicle_count + 1))
-    return DemoResult(org=org, created_vehicles=created)
+        created = [_seed_vehicle(org, number) for number in range(1, vehicle_count + 1)]
+        new_vehicles = [v for v in created if v is not None]
+        _seed_schedule(org, new_vehicles)
+    return DemoResult(org=org, created_vehicles=len(new_vehicles))
 
 
 def _seed_users(org: Organization) -> None:
@@ -76,10 +80,10 @@ def _seed_users(org: Organization) -> None:
         accounts.membership_set(org=org, user=user, role=role)
 
 
-def _seed_vehicle(org: Organization, number: int) -> bool:
+def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
     key = f"DEMO-{number:03d}"
     if Vehicle.objects.for_org(org).filter(vehicle_key=key).exists():
-        return False
+        return None
     rng = random.Random(number)
     make, model, unit, hours, per_day = DEMO_MODELS[(number - 1) % len(DEMO_MODELS)]
     vehicle = vehicles.vehicle_create(
@@ -94,7 +98,25 @@ def _seed_vehicle(org: Organization, number: int) -> bool:
         tracks_engine_hours=hours,
     )
     _seed_readings(org, vehicle, rng, per_day)
-    return True
+    vehicle.refresh_from_db()
+    return vehicle
+
+
+def _seed_schedule(org: Organization, vehicles: list[Vehicle]) -> None:
+    """Preset intervals counted from each vehicle's first reading a year ago, so some are due."""
+    presets = [p for p in intervals.presets_ensure(org) if p.enabled]
+    now = timezone.now()
+    rows = []
+    for vehicle in vehicles:
+        first = vehicle.readings.order_by("recorded_at").first()
+        if first is None:
+            continue
+        for preset in presets:
+            rows.append(
+                intervals.preset_interval(vehicle, preset, first.odometer, first.recorded_at, now)
+            )
+    ServiceInterval.objects.bulk_create(rows)
+    intervals.intervals_evaluate(vehicle_ids=[v.pk for v in vehicles])
 
 
 def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_day: int) -> None:

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from fleetmaint.accounts import views as account_views
 from fleetmaint.api.main import api
+from fleetmaint.compat import voyo
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),
     path("notifications/", include("fleetmaint.notifications.urls")),
+    path("", include("fleetmaint.intervals.urls")),
     path("api/v1/", api.urls),
+    path("voyorequest/<str:method>", voyo.dispatch, name="compat-voyo"),
     path("admin/", admin.site.urls),
 ]

@@ -37,6 +37,13 @@ class Organization(models.Model):
         help_text="A reading implying more than this per day (in the vehicle's unit) "
         "must be confirmed, so a typo does not make every reminder overdue.",
     )
+    generate_presets_for_new_vehicles = models.BooleanField(
+        default=False, help_text="Give every new vehicle the preset service intervals."
+    )
+    generate_presets_on_first_reading = models.BooleanField(
+        default=False,
+        help_text="Give a vehicle the preset intervals when it gets its first odometer reading.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

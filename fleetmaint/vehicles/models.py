@@ -35,6 +35,10 @@ class Vehicle(models.Model):
     )
     odometer_at = models.DateTimeField(null=True, blank=True, editable=False)
     engine_hours_at = models.DateTimeField(null=True, blank=True, editable=False)
+    daily_distance = models.FloatField(
+        null=True, blank=True, editable=False, help_text="Average recent use per day."
+    )
+    daily_engine_hours = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,165 @@
+"""The maintenance schedule over JSON; every rule is in intervals.services."""
+
+from datetime import datetime
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from fleetmaint.intervals import queries, services
+from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.vehicles.models import Vehicle
+
+router = Router(tags=["intervals"])
+
+
+class IntervalOut(Schema):
+    id: int
+    vehicle_id: int
+    name: str
+    service_at_mileage: int | None
+    service_at_date: datetime | None
+    notes: str
+    preset: str | None
+    predicted_due_at: datetime | None
+    maintenance_required: bool
+    due_at: datetime | None
+    created_at: datetime
+    last_updated: datetime
+
+    @staticmethod
+    def resolve_preset(obj: ServiceInterval) -> str | None:
+        return obj.preset.name if obj.preset_id else None
+
+    @staticmethod
+    def resolve_maintenance_required(obj: ServiceInterval) -> bool:
+        required = getattr(obj, "is_required", None)
+        return services.is_required(obj, timezone.now()) if required is None else required
+
+
+class IntervalIn(Schema):
+    name: str = Field("", max_length=120)
+    service_at_mileage: int | None = None
+    service_at_date: datetime | None = None
+    notes: str = ""
+
+
+class NotesIn(Schema):
+    notes: str
+
+
+class ServicedIn(Schema):
+    odometer: int | None = Field(None, ge=0)
+    serviced_at: datetime | None = None
+
+
+class IntervalPage(Schema):
+    count: int
+    items: list[IntervalOut]
+
+
+class Generated(Schema):
+    created: int
+
+
+class ServicedOut(Schema):
+    serviced: IntervalOut
+    next: IntervalOut | None
+
+
+def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    vehicle = (
+        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
+    )
+    if vehicle is None:
+        raise Http404(services.ERR_VEHICLE)
+    return vehicle
+
+
+def _interval(request: HttpRequest, interval_id: int) -> ServiceInterval:
+    interval = (
+        ServiceInterval.objects.filter(org=request.org, pk=interval_id, serviced_at=None)
+        .select_related("vehicle", "vehicle__org", "preset")
+        .first()
+    )
+    if interval is None:
+        raise Http404(services.ERR_NOT_FOUND)
+    return interval
+
+
+def _page(rows, limit: int, offset: int) -> dict:
+    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+
+
+@router.get("/intervals", response=IntervalPage)
+def list_intervals(
+    request: HttpRequest,
+    maintenance_required: bool | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    rows = queries.maintenance_required(request.org, maintenance_required).select_related("preset")
+    return _page(rows, limit, offset)
+
+
+@router.post("/intervals/generate", response=Generated)
+def generate_for_fleet(request: HttpRequest):
+    return {"created": services.intervals_generate(org=request.org)}
+
+
+@router.get("/vehicles/{vehicle_id}/intervals", response=IntervalPage)
+def list_vehicle_intervals(
+    request: HttpRequest,
+    vehicle_id: int,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    vehicle = _vehicle(request, vehicle_id)
+    return _page(queries.vehicle_schedule(vehicle), limit, offset)
+
+
+@router.post("/vehicles/{vehicle_id}/intervals", response={201: IntervalOut})
+def create_interval(request: HttpRequest, vehicle_id: int, payload: IntervalIn):
+    vehicle = _vehicle(request, vehicle_id)
+    interval = services.interval_create(
+        vehicle=vehicle,
+        name=payload.name,
+        odometer=payload.service_at_mileage,
+        time=payload.service_at_date,
+        notes=payload.notes,
+    )
+    return 201, interval
+
+
+@router.post("/vehicles/{vehicle_id}/intervals/generate", response=Generated)
+def generate_for_vehicle(request: HttpRequest, vehicle_id: int):
+    vehicle = _vehicle(request, vehicle_id)
+    return {"created": services.intervals_generate(org=request.org, vehicles=[vehicle])}
+
+
+@router.get("/intervals/{interval_id}", response=IntervalOut)
+def read_interval(request: HttpRequest, interval_id: int):
+    return _interval(request, interval_id)
+
+
+@router.patch("/intervals/{interval_id}", response=IntervalOut)
+def update_notes(request: HttpRequest, interval_id: int, payload: NotesIn):
+    """Appends to the notes; when both together are too long, the new note replaces them."""
+    return services.interval_update_notes(
+        interval=_interval(request, interval_id), notes=payload.notes
+    )
+
+
+@router.delete("/intervals/{interval_id}", response={204: None})
+def delete_interval(request: HttpRequest, interval_id: int):
+    services.interval_remove(interval=_interval(request, interval_id))
+    return 204, None
+
+
+@router.post("/intervals/{interval_id}/serviced", response=ServicedOut)
+def mark_serviced(request: HttpRequest, interval_id: int, payload: ServicedIn):
+    interval = _interval(request, interval_id)
+    following = services.interval_mark_serviced(
+        interval=interval, odometer=payload.odometer, serviced_at=payload.serviced_at
+    )
+    return {"serviced": interval, "next": following}

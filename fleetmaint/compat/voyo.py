@@ -1,0 +1,120 @@
+"""Service intervals in the wire format of the vendor API of seed 003.
+
+``POST /voyorequest/<Method>``, form-encoded, ``Authorization: Bearer <key>``.
+Every answer is JSON with an ``error`` field: ``"Success!"`` or the vendor's
+message. This module only translates; the rules are in intervals.services.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from fleetmaint.accounts.models import Organization
+from fleetmaint.compat.keys import bearer_token, key_from
+from fleetmaint.errors import DomainError
+from fleetmaint.intervals import queries, services
+from fleetmaint.intervals.models import ServiceInterval
+
+SUCCESS = "Success!"
+INVALID_AUTHORIZATION = "Invalid Authorization!"
+VENDOR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+Handler = Callable[[Organization, dict], dict]
+
+
+def _ok(**fields) -> dict:
+    return {"error": SUCCESS, **fields}
+
+
+def _vendor_time(moment: datetime | None) -> str:
+    """Times go out in UTC, as ``YYYY-MM-DD HH:MM:SS``."""
+    return moment.astimezone(UTC).strftime(VENDOR_TIME_FORMAT) if moment else ""
+
+
+def _interval_json(interval: ServiceInterval) -> dict:
+    """The vendor's interval object; fields that were never set are left out."""
+    body = {
+        "id": str(interval.pk),
+        "created_at": _vendor_time(interval.created_at),
+        "last_updated": _vendor_time(interval.last_updated),
+        "notes": interval.notes,
+    }
+    if interval.service_at_mileage is not None:
+        body["service_at_mileage"] = str(interval.service_at_mileage)
+    if interval.service_at_date is not None:
+        body["service_at_date"] = _vendor_time(interval.service_at_date)
+    return body
+
+
+def create(org: Organization, data: dict) -> dict:
+    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    interval = services.interval_create(
+        vehicle=vehicle,
+        odometer=data.get("odometer"),
+        time=data.get("time"),
+        notes=data.get("notes", ""),
+    )
+    return _ok(service_id=str(interval.pk))
+
+
+def generate(org: Organization, data: dict) -> dict:
+    key = (data.get("vehicle_key") or "").strip()
+    vehicles = [services.vehicle_by_key(org, key)] if key else None
+    services.intervals_generate(org=org, vehicles=vehicles)
+    return _ok()
+
+
+def get_all(org: Organization, data: dict) -> dict:
+    flag = (data.get("maintenance_required") or "").strip()
+    required = {"0": False, "1": True}.get(flag)
+    rows = queries.maintenance_required(org, required)
+    return _ok(service_intervals=[_interval_json(i) for i in rows])
+
+
+def get_for_vehicle(org: Organization, data: dict) -> dict:
+    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    rows = queries.vehicle_schedule(vehicle).order_by("id")
+    return _ok(service_intervals=[_interval_json(i) for i in rows])
+
+
+def remove(org: Organization, data: dict) -> dict:
+    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    services.interval_remove(interval=services.interval_for(vehicle, data.get("id")))
+    return _ok()
+
+
+def update(org: Organization, data: dict) -> dict:
+    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    interval = services.interval_for(vehicle, data.get("id"))
+    services.interval_update_notes(interval=interval, notes=data.get("notes", ""))
+    return _ok()
+
+
+METHODS: dict[str, Handler] = {
+    "CreateServiceInterval": create,
+    "GenerateServiceInterval": generate,
+    "GetAllServiceIntervals": get_all,
+    "GetServiceIntervals": get_for_vehicle,
+    "RemoveServiceInterval": remove,
+    "UpdateServiceInterval": update,
+}
+
+
+@csrf_exempt
+@require_POST
+def dispatch(request: HttpRequest, method: str) -> JsonResponse:
+    handler = METHODS.get(method)
+    if handler is None:
+        return JsonResponse({"error": f"Unknown method {method}!"}, status=404)
+    key = key_from(bearer_token(request, "Bearer"))
+    if key is None:
+        return JsonResponse({"error": INVALID_AUTHORIZATION}, status=401)
+    if key.read_only and handler not in (get_all, get_for_vehicle):
+        return JsonResponse({"error": INVALID_AUTHORIZATION}, status=403)
+    try:
+        return JsonResponse(handler(key.org, request.POST.dict()))
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=400)

@@ -1,0 +1,95 @@
+"""The maintenance schedule: service intervals per vehicle, and the presets they come from."""
+
+from django.db import models
+from django.db.models import Q
+
+from fleetmaint.accounts.models import DistanceUnit, Organization
+from fleetmaint.vehicles.models import Vehicle
+
+MAX_NOTES = 65_535
+MAX_MILEAGE = 1_000_000
+
+
+class IntervalPreset(models.Model):
+    """A kind of service that recurs every so many kilometres (or miles) or months."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="presets")
+    name = models.CharField(max_length=120)
+    distance = models.PositiveIntegerField(help_text="Distance between services.")
+    distance_unit = models.CharField(
+        max_length=2, choices=DistanceUnit.choices, default=DistanceUnit.KM
+    )
+    months = models.PositiveSmallIntegerField(help_text="Months between services.")
+    builtin = models.BooleanField(default=False, editable=False)
+    enabled = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="preset_name_unique_in_org"),
+            models.CheckConstraint(condition=Q(distance__gt=0), name="preset_distance_positive"),
+            models.CheckConstraint(condition=Q(months__gt=0), name="preset_months_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceInterval(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="intervals")
+    name = models.CharField(max_length=120)
+    preset = models.ForeignKey(
+        IntervalPreset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    service_at_mileage = models.PositiveIntegerField(null=True, blank=True)
+    service_at_date = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    start_odometer = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The odometer when the interval began, for progress."
+    )
+    predicted_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The date it is expected to fall due: its own date, or earlier when the "
+        "vehicle's recent use will reach the mileage first.",
+    )
+    due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was found due and the advisors were told."
+    )
+    serviced_at = models.DateTimeField(null=True, blank=True)
+    serviced_odometer = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["predicted_due_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_at_mileage__isnull=False) | Q(service_at_date__isnull=False),
+                name="interval_has_mileage_or_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_at_mileage__isnull=True)
+                | Q(service_at_mileage__lte=MAX_MILEAGE),
+                name="interval_mileage_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "serviced_at", "predicted_due_at"]),
+            models.Index(fields=["vehicle", "serviced_at"]),
+            # The date sweep: open intervals not yet found due, by date.
+            models.Index(
+                fields=["service_at_date"],
+                name="interval_date_sweep_idx",
+                condition=Q(serviced_at__isnull=True, due_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.vehicle_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.serviced_at is None

@@ -1,0 +1,271 @@
+"""The Schedule tab of a vehicle, the fleet-wide Due page, and the presets page."""
+
+from datetime import date, datetime, time
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
+from fleetmaint.errors import DomainError
+from fleetmaint.intervals import queries, services
+from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
+from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.web import add_domain_error, redirect_page, render_page
+
+PAGE_SIZE = 25
+
+
+def _get_vehicle(request: HttpRequest, pk: int, *, write: bool = False) -> Vehicle:
+    return get_owned(request, Vehicle.objects.select_related("org"), write=write, pk=pk)
+
+
+def _get_interval(request: HttpRequest, vehicle: Vehicle, interval_id: int) -> ServiceInterval:
+    return get_owned(
+        request,
+        ServiceInterval.objects.select_related("vehicle", "vehicle__org", "preset"),
+        write=True,
+        vehicle=vehicle,
+        pk=interval_id,
+        serviced_at=None,
+    )
+
+
+def _local_moment(day: date | None) -> datetime | None:
+    """A date from a form as a moment: its start in the current time zone, or now for today."""
+    if day is None:
+        return None
+    moment = timezone.make_aware(datetime.combine(day, time.min))
+    return max(moment, timezone.now()) if day == timezone.localdate() else moment
+
+
+def _with_progress(intervals) -> list[ServiceInterval]:
+    now = timezone.now()
+    rows = list(intervals)
+    for row in rows:
+        row.progress = queries.progress(row, now)
+    return rows
+
+
+def _schedule_response(
+    request: HttpRequest,
+    vehicle: Vehicle,
+    *,
+    form: IntervalForm | None = None,
+    status: int = 200,
+    notice: str = "",
+) -> HttpResponse:
+    context = {
+        "notice_is_error": status >= 400,
+        "vehicle": vehicle,
+        "intervals": _with_progress(queries.vehicle_schedule(vehicle)),
+        "form": form or IntervalForm(),
+        "note_form": NoteForm(),
+        "serviced_form": ServicedForm(initial={"odometer": vehicle.odometer}),
+        "notice": notice,
+        "soon_days": services.DUE_SOON_DAYS,
+    }
+    return render_page(
+        request, "intervals/schedule.html", context, partial="schedule", status=status
+    )
+
+
+@member_required
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _schedule_response(request, _get_vehicle(request, pk))
+
+
+@member_required
+@require_POST
+def interval_create(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = _get_vehicle(request, pk, write=True)
+    form = IntervalForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.interval_create(
+                vehicle=vehicle,
+                name=data["name"],
+                odometer=data["odometer"],
+                time=_local_moment(data["date"]),
+                notes=data["notes"],
+            )
+        except DomainError as error:
+            if error.field == "time":
+                error.field = "date"
+            add_domain_error(form, error)
+        else:
+            return _done(request, vehicle, f"Added {data['name']}.")
+    return _schedule_response(request, vehicle, form=form, status=400)
+
+
+def _done(request: HttpRequest, vehicle: Vehicle, notice: str) -> HttpResponse:
+    if request.htmx:
+        return _schedule_response(request, vehicle, notice=notice)
+    messages.success(request, notice)
+    return redirect_page(request, reverse("intervals:schedule", args=[vehicle.pk]))
+
+
+def _refused(request: HttpRequest, vehicle: Vehicle, error: DomainError) -> HttpResponse:
+    if request.htmx:
+        return _schedule_response(request, vehicle, notice=error.message, status=400)
+    messages.error(request, error.message)
+    return redirect_page(request, reverse("intervals:schedule", args=[vehicle.pk]))
+
+
+@member_required
+@require_POST
+def interval_note(request: HttpRequest, pk: int, interval_id: int) -> HttpResponse:
+    vehicle = _get_vehicle(request, pk, write=True)
+    interval = _get_interval(request, vehicle, interval_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, vehicle, DomainError("Write the note first."))
+    try:
+        services.interval_update_notes(interval=interval, notes=form.cleaned_data["notes"])
+    except DomainError as error:
+        return _refused(request, vehicle, error)
+    return _done(request, vehicle, f"Note added to {interval.name}.")
+
+
+@member_required
+@require_POST
+def interval_serviced(request: HttpRequest, pk: int, interval_id: int) -> HttpResponse:
+    vehicle = _get_vehicle(request, pk, write=True)
+    interval = _get_interval(request, vehicle, interval_id)
+    form = ServicedForm(request.POST)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        return _refused(request, vehicle, DomainError(first))
+    try:
+        following = services.interval_mark_serviced(
+            interval=interval,
+            odometer=form.cleaned_data["odometer"],
+            serviced_at=_local_moment(form.cleaned_data["date"]),
+        )
+    except DomainError as error:
+        return _refused(request, vehicle, error)
+    notice = f"{interval.name} marked serviced."
+    if following:
+        notice += " The next one is scheduled."
+    return _done(request, vehicle, notice)
+
+
+@member_required
+@require_POST
+def interval_remove(request: HttpRequest, pk: int, interval_id: int) -> HttpResponse:
+    vehicle = _get_vehicle(request, pk, write=True)
+    interval = _get_interval(request, vehicle, interval_id)
+    services.interval_remove(interval=interval)
+    return _done(request, vehicle, f"Removed {interval.name}.")
+
+
+@member_required
+@require_POST
+def generate_for_vehicle(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = _get_vehicle(request, pk, write=True)
+    count = services.intervals_generate(org=request.org, vehicles=[vehicle])
+    return _done(request, vehicle, _generated_text(count))
+
+
+def _generated_text(count: int) -> str:
+    if not count:
+        return "Every preset already has an open interval."
+    return f"Generated {count} interval{'s' if count != 1 else ''} from the presets."
+
+
+def _due_filters(request: HttpRequest) -> queries.DueFilters:
+    state = request.GET.get("state", "")
+    sort = request.GET.get("sort", "soon")
+    return queries.DueFilters(
+        state=state if state in queries.STATES else "",
+        search=request.GET.get("q", "").strip()[:100],
+        sort=sort if sort in queries.SORTS else "soon",
+    )
+
+
+@member_required
+def due(request: HttpRequest) -> HttpResponse:
+    filters = _due_filters(request)
+    page = Paginator(queries.open_intervals(request.org, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _with_progress(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "states": [("", "All"), ("required", "Required"), ("soon", "Due soon"), ("ok", "Not due")],
+        "sorts": [
+            ("soon", "How soon"),
+            ("vehicle", "Vehicle"),
+            ("name", "Service"),
+            ("created", "Newest"),
+        ],
+    }
+    return render_page(request, "intervals/due.html", context, partial="results")
+
+
+@member_required
+@require_POST
+def generate_for_fleet(request: HttpRequest) -> HttpResponse:
+    ensure_can_write(request)
+    count = services.intervals_generate(org=request.org)
+    messages.success(request, _generated_text(count))
+    back_to = "intervals:presets" if request.POST.get("next_page") == "presets" else "intervals:due"
+    return redirect_page(request, reverse(back_to))
+
+
+@member_required
+def presets(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    rows = services.presets_ensure(org)
+    new_form = PresetForm(prefix="new")
+    status = 200
+    if request.method == "POST":
+        ensure_can_write(request)
+        changes = {
+            p.pk: {
+                "distance": request.POST.get(f"distance-{p.pk}") or None,
+                "months": request.POST.get(f"months-{p.pk}") or None,
+                "enabled": request.POST.get(f"enabled-{p.pk}") == "on",
+            }
+            for p in rows
+        }
+        new = None
+        if request.POST.get("new-name", "").strip():
+            new_form = PresetForm(request.POST, prefix="new")
+            new = new_form.cleaned_data if new_form.is_valid() else None
+        try:
+            if request.POST.get("new-name", "").strip() and new is None:
+                raise DomainError("Fix the new preset's fields.")
+            _check_numbers(changes)
+            services.presets_update(org=org, changes=changes, new=new)
+            services.schedule_settings_update(
+                org=org,
+                for_new_vehicles=request.POST.get("for_new_vehicles") == "on",
+                on_first_reading=request.POST.get("on_first_reading") == "on",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = 400
+        else:
+            messages.success(request, "Presets saved.")
+            return redirect_page(request, reverse("intervals:presets"))
+        rows = services.presets_ensure(org)
+    context = {"presets": rows, "new_form": new_form}
+    return render_page(request, "intervals/presets.html", context, status=status)
+
+
+def _check_numbers(changes: dict[int, dict]) -> None:
+    for values in changes.values():
+        for name in ("distance", "months"):
+            raw = values[name]
+            if raw is not None and not str(raw).strip().isdigit():
+                raise DomainError(f"The {name} must be a whole number.", field=name)
