@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "fleetmaint.accounts",
     "fleetmaint.vehicles",
     "fleetmaint.notifications",
+    "fleetmaint.intervals",
+    "fleetmaint.tasks",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +112,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+TASK_FILE_MAX_BYTES = env_int("TASK_FILE_MAX_BYTES", 10_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 
 # HTTPS hardening. On by default outside DEBUG; switch off only behind a
 # proxy that does not terminate TLS, or for local tests over plain HTTP.

@@ -14,7 +14,10 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 # Dotted paths of functions taking no arguments and returning how many rows changed.
-DATE_SWEEPS: list[str] = []
+DATE_SWEEPS: list[str] = [
+    "fleetmaint.intervals.services.intervals_sweep_dates",
+    "fleetmaint.tasks.services.tasks_sweep_dates",
+]
 
 
 def sweep_dates() -> dict[str, int]:

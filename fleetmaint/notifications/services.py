@@ -54,6 +54,7 @@ class Recipients:
     emails: Iterable[str] = ()
     phones: Iterable[str] = ()
     webhooks: bool = True
+    push: bool = True
 
 
 def advisors_of(org: Organization) -> list[User]:
@@ -79,6 +80,19 @@ class Notice:
     link: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+
+
+def advisors_by_org(org_ids: Iterable[int]) -> dict[int, list[User]]:
+    """Each organization's admins and advisors, in one query."""
+    by_org: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.filter(org_id__in=list(org_ids), role__in=[Role.ADMIN, Role.ADVISOR])
+        .select_related("user", "user__notification_preference")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        by_org.setdefault(membership.org_id, []).append(membership.user)
+    return by_org
 
 
 def notify(
@@ -192,7 +206,7 @@ def _messages_for(
             add(Channel.EMAIL, user.email.lower(), user=user)
         if Channel.SMS in channels and preference and preference.phone:
             add(Channel.SMS, preference.phone, user=user)
-        if Channel.PUSH in channels:
+        if Channel.PUSH in channels and recipients.push:
             add(Channel.PUSH, f"user:{user.pk}", user=user)
     for email in recipients.emails:
         add(Channel.EMAIL, email.strip().lower())

@@ -6,7 +6,7 @@ values they read, which keeps every rule here testable with properties.
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 Number = int | float | Decimal
@@ -122,3 +122,77 @@ def earliest(*moments: datetime | None) -> datetime | None:
     """The earliest of the given moments, ignoring the unknown ones."""
     known = [m for m in moments if m is not None]
     return min(known) if known else None
+
+
+# --- service task conditions --------------------------------------------------------
+
+CREATED, NOTIFIED, EXPIRED, DONE = "created", "notified", "expired", "done"
+_RANK = {CREATED: 0, NOTIFIED: 1, EXPIRED: 2}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One limit of a task, measured from its start: distance, days or engine hours.
+
+    ``used`` is how much of the meter has passed since the start, ``limit``
+    how much may pass, ``notify_before`` how long before the limit to remind.
+    """
+
+    kind: str
+    used: float
+    limit: float
+    notify_before: float = 0
+
+    @property
+    def state(self) -> str:
+        if self.used >= self.limit:
+            return EXPIRED
+        if self.used >= self.limit - max(self.notify_before, 0):
+            return NOTIFIED
+        return CREATED
+
+    @property
+    def wear(self) -> float:
+        if self.limit <= 0:
+            return 100.0 if self.used >= self.limit else 0.0
+        return max(self.used, 0) / self.limit * 100
+
+
+def task_status(conditions: list[Condition]) -> tuple[str, str]:
+    """The status the conditions give, and which condition decided it.
+
+    Expired as soon as any condition reached its limit, otherwise notified as
+    soon as any reached its reminder point, otherwise created. Among equals,
+    the condition listed first decides.
+    """
+    status, deciding = CREATED, ""
+    for condition in conditions:
+        state = condition.state
+        if _RANK[state] > _RANK[status]:
+            status, deciding = state, condition.kind
+    return status, deciding
+
+
+def wear_percentage(conditions: list[Condition]) -> int:
+    """The most-used condition as a whole percentage of its limit; past 100 when overdue."""
+    if not conditions:
+        return 0
+    return int(max(c.wear for c in conditions))
+
+
+def predict_reach(
+    value_at: datetime | None, value: Number | None, target: Number, per_day: float | None
+) -> datetime | None:
+    """When a meter read as ``value`` at ``value_at`` reaches ``target`` at ``per_day``.
+
+    Projecting from the last reading is the same as projecting today's value
+    (last value + days since * use) and counting the days that remain.
+    """
+    if value_at is None or value is None:
+        return None
+    remaining = float(target) - float(value)
+    if remaining <= 0:
+        return value_at
+    if not per_day or per_day <= 0:
+        return None
+    return value_at + timedelta(days=min(remaining / per_day, 36_500))

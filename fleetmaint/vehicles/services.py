@@ -1,5 +1,6 @@
 """Every write to vehicles and readings, and the rules they follow."""
 
+import bisect
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
 from fleetmaint.errors import ConfirmationRequired, Conflict, ValidationFailed
+from fleetmaint.intervals import services as intervals
+from fleetmaint.tasks import services as tasks
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.meters import MeterPoint
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
@@ -40,8 +43,17 @@ VEHICLE_FIELDS = (
 # --- vehicles ---------------------------------------------------------------
 
 
+def _refuse_nul(name: str, value: str) -> str:
+    # PostgreSQL cannot store NUL in text; say so instead of failing with a 500.
+    if "\x00" in value:
+        raise ValidationFailed(
+            f"The {name.replace('_', ' ')} cannot contain NUL characters.", field=name
+        )
+    return value
+
+
 def _clean_text(name: str, value: str | None) -> str:
-    value = (value or "").strip()
+    value = _refuse_nul(name, (value or "").strip())
     limit = _TEXT_LIMITS.get(name)
     if limit and len(value) > limit:
         raise ValidationFailed(
@@ -82,7 +94,7 @@ def _clean_vehicle_values(values: dict) -> dict:
         elif name in ("tracks_engine_hours", "archived"):
             cleaned[name] = bool(value)
         elif name == "notes":
-            cleaned[name] = (value or "").strip()
+            cleaned[name] = _refuse_nul(name, (value or "").strip())
         else:
             raise ValidationFailed(f"Unknown vehicle field {name!r}.", field=name)
     if "label" in cleaned and not cleaned["label"]:
@@ -144,7 +156,10 @@ def vehicle_create(
             _ensure_key_free(org, values["vehicle_key"])
         else:
             values["vehicle_key"] = _new_vehicle_key(org)
-        return Vehicle.objects.create(org=org, **values)
+        vehicle = Vehicle.objects.create(org=org, **values)
+        if org.generate_presets_for_new_vehicles:
+            intervals.intervals_generate(org=org, vehicles=[vehicle])
+    return vehicle
 
 
 def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
@@ -192,9 +207,8 @@ class _History:
     engine_hours: list[MeterPoint] = field(default_factory=list)
 
     def add(self, meter: str, point: MeterPoint) -> None:
-        points = getattr(self, meter)
-        points.append(point)
-        points.sort(key=lambda p: p.at)
+        # After any points at the same moment, as a stable sort would put it.
+        bisect.insort_right(getattr(self, meter), point, key=lambda p: p.at)
 
 
 def _parse_odometer(value: object) -> int | None:
@@ -247,7 +261,7 @@ def _clean_reading(vehicle: Vehicle, item: ReadingInput, now: datetime) -> Readi
         raise ValidationFailed("Give the time with its time zone.", field="recorded_at")
     if recorded_at > now + timedelta(minutes=5):
         raise ValidationFailed("A reading cannot be in the future.", field="recorded_at")
-    note = (item.note or "").strip()
+    note = _refuse_nul("note", (item.note or "").strip())
     if len(note) > 255:
         raise ValidationFailed("The note can be at most 255 characters.", field="note")
     return Reading(
@@ -376,8 +390,11 @@ def reading_record(
         reading.source = source
         reading.created_by = actor
         reading.save()
+        had_odometer = locked.odometer is not None
         if _advance_current_meters(locked, reading):
             locked.save(update_fields=_METER_FIELDS)
+        first = set() if had_odometer or locked.odometer is None else {locked.pk}
+        _after_readings(locked.org, {locked.pk}, first)
     for name in _METER_FIELDS:
         setattr(vehicle, name, getattr(locked, name))
     return reading
@@ -437,13 +454,14 @@ def readings_bulk_record(
         histories = _load_history([by_id[pk] for pk in earliest], earliest)
         created: list[Reading] = []
         touched: set[int] = set()
+        without_odometer = {v.pk for v in vehicles if v.odometer is None}
         for item, vehicle, reading in sorted(accepted, key=lambda a: a[2].recorded_at):
             history = histories[vehicle.pk]
             try:
                 _check_against_history(
                     vehicle, reading, history, confirm_jump=item.reading.confirm_jump
                 )
-            except ValidationFailed as error:
+            except (ValidationFailed, ConfirmationRequired) as error:
                 errors.append(_bulk_error(item, error.field, error.message, error.code))
                 continue
             reading.source = source
@@ -458,13 +476,68 @@ def readings_bulk_record(
                 touched.add(vehicle.pk)
         Reading.objects.bulk_create(created, batch_size=1000)
         Vehicle.objects.bulk_update([by_id[pk] for pk in touched], _METER_FIELDS, batch_size=1000)
+        first = {pk for pk in without_odometer & touched if by_id[pk].odometer is not None}
+        if created:
+            _after_readings(org, {r.vehicle_id for r in created}, first)
     errors.sort(key=lambda e: e["index"])
     return BulkResult(created=created, errors=errors)
 
 
+def _after_readings(org: Organization, vehicle_ids: set[int], first_odometer_ids: set[int]) -> None:
+    """What new readings change elsewhere, for all the vehicles at once.
+
+    The vehicles' usage rates move, which moves predicted due dates; a first
+    odometer may start a schedule; and thresholds the meters crossed are told.
+    """
+    _refresh_daily_usage(vehicle_ids)
+    if first_odometer_ids and org.generate_presets_on_first_reading:
+        fresh = list(Vehicle.objects.filter(pk__in=first_odometer_ids, archived=False))
+        intervals.intervals_generate(org=org, vehicles=fresh)
+    intervals.intervals_refresh_predictions(vehicle_ids=vehicle_ids)
+    intervals.intervals_evaluate(vehicle_ids=vehicle_ids)
+    tasks.tasks_refresh_predictions(vehicle_ids=vehicle_ids)
+    tasks.tasks_evaluate(vehicle_ids=vehicle_ids)
+
+
+USAGE_WINDOW_DAYS = 90
+
+
+def _refresh_daily_usage(vehicle_ids: set[int]) -> None:
+    """Average daily distance and engine hours over each vehicle's recent readings."""
+    vehicles = list(Vehicle.objects.filter(pk__in=vehicle_ids))
+    newest = [v.odometer_at or v.engine_hours_at for v in vehicles]
+    known = [moment for moment in newest if moment is not None]
+    if not known:
+        return
+    since = min(known) - timedelta(days=USAGE_WINDOW_DAYS)
+    histories: dict[int, _History] = {pk: _History() for pk in vehicle_ids}
+    rows = (
+        Reading.objects.filter(vehicle_id__in=vehicle_ids, recorded_at__gte=since)
+        .order_by("recorded_at", "id")
+        .values_list("vehicle_id", "recorded_at", "odometer", "engine_hours", "is_correction")
+    )
+    for vehicle_id, recorded_at, odometer, engine_hours, resets in rows:
+        history = histories[vehicle_id]
+        if odometer is not None:
+            history.odometer.append(MeterPoint(recorded_at, odometer, resets))
+        if engine_hours is not None:
+            history.engine_hours.append(MeterPoint(recorded_at, engine_hours, resets))
+    for vehicle in vehicles:
+        history = histories[vehicle.pk]
+        vehicle.daily_distance = meters.daily_usage(history.odometer, window_days=USAGE_WINDOW_DAYS)
+        vehicle.daily_engine_hours = meters.daily_usage(
+            history.engine_hours, window_days=USAGE_WINDOW_DAYS
+        )
+    Vehicle.objects.bulk_update(vehicles, ["daily_distance", "daily_engine_hours"], batch_size=1000)
+
+
 def _lock_vehicles_for(org: Organization, items: list[BulkItem]) -> list[Vehicle]:
     ids = {i.vehicle_id for i in items if i.vehicle_id}
-    keys = {i.vehicle_key for i in items if not i.vehicle_id and i.vehicle_key}
+    keys = {
+        i.vehicle_key
+        for i in items
+        if not i.vehicle_id and i.vehicle_key and "\x00" not in i.vehicle_key
+    }
     match = Q(pk__in=ids) | Q(vehicle_key__in=keys)
     return list(
         Vehicle.objects.for_org(org)

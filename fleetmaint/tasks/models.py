@@ -1,0 +1,143 @@
+"""Service tasks ("service works"): limits on mileage, date and engine hours.
+
+Each condition is stored twice: as the user gave it (limit, reminder and
+repeat intervals) and as absolute thresholds on the vehicle's meters
+(``*_notify_at`` and ``*_expire_at``), so that a sweep can find every task a
+reading or the calendar has pushed over a line with plain SQL comparisons.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from fleetmaint.accounts.models import Organization
+from fleetmaint.vehicles.models import Vehicle
+
+
+class Status(models.TextChoices):
+    CREATED = "created", "Created"
+    NOTIFIED = "notified", "Due soon"
+    EXPIRED = "expired", "Expired"
+    DONE = "done", "Done"
+
+
+OPEN_STATUSES = (Status.CREATED, Status.NOTIFIED, Status.EXPIRED)
+
+
+class ConditionKind(models.TextChoices):
+    MILEAGE = "mileage", "Mileage"
+    DATE = "date", "Date"
+    ENGINE_HOURS = "engine_hours", "Engine hours"
+
+
+class TaskFile(models.Model):
+    """An uploaded document; one file can belong to many tasks (a batch shares it)."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to="task-files/%Y/%m/")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceTask(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="tasks")
+    description = models.CharField(max_length=255)
+    comment = models.CharField(max_length=255, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    repeat = models.BooleanField(default=False)
+    unplanned = models.BooleanField(default=False)
+
+    # Conditions as given.
+    mileage_limit = models.PositiveIntegerField(null=True, blank=True)
+    mileage_notify = models.PositiveIntegerField(null=True, blank=True)
+    mileage_repeat = models.PositiveIntegerField(null=True, blank=True)
+    date_end = models.DateTimeField(null=True, blank=True)
+    date_notify_days = models.PositiveIntegerField(null=True, blank=True)
+    date_repeat_days = models.PositiveIntegerField(null=True, blank=True)
+    hours_limit = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    hours_notify = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    hours_repeat = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+
+    # The same conditions as absolute thresholds on the vehicle's meters.
+    mileage_notify_at = models.PositiveIntegerField(null=True, blank=True)
+    mileage_expire_at = models.PositiveIntegerField(null=True, blank=True)
+    date_notify_at = models.DateTimeField(null=True, blank=True)
+    hours_notify_at = models.DecimalField(max_digits=10, decimal_places=1, null=True, blank=True)
+    hours_expire_at = models.DecimalField(max_digits=10, decimal_places=1, null=True, blank=True)
+
+    start_mileage = models.PositiveIntegerField(null=True, blank=True)
+    start_engine_hours = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    start_date = models.DateTimeField()
+
+    completion_mileage = models.PositiveIntegerField(null=True, blank=True)
+    completion_engine_hours = models.DecimalField(
+        max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    completion_date = models.DateTimeField(null=True, blank=True)
+    completion_wear = models.IntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    status_condition = models.CharField(
+        max_length=12, choices=ConditionKind.choices, blank=True, help_text="What decided it."
+    )
+    cycle = models.PositiveIntegerField(
+        default=1, help_text="Bumped when changed conditions reopen a crossing already told."
+    )
+    predicted_end_date = models.DateTimeField(null=True, blank=True)
+
+    sms_phones = models.JSONField(default=list, blank=True)
+    emails = models.JSONField(default=list, blank=True)
+    push_enabled = models.BooleanField(default=True)
+    files = models.ManyToManyField(TaskFile, blank=True, related_name="tasks")
+
+    repeated_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeated_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [models.F("predicted_end_date").asc(nulls_last=True), "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mileage_limit__isnull=False)
+                | Q(date_end__isnull=False)
+                | Q(hours_limit__isnull=False),
+                name="task_has_a_condition",
+            ),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="task_cost_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["org", "status", "predicted_end_date"]),
+            models.Index(fields=["vehicle", "status"]),
+            # The date sweep: open tasks by their reminder and end dates.
+            models.Index(
+                fields=["date_notify_at"],
+                name="task_date_notify_idx",
+                condition=Q(status="created"),
+            ),
+            models.Index(
+                fields=["date_end"],
+                name="task_date_end_idx",
+                condition=Q(status__in=["created", "notified"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.DONE
