@@ -16,6 +16,7 @@ from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.tasks import services as tasks
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
 
@@ -63,6 +64,7 @@ def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
         created = [_seed_vehicle(org, number) for number in range(1, vehicle_count + 1)]
         new_vehicles = [v for v in created if v is not None]
         _seed_schedule(org, new_vehicles)
+        _seed_tasks(new_vehicles)
     return DemoResult(org=org, created_vehicles=len(new_vehicles))
 
 
@@ -103,20 +105,69 @@ def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
 
 
 def _seed_schedule(org: Organization, vehicles: list[Vehicle]) -> None:
-    """Preset intervals counted from each vehicle's first reading a year ago, so some are due."""
+    """Preset intervals counted from a service some time in the past year, so some are due."""
     presets = [p for p in intervals.presets_ensure(org) if p.enabled]
     now = timezone.now()
     rows = []
     for vehicle in vehicles:
-        first = vehicle.readings.order_by("recorded_at").first()
-        if first is None:
+        history = list(vehicle.readings.order_by("recorded_at"))
+        if not history:
             continue
+        rng = random.Random(vehicle.pk)
+        weeks = len(history) - 1
+        per_week = max((history[-1].odometer - history[0].odometer) / max(weeks, 1), 1)
         for preset in presets:
+            # The last service was somewhere within one interval ago, so about
+            # one in eight is due now and the rest are spread over the year.
+            span = min(preset.months * 4.3, preset.distance / per_week)
+            lookback = min(weeks, round(span * rng.uniform(0.1, 1.05)))
+            serviced = history[weeks - lookback]
             rows.append(
-                intervals.preset_interval(vehicle, preset, first.odometer, first.recorded_at, now)
+                intervals.preset_interval(
+                    vehicle, preset, serviced.odometer, serviced.recorded_at, now
+                )
             )
     ServiceInterval.objects.bulk_create(rows)
     intervals.intervals_evaluate(vehicle_ids=[v.pk for v in vehicles])
+
+
+DEMO_TASKS = [
+    # description, cost, days until the end (or None), distance limit, engine-hour limit, unplanned
+    ("Annual safety inspection", 180, 20, None, None, False),
+    ("Replace wiper blades", 35, None, 3_000, None, True),
+    ("Tachograph calibration", 240, 75, None, None, False),
+    ("Hydraulic oil change", 420, None, None, 250, False),
+    ("Fix rear door seal", 90, 3, None, None, True),
+    ("Brake inspection", 150, 120, 20_000, None, False),
+]
+
+
+def _seed_tasks(vehicles: list[Vehicle]) -> None:
+    """A few tasks per vehicle; some already due or overdue so every status shows."""
+    now = timezone.now()
+    for index, vehicle in enumerate(vehicles):
+        rng = random.Random(1000 + index)
+        for description, cost, days, distance, hours, unplanned in rng.sample(DEMO_TASKS, 2):
+            if hours and not vehicle.tracks_engine_hours:
+                continue
+            conditions = tasks.Conditions()
+            if days is not None:
+                end = now + timedelta(days=days - rng.choice([0, 0, 25]))
+                conditions.date = {"end": end, "notification_interval": 14, "repeat_interval": 365}
+            if distance is not None:
+                conditions.mileage = {"limit": distance, "notification_interval": 1_000}
+            if hours is not None:
+                conditions.engine_hours = {"limit": hours, "notification_interval": 25}
+            tasks.task_create(
+                vehicle=vehicle,
+                data=tasks.TaskInput(
+                    description=description,
+                    cost=cost,
+                    repeat=days is not None,
+                    unplanned=unplanned,
+                    conditions=conditions,
+                ),
+            )
 
 
 def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_day: int) -> None:

@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from fleetmaint.accounts import views as account_views
 from fleetmaint.api.main import api
 from fleetmaint.compat import voyo
+from fleetmaint.reports import views as report_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", report_views.dashboard, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -20,7 +20,9 @@ urlpatterns = [
     path("vehicles/", include("fleetmaint.vehicles.urls")),
     path("notifications/", include("fleetmaint.notifications.urls")),
     path("", include("fleetmaint.intervals.urls")),
+    path("", include("fleetmaint.tasks.urls")),
     path("api/v1/", api.urls),
     path("voyorequest/<str:method>", voyo.dispatch, name="compat-voyo"),
+    path("v2/", include("fleetmaint.compat.navixy_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from fleetmaint.errors import DomainError
 
+# Forms answer invalid input with 422 and the errors in place. htmx is told
+# to swap 422 responses (base.html), and django-htmx's debug overlay, which
+# takes over the page on 400, leaves them alone.
+INVALID = 422
+
 
 def render_page(
     request: HttpRequest,

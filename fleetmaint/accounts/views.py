@@ -12,12 +12,7 @@ from fleetmaint.accounts.forms import ApiKeyForm, MemberInviteForm, MemberRoleFo
 from fleetmaint.accounts.middleware import SESSION_ORG_KEY
 from fleetmaint.accounts.models import ApiKey, Membership
 from fleetmaint.errors import DomainError
-from fleetmaint.web import add_domain_error, redirect_page, render_page
-
-
-@member_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("vehicles:list")
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 
 @member_required
@@ -74,7 +69,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "accounts/settings.html",
             _settings_context(request, org_form=form),
             partial="org-form",
-            status=400,
+            status=INVALID,
         )
     return render_page(request, "accounts/settings.html", _settings_context(request))
 
@@ -103,7 +98,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
         "accounts/settings.html",
         _settings_context(request, invite_form=form),
         partial="members",
-        status=400,
+        status=INVALID,
     )
 
 
@@ -157,7 +152,7 @@ def apikey_create(request: HttpRequest) -> HttpResponse:
         else:
             new_key = {"key": key, "raw": raw}
             form = ApiKeyForm()
-    status = 200 if new_key else 400
+    status = 200 if new_key else INVALID
     return render_page(
         request,
         "accounts/settings.html",

@@ -15,7 +15,7 @@ from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.vehicles.models import Vehicle
-from fleetmaint.web import add_domain_error, redirect_page, render_page
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
 
@@ -60,7 +60,7 @@ def _schedule_response(
     notice: str = "",
 ) -> HttpResponse:
     context = {
-        "notice_is_error": status >= 400,
+        "notice_is_error": status >= INVALID,
         "vehicle": vehicle,
         "intervals": _with_progress(queries.vehicle_schedule(vehicle)),
         "form": form or IntervalForm(),
@@ -100,7 +100,7 @@ def interval_create(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             return _done(request, vehicle, f"Added {data['name']}.")
-    return _schedule_response(request, vehicle, form=form, status=400)
+    return _schedule_response(request, vehicle, form=form, status=INVALID)
 
 
 def _done(request: HttpRequest, vehicle: Vehicle, notice: str) -> HttpResponse:
@@ -112,7 +112,7 @@ def _done(request: HttpRequest, vehicle: Vehicle, notice: str) -> HttpResponse:
 
 def _refused(request: HttpRequest, vehicle: Vehicle, error: DomainError) -> HttpResponse:
     if request.htmx:
-        return _schedule_response(request, vehicle, notice=error.message, status=400)
+        return _schedule_response(request, vehicle, notice=error.message, status=INVALID)
     messages.error(request, error.message)
     return redirect_page(request, reverse("intervals:schedule", args=[vehicle.pk]))
 
@@ -254,7 +254,7 @@ def presets(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             messages.error(request, error.message)
-            status = 400
+            status = INVALID
         else:
             messages.success(request, "Presets saved.")
             return redirect_page(request, reverse("intervals:presets"))
@@ -267,5 +267,10 @@ def _check_numbers(changes: dict[int, dict]) -> None:
     for values in changes.values():
         for name in ("distance", "months"):
             raw = values[name]
-            if raw is not None and not str(raw).strip().isdigit():
+            if raw is None:
+                continue
+            # isdecimal, not isdigit: int() cannot read digits such as "²".
+            if not str(raw).strip().isdecimal():
                 raise DomainError(f"The {name} must be a whole number.", field=name)
+            if len(str(raw).strip()) > 12:  # beyond every limit, and too long for int()
+                raise DomainError(f"The {name} is far too large.", field=name)

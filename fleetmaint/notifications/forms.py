@@ -9,7 +9,7 @@ class WebhookForm(forms.Form):
     events = forms.MultipleChoiceField(
         choices=[(name, name) for name in EVENT_KINDS],
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkgrid"}),
         help_text="None ticked: every event.",
     )
     active = forms.BooleanField(required=False, initial=True)

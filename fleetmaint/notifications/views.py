@@ -21,7 +21,7 @@ from fleetmaint.notifications.models import (
     Preference,
     WebhookEndpoint,
 )
-from fleetmaint.web import add_domain_error, redirect_page, render_page
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 20
 PANEL_SIZE = 8
@@ -127,7 +127,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "channels": services.USER_CHANNELS,
     }
     return render_page(
-        request, "notifications/preferences.html", context, status=400 if error else 200
+        request, "notifications/preferences.html", context, status=INVALID if error else 200
     )
 
 
@@ -144,7 +144,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     created = None
     status = 200
     if request.method == "POST":
-        status = 400
+        status = INVALID
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -183,7 +183,7 @@ def webhook_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        status = 400
+        status = INVALID
         if form.is_valid():
             try:
                 services.webhook_update(endpoint=endpoint, **form.cleaned_data)

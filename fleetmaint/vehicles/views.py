@@ -14,7 +14,7 @@ from fleetmaint.errors import ConfirmationRequired, DomainError
 from fleetmaint.vehicles import queries, services
 from fleetmaint.vehicles.forms import ReadingForm, VehicleForm
 from fleetmaint.vehicles.models import Reading, Vehicle
-from fleetmaint.web import add_domain_error, redirect_page, render_page
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
 READINGS_PAGE_SIZE = 15
@@ -97,7 +97,7 @@ def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = _get_vehicle(request, pk, write=True)
     form = ReadingForm(request.POST)
-    status = 400
+    status = INVALID
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -152,7 +152,7 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Vehicle {vehicle.label} created.")
             return _saved(request, vehicle)
-    return _vehicle_form_page(request, form, None, status=400)
+    return _vehicle_form_page(request, form, None, status=INVALID)
 
 
 @member_required
@@ -170,7 +170,7 @@ def vehicle_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Vehicle saved.")
             return _saved(request, vehicle)
-    return _vehicle_form_page(request, form, vehicle, status=400)
+    return _vehicle_form_page(request, form, vehicle, status=INVALID)
 
 
 @member_required

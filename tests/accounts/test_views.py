@@ -46,10 +46,16 @@ def test_the_sign_in_page_signs_a_member_in(advisor):
     assert client.get("/vehicles/").status_code == 200
 
 
-def test_home_sends_a_member_to_the_vehicle_list(advisor_client):
+def test_home_is_the_dashboard(advisor_client):
     response = advisor_client.get("/")
+    assert response.status_code == 200
+    assert b"Needs attention" in response.content
+
+
+def test_home_sends_a_visitor_to_sign_in(client, db):
+    response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/vehicles/"
+    assert response["Location"].startswith("/login/")
 
 
 def test_a_user_without_an_organization_is_told_so(db):
@@ -163,7 +169,7 @@ def test_an_invalid_currency_is_shown_next_to_the_field_and_nothing_changes(
     admin_client, org, currency, message
 ):
     response = admin_client.post("/settings/", _org_post(currency=currency))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert is_full_page(response)
     currency_field = field_html(response.content, "id_currency")
     assert "has-error" in currency_field
@@ -175,7 +181,7 @@ def test_an_invalid_currency_is_shown_next_to_the_field_and_nothing_changes(
 
 def test_an_invalid_htmx_update_returns_only_the_form(admin_client, org):
     response = admin_client.post("/settings/", _org_post(currency="E1R"), **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not is_full_page(response)
     assert b'id="org-form"' in response.content
     assert b'id="api-keys"' not in response.content
@@ -186,7 +192,7 @@ def test_an_invalid_htmx_update_returns_only_the_form(admin_client, org):
 
 def test_an_unknown_time_zone_is_refused(admin_client, org):
     response = admin_client.post("/settings/", _org_post(time_zone="Mars/Base"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "has-error" in field_html(response.content, "id_time_zone")
     org.refresh_from_db()
     assert org.time_zone == "Europe/Berlin"
@@ -230,7 +236,7 @@ def test_inviting_an_existing_member_shows_an_error(admin_client, advisor):
     response = admin_client.post(
         "/settings/members/", {"username": "bob", "email": "", "role": "viewer"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "bob is already a member." in field_html(response.content, "id_username")
     assert Membership.objects.get(user=advisor).role == Role.ADVISOR
 
@@ -317,7 +323,7 @@ def test_an_htmx_api_key_request_returns_only_the_keys_card(admin_client, org):
 
 def test_an_api_key_without_a_name_is_refused(admin_client, org):
     response = admin_client.post("/settings/api-keys/", {"name": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "This field is required." in field_html(response.content, "id_apikey_name")
     assert b'id="new-api-key"' not in response.content
     assert not ApiKey.objects.exists()

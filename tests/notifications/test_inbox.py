@@ -83,7 +83,7 @@ def test_sms_needs_a_valid_phone_number(advisor, advisor_client):
     response = advisor_client.post(
         "/notifications/preferences/", {"phone": "12", "channels-task.expired": ["sms"]}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "not a valid phone number" in response.content.decode()
     assert not Preference.objects.exists()
     response = advisor_client.post(

@@ -179,7 +179,7 @@ def test_the_secret_is_shown_once_when_the_endpoint_is_added(admin_client, org):
 
 def test_a_bad_url_shows_an_error_and_creates_nothing(admin_client):
     response = admin_client.post("/notifications/webhooks/", {"url": "not a url"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Enter a valid URL" in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
 

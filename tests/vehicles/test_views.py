@@ -309,7 +309,7 @@ def test_a_viewer_cannot_create_a_vehicle(viewer_client, org, method):
 
 def test_an_invalid_vin_is_shown_next_to_the_field_and_nothing_is_stored(advisor_client, org):
     response = advisor_client.post("/vehicles/new/", form_data(vin="WDB9066331S12345O"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert is_full_page(response)
     vin = field_html(response.content, "id_vin")
     assert "has-error" in vin
@@ -320,7 +320,7 @@ def test_an_invalid_vin_is_shown_next_to_the_field_and_nothing_is_stored(advisor
 
 def test_an_invalid_htmx_create_returns_only_the_form(advisor_client, org):
     response = advisor_client.post("/vehicles/new/", form_data(label=""), **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not is_full_page(response)
     assert response.content.lstrip().startswith(b'<form id="vehicle-form"')
     assert "This field is required." in field_html(response.content, "id_label")
@@ -329,21 +329,21 @@ def test_an_invalid_htmx_create_returns_only_the_form(advisor_client, org):
 
 def test_a_taken_key_is_shown_next_to_the_key(advisor_client, org, vehicle):
     response = advisor_client.post("/vehicles/new/", form_data(vehicle_key="VAN-1"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "already uses the key" in field_html(response.content, "id_vehicle_key")
     assert Vehicle.objects.count() == 1
 
 
 def test_a_year_out_of_range_is_refused(advisor_client, org):
     response = advisor_client.post("/vehicles/new/", form_data(year="1850"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "has-error" in field_html(response.content, "id_year")
     assert not Vehicle.objects.exists()
 
 
 def test_a_label_that_is_too_long_is_refused(advisor_client, org):
     response = advisor_client.post("/vehicles/new/", form_data(label="L" * 121))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "at most 120 characters" in field_html(response.content, "id_label")
     assert not Vehicle.objects.exists()
 
@@ -373,7 +373,7 @@ def test_an_invalid_edit_changes_nothing(advisor_client, vehicle):
     response = advisor_client.post(
         f"/vehicles/{vehicle.pk}/edit/", form_data(label="Van One", vin="SHORT")
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "has-error" in field_html(response.content, "id_vin")
     vehicle.refresh_from_db()
     assert vehicle.label == "Van 1"
@@ -381,7 +381,7 @@ def test_an_invalid_edit_changes_nothing(advisor_client, vehicle):
 
 def test_an_htmx_edit_with_errors_returns_only_the_form(advisor_client, vehicle):
     response = advisor_client.post(f"/vehicles/{vehicle.pk}/edit/", form_data(year="abc"), **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not is_full_page(response)
     assert "Enter a whole number." in field_html(response.content, "id_year")
 
@@ -486,7 +486,7 @@ def test_a_reading_below_the_previous_one_re_renders_the_form_with_the_error(
         vehicle=vehicle, odometer=20_000, recorded_at=timezone.now() - timedelta(days=1)
     )
     response = advisor_client.post(f"/vehicles/{vehicle.pk}/readings/", {"odometer": "19000"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert is_full_page(response)
     odometer = field_html(response.content, "id_odometer")
     assert "The odometer cannot go down: the previous reading was 20,000 km" in odometer
@@ -496,7 +496,7 @@ def test_a_reading_below_the_previous_one_re_renders_the_form_with_the_error(
 
 def test_an_htmx_reading_with_errors_returns_only_the_meters(advisor_client, vehicle):
     response = advisor_client.post(f"/vehicles/{vehicle.pk}/readings/", {"odometer": "-5"}, **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not is_full_page(response)
     assert response.content.decode().lstrip().startswith('<div id="meters"')
     assert "has-error" in field_html(response.content, "id_odometer")
@@ -514,7 +514,7 @@ def test_an_htmx_reading_with_errors_returns_only_the_meters(advisor_client, veh
 )
 def test_a_malformed_reading_is_refused_with_a_message(advisor_client, vehicle, data, message):
     response = advisor_client.post(f"/vehicles/{vehicle.pk}/readings/", data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.content.decode()
     assert readings_of(vehicle) == []
 
@@ -524,7 +524,7 @@ def test_a_reading_in_the_future_is_refused_next_to_its_time(advisor_client, veh
     response = advisor_client.post(
         f"/vehicles/{vehicle.pk}/readings/", {"odometer": "100", "recorded_at": tomorrow}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "A reading cannot be in the future." in field_html(response.content, "id_recorded_at")
     assert readings_of(vehicle) == []
 
@@ -548,7 +548,7 @@ def test_a_large_jump_asks_for_confirmation_before_it_is_stored(advisor_client, 
     assert b'name="confirm_jump"' not in first_page
 
     refused = advisor_client.post(url, {"odometer": "100000"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "more than the previous reading" in field_html(refused.content, "id_odometer")
     assert "The value is right: save it anyway" in field_html(refused.content, "id_confirm_jump")
     assert readings_of(vehicle) == [(10_000, None, False)]
@@ -592,6 +592,6 @@ def test_engine_hours_sent_for_a_vehicle_that_does_not_track_them_are_refused_vi
     response = advisor_client.post(
         f"/vehicles/{vehicle.pk}/readings/", {"odometer": "100", "engine_hours": "5"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "This vehicle does not track engine hours." in response.content.decode()
     assert readings_of(vehicle) == []

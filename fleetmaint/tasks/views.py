@@ -1,0 +1,342 @@
+"""The Tasks pages: the fleet-wide list, a vehicle's Tasks tab, and the task dialog."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
+from fleetmaint.errors import DomainError
+from fleetmaint.tasks import queries, services
+from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
+from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status, TaskFile
+from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
+
+PAGE_SIZE = 25
+CHANGED = "tasksChanged"
+SORTS = [
+    ("predicted_date=asc", "Predicted date"),
+    ("status=desc", "Status"),
+    ("vehicle=asc", "Vehicle"),
+    ("description=asc", "Description"),
+    ("cost=desc", "Cost, highest first"),
+    ("id=desc", "Newest"),
+]
+# Service fields, as named in errors, and the form fields they belong to.
+FORM_FIELDS = {
+    "conditions": "mileage_limit",
+    "conditions.mileage": "mileage_limit",
+    "conditions.mileage.limit": "mileage_limit",
+    "conditions.mileage.notification_interval": "mileage_notify",
+    "conditions.mileage.repeat_interval": "mileage_repeat",
+    "conditions.date.end": "date_end",
+    "conditions.date.notification_interval": "date_notify",
+    "conditions.date.repeat_interval": "date_repeat",
+    "conditions.engine_hours": "hours_limit",
+    "conditions.engine_hours.limit": "hours_limit",
+    "conditions.engine_hours.notification_interval": "hours_notify",
+    "conditions.engine_hours.repeat_interval": "hours_repeat",
+    "notifications.emails": "emails",
+    "notifications.sms_phones": "sms_phones",
+    "vehicle_ids": "vehicles",
+    "file": "attachment",
+}
+
+
+def _get_task(request: HttpRequest, task_id: int, *, write: bool = False) -> ServiceTask:
+    return get_owned(
+        request,
+        ServiceTask.objects.select_related("vehicle", "vehicle__org"),
+        write=write,
+        pk=task_id,
+    )
+
+
+def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilters:
+    status = request.GET.get("status", "")
+    statuses = (
+        () if status == "all" else (status,) if status in Status.values else tuple(OPEN_STATUSES)
+    )
+    unplanned = {"yes": True, "no": False}.get(request.GET.get("unplanned", ""))
+    vehicle_ids: tuple[int, ...] = ()
+    if vehicle is not None:
+        vehicle_ids = (vehicle.pk,)
+    elif request.GET.get("vehicle", "").isdigit():
+        vehicle_ids = (int(request.GET["vehicle"]),)
+    return queries.TaskFilters(
+        statuses=statuses,
+        vehicle_ids=vehicle_ids,
+        unplanned=unplanned,
+        search=request.GET.get("q", "").strip()[:100],
+        sort=queries.parse_sort([request.GET.get("sort", "")]),
+    )
+
+
+def _rows(tasks) -> list[ServiceTask]:
+    rows = list(tasks)
+    for task in rows:
+        task.measures = services.task_conditions(task)
+        task.wear_now = services.wear(task)
+    return rows
+
+
+def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpResponse:
+    filters = _filters(request, vehicle)
+    page = Paginator(queries.task_list(request.org, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _rows(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "vehicle": vehicle,
+        "query": query.urlencode(),
+        "status": request.GET.get("status", ""),
+        "status_choices": STATUS_CHOICES,
+        "sorts": SORTS,
+        "sort": request.GET.get("sort", "predicted_date=asc"),
+        "unplanned": request.GET.get("unplanned", ""),
+        "search": filters.search,
+        "vehicle_filter": request.GET.get("vehicle", ""),
+        "vehicles": Vehicle.objects.for_org(request.org).filter(archived=False).only("pk", "label")
+        if vehicle is None
+        else (),
+        "counts": queries.status_counts(request.org),
+        "list_url": request.path,
+    }
+    return render_page(request, "tasks/list.html", context, partial="results")
+
+
+@member_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    return _list_response(request, None)
+
+
+@member_required
+def vehicle_tasks(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = get_owned(request, Vehicle.objects.select_related("org"), pk=pk)
+    return _list_response(request, vehicle)
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
+
+
+def _task_input(data: dict, files: list[TaskFile]) -> services.TaskInput:
+    conditions = services.Conditions()
+    if data.get("mileage_limit") is not None:
+        conditions.mileage = {
+            "limit": data["mileage_limit"],
+            "notification_interval": data.get("mileage_notify"),
+            "repeat_interval": data.get("mileage_repeat"),
+        }
+    if data.get("date_end") is not None:
+        conditions.date = {
+            "end": data["date_end"].isoformat() + " 23:59:59",
+            "notification_interval": data.get("date_notify"),
+            "repeat_interval": data.get("date_repeat"),
+        }
+    if data.get("hours_limit") is not None:
+        conditions.engine_hours = {
+            "limit": data["hours_limit"],
+            "notification_interval": data.get("hours_notify"),
+            "repeat_interval": data.get("hours_repeat"),
+        }
+    return services.TaskInput(
+        description=data.get("description", ""),
+        comment=data.get("comment", ""),
+        cost=data.get("cost") or 0,
+        repeat=bool(data.get("repeat")),
+        unplanned=bool(data.get("unplanned")),
+        conditions=conditions,
+        sms_phones=_split(data.get("sms_phones", "")),
+        emails=_split(data.get("emails", "")),
+        push_enabled=bool(data.get("push_enabled")),
+        file_ids=[f.pk for f in files],
+    )
+
+
+def _initial(task: ServiceTask) -> dict:
+    local_end = timezone.localtime(task.date_end) if task.date_end else None
+    return {
+        "description": task.description,
+        "comment": task.comment,
+        "cost": task.cost,
+        "repeat": task.repeat,
+        "unplanned": task.unplanned,
+        "mileage_limit": task.mileage_limit,
+        "mileage_notify": task.mileage_notify,
+        "mileage_repeat": task.mileage_repeat,
+        "date_end": local_end.date() if local_end else None,
+        "date_notify": task.date_notify_days,
+        "date_repeat": task.date_repeat_days,
+        "hours_limit": task.hours_limit,
+        "hours_notify": task.hours_notify,
+        "hours_repeat": task.hours_repeat,
+        "emails": ", ".join(task.emails),
+        "sms_phones": ", ".join(task.sms_phones),
+        "push_enabled": task.push_enabled,
+    }
+
+
+def _show_error(form: TaskForm, error: DomainError) -> None:
+    error.field = FORM_FIELDS.get(error.field or "", error.field)
+    add_domain_error(form, error)
+
+
+def _form_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    return render_page(request, "tasks/form.html", context, partial="dialog-form", status=status)
+
+
+def _saved(request: HttpRequest, notice: str, back: str) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(status=204)
+        return trigger_client_event(response, CHANGED, {"notice": notice})
+    messages.success(request, notice)
+    return redirect(back)
+
+
+def _upload(request: HttpRequest, form: TaskForm) -> list[TaskFile]:
+    upload = form.cleaned_data.get("attachment")
+    if not upload:
+        return []
+    return [services.file_upload(org=request.org, upload=upload, actor=request.user)]
+
+
+@member_required
+def task_create(request: HttpRequest) -> HttpResponse:
+    ensure_can_write(request)
+    vehicle = None
+    vehicle_id = request.GET.get("vehicle") or request.POST.get("vehicle")
+    if vehicle_id and str(vehicle_id).isdigit():
+        vehicle = get_owned(request, Vehicle.objects.select_related("org"), pk=int(vehicle_id))
+    if vehicle is None:
+        return redirect(reverse("tasks:batch"))
+    form = TaskForm(request.POST or None, request.FILES or None, initial={"push_enabled": True})
+    context = {"form": form, "vehicle": vehicle, "task": None}
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create(
+                vehicle=vehicle, data=_task_input(form.cleaned_data, _upload(request, form))
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            back = reverse("tasks:vehicle", args=[vehicle.pk])
+            return _saved(request, f"Created “{task.description}”.", back)
+    return _form_page(request, context, status=INVALID if request.method == "POST" else 200)
+
+
+@member_required
+def task_batch(request: HttpRequest) -> HttpResponse:
+    ensure_can_write(request)
+    choices = [
+        (str(v.pk), f"{v.label} ({v.vehicle_key})")
+        for v in Vehicle.objects.for_org(request.org).filter(archived=False)
+    ]
+    form = BatchTaskForm(
+        request.POST or None,
+        request.FILES or None,
+        vehicle_choices=choices,
+        initial={"push_enabled": True},
+    )
+    context = {"form": form, "vehicle": None, "task": None, "batch": True}
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = _task_input(form.cleaned_data, _upload(request, form))
+            ids = [int(pk) for pk in form.cleaned_data["vehicles"]]
+            created = services.tasks_batch_create(org=request.org, vehicle_ids=ids, data=data)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            notice = f"Created “{data.description}” for {len(created)} vehicles."
+            return _saved(request, notice, reverse("tasks:list"))
+    return _form_page(request, context, status=INVALID if request.method == "POST" else 200)
+
+
+@member_required
+def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id, write=True)
+    form = TaskForm(request.POST or None, request.FILES or None, initial=_initial(task))
+    context = {"form": form, "vehicle": task.vehicle, "task": task}
+    if request.method == "POST" and form.is_valid():
+        try:
+            files = list(task.files.all()) + _upload(request, form)
+            services.task_update(task=task, data=_task_input(form.cleaned_data, files))
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            back = reverse("tasks:vehicle", args=[task.vehicle_id])
+            return _saved(request, f"Saved “{task.description}”.", back)
+    return _form_page(request, context, status=INVALID if request.method == "POST" else 200)
+
+
+def _back(request: HttpRequest, task: ServiceTask) -> str:
+    return request.POST.get("back") or reverse("tasks:vehicle", args=[task.vehicle_id])
+
+
+@member_required
+@require_POST
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id, write=True)
+    raw = request.POST.get("odometer", "").strip()
+    odometer = int(raw) if raw.isdigit() else None
+    done, successor = services.task_mark_done(task=task, odometer=odometer)
+    notice = f"“{done.description}” is done."
+    if successor:
+        notice += " The next one is scheduled."
+    return _saved(request, notice, _back(request, task))
+
+
+@member_required
+@require_POST
+def task_delete(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id, write=True)
+    services.tasks_delete(org=request.org, task_ids=[task.pk])
+    return _saved(request, f"Deleted “{task.description}”.", _back(request, task))
+
+
+@member_required
+@require_POST
+def file_attach(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _get_task(request, task_id, write=True)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a file to attach.")
+        return redirect_page(request, _back(request, task))
+    try:
+        stored = services.file_upload(org=request.org, upload=upload, actor=request.user)
+    except DomainError as error:
+        if request.htmx:
+            return HttpResponse(error.message, status=INVALID)
+        messages.error(request, error.message)
+        return redirect(_back(request, task))
+    services.task_attach(task=task, files=[stored])
+    return _saved(request, f"Attached {stored.name}.", _back(request, task))
+
+
+@member_required
+def file_download(request: HttpRequest, task_id: int, file_id: int) -> HttpResponse:
+    task = _get_task(request, task_id)
+    stored = get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
+    return FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.name,
+        content_type=stored.content_type,
+    )
+
+
+@member_required
+@require_POST
+def file_remove(request: HttpRequest, task_id: int, file_id: int) -> HttpResponse:
+    task = _get_task(request, task_id, write=True)
+    get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
+    services.task_detach(task=task, file_id=file_id)
+    return _saved(request, "File removed.", _back(request, task))
