@@ -6,6 +6,7 @@ sets: one SELECT … FOR UPDATE and one UPDATE per step, whatever the number
 of tasks, for one vehicle after a reading or for every fleet in the sweep.
 """
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -135,9 +136,11 @@ def _moment(value: object, name: str, org: Organization) -> datetime:
     else:
         raise ValidationFailed(f"{name} is required.", field=name)
     if timezone.is_naive(moment):
-        import zoneinfo
-
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(org.time_zone))
+    now = timezone.now()
+    # Far-off years overflow date arithmetic and time-zone conversion later on.
+    if not now - timedelta(days=MAX_DAYS) <= moment <= now + timedelta(days=MAX_DAYS):
+        raise ValidationFailed(f"{name} must be within a hundred years of today.", field=name)
     return moment
 
 
@@ -383,11 +386,13 @@ def task_conditions(
         )
     if task.hours_limit is not None and engine_hours is not None:
         found.append(
+            # Decimals, not floats: the SQL thresholds are exact (limit 1.1 h with a
+            # 0.2 h reminder notifies at 0.9 h, where floats would say 0.9000000000000001).
             meters.Condition(
                 ConditionKind.ENGINE_HOURS,
-                float(engine_hours - task.start_engine_hours),
-                float(task.hours_limit),
-                float(task.hours_notify or 0),
+                Decimal(engine_hours) - task.start_engine_hours,
+                task.hours_limit,
+                task.hours_notify or Decimal(0),
             )
         )
     return found
@@ -520,7 +525,8 @@ def _notice(task: ServiceTask, advisors) -> notifications.Notice:
     if task.mileage_expire_at is not None:
         facts.append(("Mileage limit", f"{task.mileage_expire_at:,} {unit}"))
     if task.date_end is not None:
-        facts.append(("Ends on", f"{timezone.localtime(task.date_end):%Y-%m-%d}"))
+        local_end = timezone.localtime(task.date_end, zoneinfo.ZoneInfo(task.org.time_zone))
+        facts.append(("Ends on", f"{local_end:%Y-%m-%d}"))
     if task.hours_expire_at is not None:
         facts.append(("Engine-hours limit", f"{task.hours_expire_at:,} h"))
     if vehicle.odometer is not None:
@@ -666,6 +672,17 @@ def task_mark_done(
     Only the first of two concurrent calls completes the task; the second
     finds it done and changes nothing. Returns the task and its successor.
     """
+    # Values from a client: checked here, not left to fail in the database.
+    if odometer is not None:
+        odometer = int(_number(odometer, "odometer", whole=True, minimum=0, maximum=MAX_DISTANCE))
+    if engine_hours is not None:
+        engine_hours = _number(
+            engine_hours, "engine_hours", whole=False, minimum=0, maximum=MAX_HOURS
+        ).quantize(Decimal("0.1"))
+        if not task.vehicle.tracks_engine_hours:
+            raise EngineHoursNotTracked(
+                f"{task.vehicle.label} does not track engine hours.", field="engine_hours"
+            )
     now = timezone.now()
     with transaction.atomic():
         locked = (
@@ -744,8 +761,18 @@ def _repeat(done: ServiceTask, now: datetime) -> ServiceTask:
     return successor
 
 
+def _task_id(value: object) -> int:
+    """A task id given as a whole number (or its digits); anything else is refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValidationFailed("task_id must be a task id.", field="task_id")
+
+
 def tasks_delete(*, org: Organization, task_ids: list[int]) -> int:
     """Deletes the tasks; a file goes only when no other task holds it."""
+    task_ids = [_task_id(value) for value in task_ids]
     tasks = ServiceTask.objects.filter(org=org, pk__in=task_ids)
     found = list(tasks.values_list("pk", flat=True))
     if len(found) != len(set(task_ids)):
@@ -821,16 +848,16 @@ def task_attach(*, task: ServiceTask, files: list[TaskFile]) -> None:
 
 
 def task_detach(*, task: ServiceTask, file_id: int) -> None:
+    # Only a file this task holds: an orphan of another fleet must not be deleted here.
+    if not task.files.filter(pk=file_id).exists():
+        raise NotFound("That file is not attached to this task.", field="file_id")
     with transaction.atomic():
         task.files.remove(file_id)
         _delete_orphan_files([file_id])
 
 
 def task_for(org: Organization, task_id: object) -> ServiceTask:
-    try:
-        number = int(task_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed("task_id must be a task id.", field="task_id") from None
+    number = _task_id(task_id)
     task = (
         ServiceTask.objects.filter(org=org, pk=number)
         .select_related("vehicle", "vehicle__org")
