@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.vehicles.models import Vehicle
@@ -121,14 +122,22 @@ def list_vehicle_intervals(
 @router.post("/vehicles/{vehicle_id}/intervals", response={201: IntervalOut})
 def create_interval(request: HttpRequest, vehicle_id: int, payload: IntervalIn):
     vehicle = _vehicle(request, vehicle_id)
-    interval = services.interval_create(
-        vehicle=vehicle,
-        name=payload.name,
-        odometer=payload.service_at_mileage,
-        time=payload.service_at_date,
-        notes=payload.notes,
-    )
+    try:
+        interval = services.interval_create(
+            vehicle=vehicle,
+            name=payload.name,
+            odometer=payload.service_at_mileage,
+            time=payload.service_at_date,
+            notes=payload.notes,
+        )
+    except DomainError as error:
+        # The services speak the vendor's words (odometer, time); name this body's fields.
+        error.field = _CREATE_FIELDS.get(error.field, error.field)
+        raise
     return 201, interval
+
+
+_CREATE_FIELDS = {"odometer": "service_at_mileage", "time": "service_at_date"}
 
 
 @router.post("/vehicles/{vehicle_id}/intervals/generate", response=Generated)

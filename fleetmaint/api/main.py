@@ -90,10 +90,11 @@ def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRes
 
 
 def _register_routers() -> None:
-    from fleetmaint.api import intervals, vehicles
+    from fleetmaint.api import intervals, tasks, vehicles
 
     api.add_router("", vehicles.router)
     api.add_router("", intervals.router)
+    api.add_router("", tasks.router)
 
 
 _register_routers()

@@ -61,7 +61,7 @@ def open_intervals(org: Organization, filters: DueFilters) -> QuerySet[ServiceIn
     if filters.vehicle_id:
         intervals = intervals.filter(vehicle_id=filters.vehicle_id)
     if filters.search:
-        term = filters.search.strip()
+        term = filters.search.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
         intervals = intervals.filter(
             Q(name__icontains=term)
             | Q(vehicle__label__icontains=term)

@@ -30,6 +30,7 @@ ERR_TIME = "time is outside of valid range!"
 ERR_BASIS = "Service interval must be based on mileage or time!"
 ERR_IDENTIFIER = "Requires non-zero identifier!"
 ERR_NOT_FOUND = "Could not find requested service interval!"
+ERR_NOTES_NUL = "notes can not contain NUL characters!"  # ours: the seed has no such case
 
 # A timestamp a few minutes in the past is "now" sent over a slow network.
 PAST_GRACE = timedelta(minutes=5)
@@ -124,13 +125,18 @@ def _check_notes(notes: str) -> str:
     notes = notes or ""
     if len(notes) > MAX_NOTES:
         raise ValidationFailed(ERR_NOTES, field="notes")
+    # PostgreSQL cannot store NUL in text; refuse it instead of failing with a 500.
+    if "\x00" in notes:
+        raise ValidationFailed(ERR_NOTES_NUL, field="notes")
     return notes
 
 
 def vehicle_by_key(org: Organization, vehicle_key: object) -> Vehicle:
     key = str(vehicle_key or "").strip()
+    if not key or "\x00" in key:  # a NUL cannot be stored, so no vehicle has it
+        raise NotFound(ERR_VEHICLE, field="vehicle_key")
     vehicle = Vehicle.objects.for_org(org).select_related("org").filter(vehicle_key=key).first()
-    if not key or vehicle is None:
+    if vehicle is None:
         raise NotFound(ERR_VEHICLE, field="vehicle_key")
     return vehicle
 
@@ -186,6 +192,8 @@ def interval_create(
     name = (name or "").strip()
     if len(name) > 120:
         raise ValidationFailed("The name can be at most 120 characters.", field="name")
+    if "\x00" in name:
+        raise ValidationFailed("The name cannot contain NUL characters.", field="name")
     with transaction.atomic():
         interval = ServiceInterval.objects.create(
             org_id=vehicle.org_id,
@@ -207,8 +215,13 @@ def interval_update_notes(*, interval: ServiceInterval, notes: str) -> ServiceIn
     notes = _check_notes(notes)
     if not notes:
         return interval
-    combined = f"{interval.notes}\n{notes}" if interval.notes else notes
-    interval.notes = combined if len(combined) <= MAX_NOTES else notes
+    old = interval.notes
+    if len(old) + len(notes) > MAX_NOTES:
+        interval.notes = notes
+    else:
+        # A line break between them when it fits; the limit counts the notes, not it.
+        separator = "\n" if old and len(old) + len(notes) < MAX_NOTES else ""
+        interval.notes = f"{old}{separator}{notes}"
     interval.save(update_fields=["notes", "last_updated"])
     return interval
 

@@ -2,18 +2,23 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.tasks.models import ServiceTask, Status
 
+# Statuses in the order a task lives them (created, notified, expired, done), not by name.
+_STATUS_ORDER = Case(
+    *[When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)],
+    output_field=IntegerField(),
+)
 # The vendor's sort keys (seed 004) and what they order by.
 SORT_FIELDS = {
     "id": ("id",),
     "vehicle": (Lower("vehicle__label"),),
     "description": (Lower("description"),),
-    "status": ("status",),
+    "status": (_STATUS_ORDER,),
     "cost": ("cost",),
     "predicted_date": ("predicted_end_date",),
 }

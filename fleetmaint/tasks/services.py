@@ -658,7 +658,10 @@ def task_update(*, task: ServiceTask, data: TaskInput) -> ServiceTask:
             locked.cycle += 1
         locked.predicted_end_date = predict_end_date(locked)
         locked.save()
+        dropped = set(locked.files.values_list("pk", flat=True)) - {f.pk for f in clean.files}
         locked.files.set(clean.files)
+        # A file the update drops goes like a detached one: when no other task holds it.
+        _delete_orphan_files(list(dropped))
         tasks_evaluate(task_ids=[locked.pk])
     locked.refresh_from_db()
     return locked

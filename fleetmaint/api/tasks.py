@@ -1,0 +1,437 @@
+"""Service tasks ("service works", seed 004) over JSON; every rule is in tasks.services.
+
+Inputs are taken loosely where the service validates them, so that a wrong
+type is answered with the service's message naming the field; the OpenAPI
+schema still documents the intended types.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import BaseModel, WithJsonSchema
+
+from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.tasks import queries, services
+from fleetmaint.tasks.models import ServiceTask
+from fleetmaint.tasks.models import Status as TaskStatus
+from fleetmaint.vehicles.models import Vehicle
+
+router = Router(tags=["tasks"])
+
+# Beyond any real list, and well inside what the database accepts as an OFFSET.
+MAX_OFFSET = 1_000_000_000
+
+LooseInt = Annotated[Any, WithJsonSchema({"type": "integer"})]
+LooseNumber = Annotated[Any, WithJsonSchema({"type": "number"})]
+LooseText = Annotated[Any, WithJsonSchema({"type": "string"})]
+LooseBool = Annotated[Any, WithJsonSchema({"type": "boolean"})]
+LooseMoment = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 or 'YYYY-MM-DD hh:mm:ss'; without an offset, "
+            "in the organization's time zone.",
+        }
+    ),
+]
+LooseIds = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "integer"}})]
+LooseTexts = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}})]
+StatusName = Literal["created", "notified", "expired", "done"]
+
+
+# --- input ----------------------------------------------------------------------------
+# Plain pydantic models, not ninja Schemas: a Schema reads any object's attributes,
+# so it would take a string where an object belongs and quietly fill in defaults.
+
+
+class MeterConditionIn(BaseModel):
+    limit: LooseNumber = None
+    notification_interval: LooseNumber = None
+    repeat_interval: LooseNumber = None
+
+
+class DateConditionIn(BaseModel):
+    end: LooseMoment = None
+    notification_interval: LooseInt = Field(None, description="Days before the end.")
+    repeat_interval: LooseInt = Field(None, description="Days from completion to the next end.")
+
+
+class ConditionsIn(BaseModel):
+    mileage: MeterConditionIn | None = None
+    date: DateConditionIn | None = None
+    engine_hours: MeterConditionIn | None = None
+
+
+class NotificationsIn(BaseModel):
+    sms_phones: LooseTexts = Field(default_factory=list)
+    emails: LooseTexts = Field(default_factory=list)
+    push_enabled: LooseBool = True
+
+
+class TaskBodyIn(BaseModel):
+    """A task without its vehicle, as a batch gives it."""
+
+    description: LooseText = ""
+    comment: LooseText = ""
+    cost: LooseNumber = 0
+    repeat: LooseBool = False
+    unplanned: LooseBool = False
+    conditions: ConditionsIn = Field(default_factory=ConditionsIn)
+    notifications: NotificationsIn = Field(default_factory=NotificationsIn)
+    file_ids: LooseIds = Field(default_factory=list)
+
+
+class TaskIn(TaskBodyIn):
+    vehicle_id: int
+
+
+class TaskUpdateIn(TaskBodyIn):
+    vehicle_id: int | None = Field(None, description="If given, the task's own vehicle.")
+
+
+class BatchIn(BaseModel):
+    vehicle_ids: LooseIds
+    task: TaskBodyIn
+
+
+class DoneIn(BaseModel):
+    odometer: LooseInt = Field(None, description="Default: the vehicle's current odometer.")
+    engine_hours: LooseNumber = Field(None, description="Default: the vehicle's engine hours.")
+
+
+def _condition(data: BaseModel | None) -> dict | None:
+    return None if data is None else data.model_dump()
+
+
+def _task_input(body: TaskBodyIn) -> services.TaskInput:
+    return services.TaskInput(
+        description=body.description,
+        comment=body.comment,
+        cost=body.cost,
+        repeat=body.repeat,
+        unplanned=body.unplanned,
+        conditions=services.Conditions(
+            mileage=_condition(body.conditions.mileage),
+            date=_condition(body.conditions.date),
+            engine_hours=_condition(body.conditions.engine_hours),
+        ),
+        sms_phones=body.notifications.sms_phones,
+        emails=body.notifications.emails,
+        push_enabled=body.notifications.push_enabled,
+        file_ids=body.file_ids,
+    )
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+class MileageConditionOut(Schema):
+    limit: int
+    notification_interval: int | None
+    repeat_interval: int | None
+
+
+class DateConditionOut(Schema):
+    end: datetime
+    notification_interval: int | None
+    repeat_interval: int | None
+
+
+class HoursConditionOut(Schema):
+    limit: float
+    notification_interval: float | None
+    repeat_interval: float | None
+
+
+class ConditionsOut(Schema):
+    mileage: MileageConditionOut | None
+    date: DateConditionOut | None
+    engine_hours: HoursConditionOut | None
+
+
+class NotificationsOut(Schema):
+    sms_phones: list[str]
+    emails: list[str]
+    push_enabled: bool
+
+
+class PositionOut(Schema):
+    mileage: int | None
+    date: datetime | None
+    engine_hours: float | None
+
+
+class PredictionOut(Schema):
+    end_date: datetime | None
+    wear_percentage: int
+
+
+class TaskOut(Schema):
+    id: int
+    vehicle_id: int
+    vehicle_label: str
+    description: str
+    comment: str
+    cost: float
+    repeat: bool
+    unplanned: bool
+    status: StatusName
+    status_condition: Literal["mileage", "date", "engine_hours"] | None
+    conditions: ConditionsOut
+    notifications: NotificationsOut
+    start: PositionOut
+    completion: PositionOut | None
+    completion_date: datetime | None
+    current_position: PositionOut
+    prediction: PredictionOut
+    file_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_vehicle_label(obj: ServiceTask) -> str:
+        return obj.vehicle.label
+
+    @staticmethod
+    def resolve_status_condition(obj: ServiceTask) -> str | None:
+        return obj.status_condition or None
+
+    @staticmethod
+    def resolve_conditions(obj: ServiceTask) -> dict:
+        return {
+            "mileage": None
+            if obj.mileage_limit is None
+            else {
+                "limit": obj.mileage_limit,
+                "notification_interval": obj.mileage_notify,
+                "repeat_interval": obj.mileage_repeat,
+            },
+            "date": None
+            if obj.date_end is None
+            else {
+                "end": obj.date_end,
+                "notification_interval": obj.date_notify_days,
+                "repeat_interval": obj.date_repeat_days,
+            },
+            "engine_hours": None
+            if obj.hours_limit is None
+            else {
+                "limit": obj.hours_limit,
+                "notification_interval": obj.hours_notify,
+                "repeat_interval": obj.hours_repeat,
+            },
+        }
+
+    @staticmethod
+    def resolve_notifications(obj: ServiceTask) -> dict:
+        return {
+            "sms_phones": obj.sms_phones,
+            "emails": obj.emails,
+            "push_enabled": obj.push_enabled,
+        }
+
+    @staticmethod
+    def resolve_start(obj: ServiceTask) -> dict:
+        return {
+            "mileage": obj.start_mileage,
+            "date": obj.start_date,
+            "engine_hours": obj.start_engine_hours,
+        }
+
+    @staticmethod
+    def resolve_completion(obj: ServiceTask) -> dict | None:
+        if obj.status != TaskStatus.DONE:
+            return None
+        return {
+            "mileage": obj.completion_mileage,
+            "date": obj.completion_date,
+            "engine_hours": obj.completion_engine_hours,
+        }
+
+    @staticmethod
+    def resolve_current_position(obj: ServiceTask) -> dict:
+        vehicle = obj.vehicle
+        return {
+            "mileage": vehicle.odometer,
+            "date": timezone.now(),
+            "engine_hours": vehicle.engine_hours,
+        }
+
+    @staticmethod
+    def resolve_prediction(obj: ServiceTask) -> dict:
+        return {"end_date": obj.predicted_end_date, "wear_percentage": services.wear(obj)}
+
+    @staticmethod
+    def resolve_file_ids(obj: ServiceTask) -> list[int]:
+        # From the prefetched files when the list loaded them, so no query per row.
+        return sorted(f.pk for f in obj.files.all())
+
+
+class TaskPage(Schema):
+    count: int
+    items: list[TaskOut]
+
+
+class DoneOut(Schema):
+    task: TaskOut
+    next: TaskOut | None
+
+
+class BatchOut(Schema):
+    created: int
+    ids: list[int]
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _task(request: HttpRequest, task_id: int) -> ServiceTask:
+    return services.task_for(request.org, task_id)
+
+
+def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    vehicle = (
+        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
+    )
+    if vehicle is None:
+        raise NotFound("Vehicle not found.", field="vehicle_id")
+    return vehicle
+
+
+def _sort(options: list[str]) -> tuple[tuple[str, str], ...]:
+    for option in options:
+        name, _, direction = option.partition("=")
+        if name.strip() not in queries.SORT_FIELDS or direction.strip().lower() not in (
+            "",
+            "asc",
+            "desc",
+        ):
+            raise ValidationFailed(
+                f"Cannot sort by {option!r}: use field=asc or field=desc with one of "
+                f"{', '.join(queries.SORT_FIELDS)}.",
+                field="sort",
+            )
+    return queries.parse_sort(options)
+
+
+# --- endpoints ------------------------------------------------------------------------
+
+
+SORT_HELP = (
+    "Repeatable 'field=asc|desc' over id, vehicle, description, status, cost, "
+    "predicted_date. Default: predicted_date=asc, unknown dates last."
+)
+
+
+@router.get("/tasks", response=TaskPage)
+def list_tasks(
+    request: HttpRequest,
+    status: Annotated[list[StatusName] | None, Query(description="Repeatable.")] = None,
+    vehicle_id: Annotated[list[int] | None, Query(description="Repeatable.")] = None,
+    unplanned: bool | None = None,
+    search: str = Query("", description="Text in the description, comment or vehicle."),
+    sort: Annotated[list[str] | None, Query(description=SORT_HELP)] = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
+    rows = queries.task_list(
+        request.org,
+        queries.TaskFilters(
+            statuses=tuple(status or ()),
+            vehicle_ids=tuple(vehicle_id or ()),
+            unplanned=unplanned,
+            search=search,
+            sort=_sort(sort or []),
+        ),
+    )
+    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+
+
+@router.post("/tasks", response={201: TaskOut})
+def create_task(request: HttpRequest, payload: TaskIn):
+    vehicle = _vehicle(request, payload.vehicle_id)
+    return Status(201, services.task_create(vehicle=vehicle, data=_task_input(payload)))
+
+
+@router.post("/tasks/batch", response={201: BatchOut})
+def batch_create_tasks(request: HttpRequest, payload: BatchIn):
+    """The same task for every vehicle; all of them or, on any error, none."""
+    tasks = services.tasks_batch_create(
+        org=request.org, vehicle_ids=payload.vehicle_ids, data=_task_input(payload.task)
+    )
+    return Status(201, {"created": len(tasks), "ids": [t.pk for t in tasks]})
+
+
+@router.get("/tasks/{task_id}", response=TaskOut)
+def read_task(request: HttpRequest, task_id: int):
+    return _task(request, task_id)
+
+
+@router.put("/tasks/{task_id}", response=TaskOut)
+def update_task(request: HttpRequest, task_id: int, payload: TaskUpdateIn):
+    """Replaces the task's information, conditions, notification targets and files.
+
+    The status follows the new conditions: a raised limit reopens the task. A file
+    left out of ``file_ids`` is detached, and deleted when no other task holds it.
+    """
+    task = _task(request, task_id)
+    if payload.vehicle_id is not None and payload.vehicle_id != task.vehicle_id:
+        raise ValidationFailed(
+            "A task stays on its vehicle; create a new task for another vehicle.",
+            field="vehicle_id",
+        )
+    return services.task_update(task=task, data=_task_input(payload))
+
+
+@router.delete("/tasks/{task_id}", response={204: None})
+def delete_task(request: HttpRequest, task_id: int):
+    task = _task(request, task_id)
+    services.tasks_delete(org=request.org, task_ids=[task.pk])
+    return Status(204, None)
+
+
+@router.post("/tasks/{task_id}/done", response=DoneOut)
+def mark_task_done(request: HttpRequest, task_id: int, payload: DoneIn | None = None):
+    """Freezes the completion values; a repeating task gets its successor in ``next``."""
+    payload = payload or DoneIn()
+    done, successor = services.task_mark_done(
+        task=_task(request, task_id), odometer=payload.odometer, engine_hours=payload.engine_hours
+    )
+    return {"task": done, "next": successor}
+
+
+@router.get("/tasks/{task_id}/files", response=list[FileOut])
+def list_task_files(request: HttpRequest, task_id: int):
+    return list(_task(request, task_id).files.all())
+
+
+@router.post("/tasks/{task_id}/files", response={201: FileOut})
+def upload_task_file(request: HttpRequest, task_id: int, file: File[UploadedFile] = None):
+    """A PDF, PNG, JPEG, GIF or WebP file, as multipart form field ``file``."""
+    task = _task(request, task_id)
+    if file is None:
+        raise ValidationFailed("Send the file as the multipart form field 'file'.", field="file")
+    stored = services.file_upload(org=request.org, upload=file)
+    services.task_attach(task=task, files=[stored])
+    return Status(201, stored)
+
+
+@router.delete("/tasks/{task_id}/files/{file_id}", response={204: None})
+def delete_task_file(request: HttpRequest, task_id: int, file_id: int):
+    """Detaches the file; it is deleted when no other task holds it."""
+    services.task_detach(task=_task(request, task_id), file_id=file_id)
+    return Status(204, None)
