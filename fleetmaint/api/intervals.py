@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
@@ -134,7 +134,7 @@ def create_interval(request: HttpRequest, vehicle_id: int, payload: IntervalIn):
         # The services speak the vendor's words (odometer, time); name this body's fields.
         error.field = _CREATE_FIELDS.get(error.field, error.field)
         raise
-    return 201, interval
+    return Status(201, interval)
 
 
 _CREATE_FIELDS = {"odometer": "service_at_mileage", "time": "service_at_date"}
@@ -162,7 +162,7 @@ def update_notes(request: HttpRequest, interval_id: int, payload: NotesIn):
 @router.delete("/intervals/{interval_id}", response={204: None})
 def delete_interval(request: HttpRequest, interval_id: int):
     services.interval_remove(interval=_interval(request, interval_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/intervals/{interval_id}/serviced", response=ServicedOut)

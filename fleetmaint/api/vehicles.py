@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.vehicles import queries, services
@@ -143,7 +143,7 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleListQuery]):
 
 @router.post("/vehicles", response={201: VehicleOut})
 def create_vehicle(request: HttpRequest, payload: VehicleIn):
-    return 201, services.vehicle_create(org=request.org, **payload.dict())
+    return Status(201, services.vehicle_create(org=request.org, **payload.dict()))
 
 
 @router.get("/vehicles/{vehicle_id}", response=VehicleOut)
@@ -164,7 +164,7 @@ def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehiclePatch)
 @router.delete("/vehicles/{vehicle_id}", response={204: None})
 def delete_vehicle(request: HttpRequest, vehicle_id: int):
     services.vehicle_delete(vehicle=_vehicle(request, vehicle_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/vehicles/{vehicle_id}/readings", response=ReadingPage)
@@ -183,7 +183,7 @@ def list_readings(
 def create_reading(request: HttpRequest, vehicle_id: int, payload: ReadingIn):
     vehicle = _vehicle(request, vehicle_id)
     reading = services.reading_record(vehicle=vehicle, source=ReadingSource.API, **payload.dict())
-    return 201, reading
+    return Status(201, reading)
 
 
 def _parse_bulk_time(value: Any) -> datetime | None:

@@ -257,7 +257,11 @@ def interval_mark_serviced(
             return None
         vehicle = interval.vehicle
         base_mileage = mileage if mileage is not None else vehicle.odometer
-        return _create_from_preset(vehicle, preset, base_mileage, serviced_at, now)
+        following = _create_from_preset(vehicle, preset, base_mileage, serviced_at, now)
+        # A service recorded late may leave the next one due already.
+        intervals_evaluate(vehicle_ids=[vehicle.pk])
+        following.refresh_from_db()
+        return following
 
 
 def _create_from_preset(
@@ -343,6 +347,29 @@ def intervals_generate(*, org: Organization, vehicles: list[Vehicle] | None = No
     ]
     ServiceInterval.objects.bulk_create(new, batch_size=2000)
     return len(new)
+
+
+def intervals_fill_mileage(*, vehicles: list[Vehicle]) -> int:
+    """Gives open preset intervals without a mileage one, once the vehicle has an odometer.
+
+    A vehicle that got its schedule before its first reading has date-only
+    intervals; its first odometer completes them instead of adding new ones.
+    """
+    filled = []
+    for interval in ServiceInterval.objects.filter(
+        vehicle__in=vehicles, serviced_at=None, service_at_mileage=None, preset__isnull=False
+    ).select_related("vehicle", "preset"):
+        vehicle = interval.vehicle
+        if vehicle.odometer is None:
+            continue
+        step = convert_distance(
+            interval.preset.distance, interval.preset.distance_unit, vehicle.distance_unit
+        )
+        interval.service_at_mileage = min(vehicle.odometer + step, MAX_MILEAGE)
+        interval.start_odometer = vehicle.odometer
+        filled.append(interval)
+    ServiceInterval.objects.bulk_update(filled, ["service_at_mileage", "start_odometer"])
+    return len(filled)
 
 
 def presets_update(
@@ -458,15 +485,19 @@ def intervals_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
     given vehicles (after readings) or the whole installation (the sweep).
     """
     now = timezone.now()
-    found = ServiceInterval.objects.filter(serviced_at=None, due_at=None).filter(required_q(now))
+    # Archived vehicles are out of service: their schedules wait until they return.
+    found = ServiceInterval.objects.filter(
+        serviced_at=None, due_at=None, vehicle__archived=False
+    ).filter(required_q(now))
     if vehicle_ids is not None:
         found = found.filter(vehicle_id__in=list(vehicle_ids))
-    rows = list(found.select_related("vehicle", "org"))
-    if not rows:
-        return 0
-    ServiceInterval.objects.filter(pk__in=[r.pk for r in rows], due_at=None).update(due_at=now)
-    advisors = notifications.advisors_by_org({r.org_id for r in rows})
-    notifications.notify_many([_due_notice(r, advisors.get(r.org_id, []), now) for r in rows])
+    with transaction.atomic():
+        rows = list(found.select_related("vehicle", "org"))
+        if not rows:
+            return 0
+        ServiceInterval.objects.filter(pk__in=[r.pk for r in rows], due_at=None).update(due_at=now)
+        advisors = notifications.advisors_by_org({r.org_id for r in rows})
+        notifications.notify_many([_due_notice(r, advisors.get(r.org_id, []), now) for r in rows])
     return len(rows)
 
 

@@ -472,7 +472,8 @@ def tasks_evaluate(
     not depend on the number of tasks.
     """
     now = timezone.now()
-    scope = ServiceTask.objects.all()
+    # Archived vehicles are out of service: their tasks wait until they return.
+    scope = ServiceTask.objects.filter(vehicle__archived=False)
     if vehicle_ids is not None:
         scope = scope.filter(vehicle_id__in=list(vehicle_ids))
     if task_ids is not None:
@@ -703,6 +704,16 @@ def task_mark_done(
         locked.completion_engine_hours = (
             engine_hours if engine_hours is not None else vehicle.engine_hours
         )
+        if (
+            locked.start_mileage is not None
+            and locked.completion_mileage is not None
+            and locked.completion_mileage < locked.start_mileage
+        ):
+            raise ValidationFailed(
+                f"The odometer at completion cannot be below the task's start "
+                f"({locked.start_mileage:,}).",
+                field="odometer",
+            )
         locked.completion_date = now
         locked.completion_wear = meters.wear_percentage(
             task_conditions(

@@ -170,9 +170,14 @@ def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
     with transaction.atomic():
         if "vehicle_key" in values:
             _ensure_key_free(vehicle.org, values["vehicle_key"], exclude_id=vehicle.pk)
+        returning = values.get("archived") is False and vehicle.archived
         for name, value in values.items():
             setattr(vehicle, name, value)
         vehicle.save(update_fields=[*values, "updated_at"])
+        if returning:
+            # Back in service: whatever fell due while it was archived is told now.
+            intervals.intervals_evaluate(vehicle_ids=[vehicle.pk])
+            tasks.tasks_evaluate(vehicle_ids=[vehicle.pk])
     return vehicle
 
 
@@ -395,7 +400,8 @@ def reading_record(
             locked.save(update_fields=_METER_FIELDS)
         first = set() if had_odometer or locked.odometer is None else {locked.pk}
         _after_readings(locked.org, {locked.pk}, first)
-    for name in _METER_FIELDS:
+    locked.refresh_from_db(fields=["daily_distance", "daily_engine_hours"])
+    for name in [*_METER_FIELDS, "daily_distance", "daily_engine_hours"]:
         setattr(vehicle, name, getattr(locked, name))
     return reading
 
@@ -492,6 +498,7 @@ def _after_readings(org: Organization, vehicle_ids: set[int], first_odometer_ids
     _refresh_daily_usage(vehicle_ids)
     if first_odometer_ids and org.generate_presets_on_first_reading:
         fresh = list(Vehicle.objects.filter(pk__in=first_odometer_ids, archived=False))
+        intervals.intervals_fill_mileage(vehicles=fresh)
         intervals.intervals_generate(org=org, vehicles=fresh)
     intervals.intervals_refresh_predictions(vehicle_ids=vehicle_ids)
     intervals.intervals_evaluate(vehicle_ids=vehicle_ids)
