@@ -474,7 +474,7 @@ def intervals_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
         interval.predicted_due_at = predict_due(
             interval.vehicle, interval.service_at_mileage, interval.service_at_date, now
         )
-    ServiceInterval.objects.bulk_update(open_intervals, ["predicted_due_at"], batch_size=2000)
+    ServiceInterval.objects.bulk_update(open_intervals, ["predicted_due_at"], batch_size=1000)
     return len(open_intervals)
 
 

@@ -32,16 +32,25 @@ class TaskForm(forms.Form):
         required=False, label="Also e-mail", help_text="Comma-separated addresses."
     )
     sms_phones = forms.CharField(
-        required=False, label="Also text", help_text="Comma-separated, e.g. +49 151 2345678."
+        required=False, label="Also text", help_text="Comma-separated, e.g. +49 151 12345678."
     )
     push_enabled = forms.BooleanField(required=False, initial=True, label="In-app notifications")
     attachment = forms.FileField(required=False, help_text="PDF or image.")
 
 
+class CheckGrid(forms.CheckboxSelectMultiple):
+    """Checkboxes in a grid: the class is the container's, not each checkbox's."""
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"].pop("class", None)
+        return option
+
+
 class BatchTaskForm(TaskForm):
     vehicles = forms.MultipleChoiceField(
         choices=(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkgrid"}),
+        widget=CheckGrid(attrs={"class": "checkgrid"}),
         label="Vehicles",
     )
 

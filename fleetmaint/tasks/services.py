@@ -442,7 +442,7 @@ def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
     )
     for task in open_tasks:
         task.predicted_end_date = predict_end_date(task)
-    ServiceTask.objects.bulk_update(open_tasks, ["predicted_end_date"], batch_size=5000)
+    ServiceTask.objects.bulk_update(open_tasks, ["predicted_end_date"], batch_size=1000)
     return len(open_tasks)
 
 
@@ -508,7 +508,12 @@ def _advance(candidates: QuerySet, target: str, now: datetime) -> int:
         if _RANK[status] >= _RANK[target]:
             task.status, task.status_condition = target, deciding
             moving.append(task)
-    ServiceTask.objects.bulk_update(moving, ["status", "status_condition"])
+    # One UPDATE per deciding condition (at most three), not one per task.
+    by_condition: dict[str, list[int]] = {}
+    for task in moving:
+        by_condition.setdefault(task.status_condition, []).append(task.pk)
+    for condition, ids in by_condition.items():
+        ServiceTask.objects.filter(pk__in=ids).update(status=target, status_condition=condition)
     if moving:
         advisors = notifications.advisors_by_org({t.org_id for t in moving})
         notifications.notify_many([_notice(t, advisors.get(t.org_id, [])) for t in moving])

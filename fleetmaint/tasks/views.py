@@ -6,6 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -15,10 +16,11 @@ from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status, TaskFile
 from fleetmaint.vehicles.models import Vehicle
-from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
+from fleetmaint.web import INVALID, add_domain_error, render_page
 
 PAGE_SIZE = 25
 CHANGED = "tasksChanged"
+REFUSED = "tasksRefused"
 SORTS = [
     ("predicted_date=asc", "Predicted date"),
     ("status=desc", "Status"),
@@ -66,8 +68,8 @@ def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilte
     vehicle_ids: tuple[int, ...] = ()
     if vehicle is not None:
         vehicle_ids = (vehicle.pk,)
-    elif request.GET.get("vehicle", "").isdigit():
-        vehicle_ids = (int(request.GET["vehicle"]),)
+    elif (chosen := _whole(request.GET.get("vehicle"))) is not None:
+        vehicle_ids = (chosen,)
     return queries.TaskFilters(
         statuses=statuses,
         vehicle_ids=vehicle_ids,
@@ -77,10 +79,17 @@ def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilte
     )
 
 
+def _whole(raw: object) -> int | None:
+    """A whole number typed into a URL or form; isdecimal, not isdigit: int() cannot read "²"."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdecimal() and len(text) <= 12 else None
+
+
 def _rows(tasks) -> list[ServiceTask]:
     rows = list(tasks)
     for task in rows:
-        task.measures = services.task_conditions(task)
+        # A done task's wear is frozen at completion; the vehicle's meters have moved on.
+        task.measures = [] if task.status == Status.DONE else services.task_conditions(task)
         task.wear_now = services.wear(task)
     return rows
 
@@ -209,23 +218,33 @@ def _upload(request: HttpRequest, form: TaskForm) -> list[TaskFile]:
     return [services.file_upload(org=request.org, upload=upload, actor=request.user)]
 
 
+def _discard(files: list[TaskFile]) -> None:
+    """Files stored for a form the service then refused: no task holds them."""
+    for stored in files:
+        stored.file.delete(save=False)
+        stored.delete()
+
+
 @member_required
 def task_create(request: HttpRequest) -> HttpResponse:
     ensure_can_write(request)
     vehicle = None
-    vehicle_id = request.GET.get("vehicle") or request.POST.get("vehicle")
-    if vehicle_id and str(vehicle_id).isdigit():
-        vehicle = get_owned(request, Vehicle.objects.select_related("org"), pk=int(vehicle_id))
+    vehicle_id = _whole(request.GET.get("vehicle") or request.POST.get("vehicle"))
+    if vehicle_id is not None:
+        vehicle = get_owned(request, Vehicle.objects.select_related("org"), pk=vehicle_id)
     if vehicle is None:
         return redirect(reverse("tasks:batch"))
     form = TaskForm(request.POST or None, request.FILES or None, initial={"push_enabled": True})
     context = {"form": form, "vehicle": vehicle, "task": None}
     if request.method == "POST" and form.is_valid():
+        uploaded: list[TaskFile] = []
         try:
+            uploaded = _upload(request, form)
             task = services.task_create(
-                vehicle=vehicle, data=_task_input(form.cleaned_data, _upload(request, form))
+                vehicle=vehicle, data=_task_input(form.cleaned_data, uploaded)
             )
         except DomainError as error:
+            _discard(uploaded)
             _show_error(form, error)
         else:
             back = reverse("tasks:vehicle", args=[vehicle.pk])
@@ -248,11 +267,14 @@ def task_batch(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "vehicle": None, "task": None, "batch": True}
     if request.method == "POST" and form.is_valid():
+        uploaded: list[TaskFile] = []
         try:
-            data = _task_input(form.cleaned_data, _upload(request, form))
+            uploaded = _upload(request, form)
+            data = _task_input(form.cleaned_data, uploaded)
             ids = [int(pk) for pk in form.cleaned_data["vehicles"]]
             created = services.tasks_batch_create(org=request.org, vehicle_ids=ids, data=data)
         except DomainError as error:
+            _discard(uploaded)
             _show_error(form, error)
         else:
             notice = f"Created “{data.description}” for {len(created)} vehicles."
@@ -266,19 +288,36 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     form = TaskForm(request.POST or None, request.FILES or None, initial=_initial(task))
     context = {"form": form, "vehicle": task.vehicle, "task": task}
     if request.method == "POST" and form.is_valid():
+        uploaded: list[TaskFile] = []
         try:
-            files = list(task.files.all()) + _upload(request, form)
-            services.task_update(task=task, data=_task_input(form.cleaned_data, files))
+            uploaded = _upload(request, form)
+            files = list(task.files.all()) + uploaded
+            saved = services.task_update(task=task, data=_task_input(form.cleaned_data, files))
         except DomainError as error:
+            _discard(uploaded)
             _show_error(form, error)
         else:
             back = reverse("tasks:vehicle", args=[task.vehicle_id])
-            return _saved(request, f"Saved “{task.description}”.", back)
+            return _saved(request, f"Saved “{saved.description}”.", back)
     return _form_page(request, context, status=INVALID if request.method == "POST" else 200)
 
 
 def _back(request: HttpRequest, task: ServiceTask) -> str:
-    return request.POST.get("back") or reverse("tasks:vehicle", args=[task.vehicle_id])
+    back = request.POST.get("back", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return reverse("tasks:vehicle", args=[task.vehicle_id])
+
+
+def _refused(request: HttpRequest, message: str, back: str) -> HttpResponse:
+    """A row action the service refused: told in the page (htmx) or as a message."""
+    if request.htmx:
+        response = HttpResponse(message, status=INVALID)
+        return trigger_client_event(response, REFUSED, {"notice": message})
+    messages.error(request, message)
+    return redirect(back)
 
 
 @member_required
@@ -286,8 +325,11 @@ def _back(request: HttpRequest, task: ServiceTask) -> str:
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id, write=True)
     raw = request.POST.get("odometer", "").strip()
-    odometer = int(raw) if raw.isdigit() else None
-    done, successor = services.task_mark_done(task=task, odometer=odometer)
+    odometer = raw or None
+    try:
+        done, successor = services.task_mark_done(task=task, odometer=odometer)
+    except DomainError as error:
+        return _refused(request, error.message, _back(request, task))
     notice = f"“{done.description}” is done."
     if successor:
         notice += " The next one is scheduled."
@@ -308,15 +350,11 @@ def file_attach(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id, write=True)
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "Choose a file to attach.")
-        return redirect_page(request, _back(request, task))
+        return _refused(request, "Choose a file to attach.", _back(request, task))
     try:
         stored = services.file_upload(org=request.org, upload=upload, actor=request.user)
     except DomainError as error:
-        if request.htmx:
-            return HttpResponse(error.message, status=INVALID)
-        messages.error(request, error.message)
-        return redirect(_back(request, task))
+        return _refused(request, error.message, _back(request, task))
     services.task_attach(task=task, files=[stored])
     return _saved(request, f"Attached {stored.name}.", _back(request, task))
 
