@@ -25,12 +25,15 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py setup_schedules
-	@echo ""
-	@echo "fleetmaint is starting at http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server and the worker)"
-	@echo ""
 	@$(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
-	trap 'kill $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & WEB=$$!; \
+	trap 'kill $$WEB $$QCLUSTER 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM; \
+	sleep 4; \
+	echo ""; \
+	echo "  fleetmaint is running at http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"; \
+	$(BIN)/python manage.py seed_demo --logins-only; \
+	echo ""; \
+	wait $$WEB
 
 ## test: lint, format check and the whole test suite (PostgreSQL when DATABASE_URL is set)
 test: $(VENV)/.installed-dev

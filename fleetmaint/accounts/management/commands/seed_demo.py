@@ -11,16 +11,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Allow it outside DEBUG (known passwords!)."
         )
+        parser.add_argument(
+            "--logins-only", action="store_true", help="Only print the demo logins."
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError(
                 "The demo data has well-known passwords; run it with DEBUG=true or --force."
             )
-        result = seed_demo()
-        self.stdout.write(
-            f"Demo fleet {result.org.name!r}: {result.created_vehicles} new vehicle(s)."
-        )
-        self.stdout.write("Demo logins (username / password):")
+        if not options["logins_only"]:
+            result = seed_demo()
+            self.stdout.write(
+                f"Demo fleet {result.org.name!r}: {result.created_vehicles} new vehicle(s)."
+            )
+        self.stdout.write("  Demo logins (username / password):")
         for username, (password, role) in DEMO_USERS.items():
-            self.stdout.write(f"  {username:8} / {password:20} {role}")
+            self.stdout.write(f"    {username:8} / {password:20} {role}")
