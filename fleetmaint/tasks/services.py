@@ -315,6 +315,10 @@ def _files(org: Organization, file_ids: object) -> list[TaskFile]:
 
 
 def _check_vehicle_supports(vehicle: Vehicle, conditions: CleanConditions) -> None:
+    if vehicle.archived:
+        raise ValidationFailed(
+            f"{vehicle.label} is archived; restore it before giving it tasks.", field="vehicle_id"
+        )
     if conditions.hours_limit is not None and not vehicle.tracks_engine_hours:
         raise EngineHoursNotTracked(
             f"{vehicle.label} does not track engine hours.", field="conditions.engine_hours"

@@ -16,7 +16,7 @@ from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status, TaskFile
 from fleetmaint.vehicles.models import Vehicle
-from fleetmaint.web import INVALID, add_domain_error, render_page
+from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
 CHANGED = "tasksChanged"
@@ -285,6 +285,9 @@ def task_batch(request: HttpRequest) -> HttpResponse:
 @member_required
 def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id, write=True)
+    if task.status == Status.DONE:
+        messages.info(request, "That task is done; done tasks are kept as they were.")
+        return redirect_page(request, reverse("tasks:vehicle", args=[task.vehicle_id]))
     form = TaskForm(request.POST or None, request.FILES or None, initial=_initial(task))
     context = {"form": form, "vehicle": task.vehicle, "task": task}
     if request.method == "POST" and form.is_valid():

@@ -10,11 +10,29 @@
 
   document.addEventListener("tasksChanged", function (event) {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+    var error = document.getElementById("live-error");
+    if (error) error.remove();
     var notice = document.getElementById("live-notice");
     if (notice && event.detail && event.detail.notice) {
       notice.textContent = event.detail.notice;
       notice.hidden = false;
     }
+  });
+
+  // A row action the server refused (a file that is not a PDF or image, say): say why.
+  document.addEventListener("tasksRefused", function (event) {
+    var notice = document.getElementById("live-notice");
+    if (!notice || !event.detail || !event.detail.notice) return;
+    var error = document.getElementById("live-error");
+    if (!error) {
+      error = document.createElement("ul");
+      error.id = "live-error";
+      error.className = "messages";
+      error.innerHTML = '<li class="error" role="alert"></li>';
+      notice.parentNode.insertBefore(error, notice);
+    }
+    error.firstChild.textContent = event.detail.notice;
+    notice.hidden = true;
   });
 
   // Close buttons inside dialogs.
