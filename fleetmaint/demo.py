@@ -11,11 +11,14 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.orders import services as orders
+from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff
 from fleetmaint.tasks import services as tasks
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
@@ -65,6 +68,7 @@ def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
         new_vehicles = [v for v in created if v is not None]
         _seed_schedule(org, new_vehicles)
         _seed_tasks(new_vehicles)
+        _seed_servicers(org, new_vehicles)
     return DemoResult(org=org, created_vehicles=len(new_vehicles))
 
 
@@ -168,6 +172,90 @@ def _seed_tasks(vehicles: list[Vehicle]) -> None:
                     conditions=conditions,
                 ),
             )
+
+
+DEMO_SERVICER_LOGIN = ("servicer", "demo-servicer-pass")
+DEMO_SERVICERS = [
+    # name, service types, accepts automatically, price list
+    (
+        "Northside Fleet Service",
+        ["scheduled_maintenance", "repair_depot"],
+        False,
+        [
+            ("oil-change", "Oil Change", "89.00", 45),
+            ("tire-rotation", "Tire Rotation", "35.00", 30),
+            ("replace-cabin-air-filter", "Replace Cabin Air Filter", "29.00", 15),
+            ("replace-engine-air-filter", "Replace Engine Air Filter", "39.00", 20),
+            ("replace-brake-pads", "Replace Brake Pads", "189.00", 90),
+            ("replace-brake-fluid", "Replace Brake Fluid", "79.00", 45),
+            ("brake-inspection", "Brake Inspection", "49.00", 30),
+        ],
+    ),
+    (
+        "RoadReady Mobile Mechanics",
+        ["repair_onsite"],
+        True,
+        [("diagnostics", "On-site diagnostics", "95.00", 60)],
+    ),
+]
+
+
+def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
+    """Two servicers the fleet works with, a portal login, and orders in several states."""
+    user_model = get_user_model()
+    created = []
+    for name, types, auto_accept, catalog in DEMO_SERVICERS:
+        servicer, _ = Servicer.objects.get_or_create(
+            name=name,
+            defaults={
+                "service_types": types,
+                "auto_accept": auto_accept,
+                "email": f"{slugify(name)}@demo.invalid",
+            },
+        )
+        for code, item_name, price, minutes in catalog:
+            CatalogItem.objects.get_or_create(
+                servicer=servicer,
+                code=code,
+                defaults={"name": item_name, "price": price, "duration_minutes": minutes},
+            )
+        orders.partnership_set(org=org, servicer=servicer, active=True)
+        created.append(servicer)
+    username, password = DEMO_SERVICER_LOGIN
+    if not user_model.objects.filter(username=username).exists():
+        user = user_model.objects.create_user(
+            username=username, email="servicer@demo.invalid", password=password
+        )
+        ServicerStaff.objects.create(user=user, servicer=created[0])
+    if vehicles:
+        _seed_orders(org, created[0], vehicles)
+
+
+def _seed_orders(org: Organization, servicer: Servicer, vehicles: list[Vehicle]) -> None:
+    due = list(
+        ServiceInterval.objects.filter(vehicle__in=vehicles, serviced_at=None)
+        .exclude(due_at=None)
+        .select_related("vehicle")[:3]
+    )
+    for number, interval in enumerate(due):
+        quote = orders.quote_create(
+            org=org,
+            vehicle=interval.vehicle,
+            servicer=servicer,
+            service_type="scheduled-maintenance",
+            items=orders.items_for_due_work(servicer, [interval], []),
+            pre_authorized=150,
+            interval_ids=[interval.pk],
+        )
+        if number == 2:
+            continue  # left as a quote waiting for the fleet
+        order = orders.quote_accept(quote=quote)
+        orders.order_accept(order=order)
+        if number == 0:
+            orders.event_post(
+                order=order, body={"event": "product_received", "receivedBy": "Front desk"}
+            )
+            orders.event_post(order=order, body={"event": "repair_started"})
 
 
 def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_day: int) -> None:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "fleetmaint.notifications",
     "fleetmaint.intervals",
     "fleetmaint.tasks",
+    "fleetmaint.orders",
     "fleetmaint.reports",
 ]
 

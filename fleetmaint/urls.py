@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("fleetmaint.notifications.urls")),
     path("", include("fleetmaint.intervals.urls")),
     path("", include("fleetmaint.tasks.urls")),
+    path("", include("fleetmaint.orders.urls")),
     path("api/v1/", api.urls),
     path("voyorequest/<str:method>", voyo.dispatch, name="compat-voyo"),
     path("v2/", include("fleetmaint.compat.navixy_urls")),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -25,6 +25,9 @@ def member_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.org is None:
+            if getattr(request.user, "servicer_staff", None) is not None:
+                # Servicer staff work in their portal, never on fleet pages.
+                return redirect("orders:portal")
             return render(request, "accounts/no_organization.html", status=403)
         return view(request, *args, **kwargs)
 

@@ -157,7 +157,11 @@ def member_invite(
     return membership, password
 
 
-def _hash_key(raw_key: str) -> str:
+def new_raw_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(raw_key: str) -> str:
     # API keys carry 256 bits of randomness, so a fast digest is enough: there
     # is nothing to brute-force, and lookups stay a single indexed query.
     return hashlib.sha256(raw_key.encode()).hexdigest()
@@ -172,13 +176,13 @@ def apikey_create(
         raise ValidationFailed("Give the key a name that says who uses it.", field="name")
     if len(name) > 80:
         raise ValidationFailed("The name can be at most 80 characters.", field="name")
-    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    raw_key = new_raw_key()
     try:
         key = ApiKey.objects.create(
             org=org,
             name=name,
             prefix=raw_key[:10],
-            key_hash=_hash_key(raw_key),
+            key_hash=hash_key(raw_key),
             read_only=read_only,
             created_by=created_by,
         )
@@ -203,7 +207,7 @@ def apikey_authenticate(raw_key: str) -> ApiKey | None:
         return None
     key = (
         ApiKey.objects.select_related("org")
-        .filter(key_hash=_hash_key(raw_key.strip()), revoked_at=None)
+        .filter(key_hash=hash_key(raw_key.strip()), revoked_at=None)
         .first()
     )
     if key is None:

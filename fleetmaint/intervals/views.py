@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -183,7 +185,7 @@ def _due_filters(request: HttpRequest) -> queries.DueFilters:
     sort = request.GET.get("sort", "soon")
     return queries.DueFilters(
         state=state if state in queries.STATES else "",
-        search=request.GET.get("q", "").strip()[:100],
+        search=request.GET.get("q", "").replace("\x00", "").strip()[:100],
         sort=sort if sort in queries.SORTS else "soon",
     )
 
@@ -200,6 +202,7 @@ def due(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
+        "due_tasks": _due_tasks(request, filters),
         "query": query.urlencode(),
         "states": [("", "All"), ("required", "Required"), ("soon", "Due soon"), ("ok", "Not due")],
         "sorts": [
@@ -210,6 +213,23 @@ def due(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render_page(request, "intervals/due.html", context, partial="results")
+
+
+DUE_TASK_ROWS = 50
+
+
+def _due_tasks(request: HttpRequest, filters: queries.DueFilters) -> list:
+    """Expired and due-soon tasks, shown under the intervals so both can be ordered together."""
+    if filters.state == "ok":
+        return []
+    found = ServiceTask.objects.filter(
+        org=request.org, status__in=[Status.EXPIRED, Status.NOTIFIED], vehicle__archived=False
+    ).select_related("vehicle")
+    if filters.search:
+        found = found.filter(
+            Q(description__icontains=filters.search) | Q(vehicle__label__icontains=filters.search)
+        )
+    return list(found.order_by("predicted_end_date", "id")[:DUE_TASK_ROWS])
 
 
 @member_required

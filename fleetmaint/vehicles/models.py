@@ -62,6 +62,7 @@ class ReadingSource(models.TextChoices):
     MANUAL = "manual", "Manual"
     API = "api", "API"
     IMPORT = "import", "Import"
+    SERVICER = "servicer", "Servicer"
 
 
 class Reading(models.Model):

@@ -71,7 +71,10 @@ def schedule_rows(response) -> dict[str, str]:
 def due_rows(response) -> list[tuple[str, str]]:
     """The Due page's rows in order: (service, state)."""
     html = response.content.decode()
-    rows = re.findall(r'<tr class="state-(\w+)">\s*<td><strong>([^<]+)</strong>', html)
+    rows = re.findall(
+        r'<tr class="state-(\w+)">\s*(?:<td><input[^>]*></td>\s*)?<td><strong>([^<]+)</strong>',
+        html,
+    )
     return [(name, state) for state, name in rows]
 
 

@@ -1,0 +1,112 @@
+from django.contrib import admin, messages
+
+from fleetmaint.orders import services
+from fleetmaint.orders.models import (
+    CatalogItem,
+    FoundIssue,
+    OrderEvent,
+    OrderItem,
+    Partnership,
+    Quote,
+    ServiceOrder,
+    Servicer,
+    ServicerApiKey,
+    ServicerStaff,
+)
+
+
+class CatalogInline(admin.TabularInline):
+    model = CatalogItem
+    extra = 1
+
+
+class StaffInline(admin.TabularInline):
+    model = ServicerStaff
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class PartnershipInline(admin.TabularInline):
+    model = Partnership
+    extra = 0
+    autocomplete_fields = ["org"]
+    verbose_name = "fleet served"
+    verbose_name_plural = "fleets served"
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ServicerApiKey
+    extra = 0
+    fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "prefix", "created_at", "last_used_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Servicer)
+class ServicerAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "types", "auto_accept", "active"]
+    list_filter = ["active", "auto_accept"]
+    search_fields = ["name", "email", "phone", "catalog__code"]
+    inlines = [CatalogInline, StaffInline, PartnershipInline, ApiKeyInline]
+    actions = ["activate", "deactivate", "create_api_key"]
+
+    @admin.display(description="Service types")
+    def types(self, obj: Servicer) -> str:
+        return ", ".join(obj.service_types)
+
+    @admin.action(description="Activate the selected servicers")
+    def activate(self, request, queryset) -> None:
+        self.message_user(request, f"Activated {queryset.update(active=True)} servicer(s).")
+
+    @admin.action(description="Deactivate the selected servicers")
+    def deactivate(self, request, queryset) -> None:
+        self.message_user(request, f"Deactivated {queryset.update(active=False)} servicer(s).")
+
+    @admin.action(description="Create an API key for each selected servicer (shown once)")
+    def create_api_key(self, request, queryset) -> None:
+        for servicer in queryset:
+            _, raw = services.servicer_apikey_create(servicer=servicer, name="Created in admin")
+            self.message_user(
+                request, f"Key for {servicer.name}, shown once: {raw}", level=messages.WARNING
+            )
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    fk_name = "order"
+    readonly_fields = ["code", "name", "quantity", "unit_price", "total", "source"]
+    can_delete = False
+
+
+class EventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    readonly_fields = ["event", "kind", "body", "notes", "status_after", "created_at"]
+    can_delete = False
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderAdmin(admin.ModelAdmin):
+    list_display = ["pk", "vehicle", "servicer", "org", "service_type", "status", "created_at"]
+    list_filter = ["status", "service_type", "servicer", "org"]
+    search_fields = ["vehicle__label", "vehicle__vehicle_key", "servicer__name"]
+    list_select_related = ["vehicle", "servicer", "org"]
+    readonly_fields = ["status", "version", "accepted_at", "completed_at"]
+    inlines = [OrderItemInline, EventInline]
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["pk", "vehicle", "servicer", "status", "total", "created_at"]
+    list_filter = ["status", "servicer"]
+    list_select_related = ["vehicle", "servicer"]
+
+
+@admin.register(FoundIssue)
+class FoundIssueAdmin(admin.ModelAdmin):
+    list_display = ["description", "order", "cost", "status", "reported_at"]
+    list_filter = ["status"]

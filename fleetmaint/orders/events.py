@@ -1,0 +1,131 @@
+"""The servicer events of seed 001: which exist for which service type, and their fields.
+
+Pure data and checks; services.py decides what an event does to an order.
+"""
+
+from datetime import UTC, datetime
+
+from fleetmaint.errors import ValidationFailed
+
+STRING, NUMBER, BOOLEAN, NUMBERS, OBJECT = "string", "number", "boolean", "number[]", "object"
+
+DEPOT_EVENTS: dict[str, dict[str, str]] = {
+    "product_received": {"receivedBy": STRING, "receptionDate": NUMBER},
+    "product_delivered": {"deliveredTo": STRING, "deliveredDate": NUMBER},
+    "product_diagnosed": {
+        "diagnosedBy": STRING,
+        "diagnosticExplanation": STRING,
+        "diagnosticCompletedAt": NUMBER,
+    },
+    "repair_eta": {
+        "estimatedRepairCompletionAt": NUMBER,
+        "isDelayed": BOOLEAN,
+        "delayReason": STRING,
+    },
+    "repair_started": {"repairStartedAt": NUMBER},
+    "repair_completed": {"repairCompletedAt": NUMBER},
+}
+ONSITE_EVENTS: dict[str, dict[str, str]] = {
+    "part_management": {"partManagementEventType": STRING},
+    "appointment_scheduling": {"appointmentEventType": STRING, "appointmentDate": NUMBER},
+    "customer_contact": {
+        "customerContactEventType": STRING,
+        "method": STRING,
+        "contactTimestamp": NUMBER,
+        "appointmentTimestamps": NUMBERS,
+    },
+    "batched": {"availabilityWindows": NUMBERS},
+    "resolved": {"resolutionType": STRING, "reason": STRING},
+}
+OTHER_FIELDS = {"eventDate": NUMBER, "metadata": OBJECT}
+COMMON_FIELDS = {"notes": STRING}
+# The field of each event that says when it happened, for the timeline.
+DATE_FIELDS = {
+    "product_received": "receptionDate",
+    "product_delivered": "deliveredDate",
+    "product_diagnosed": "diagnosticCompletedAt",
+    "repair_eta": "estimatedRepairCompletionAt",
+    "repair_started": "repairStartedAt",
+    "repair_completed": "repairCompletedAt",
+    "appointment_scheduling": "appointmentDate",
+    "customer_contact": "contactTimestamp",
+}
+MAX_NAME = 80
+MAX_TEXT = 5_000
+
+
+def kind_of(event: str) -> str:
+    if event in DEPOT_EVENTS:
+        return "depot"
+    if event in ONSITE_EVENTS:
+        return "onsite"
+    return "other"
+
+
+def events_for(service_type: str) -> dict[str, dict[str, str]]:
+    """The listed events an order of this type takes (any unlisted name is also allowed).
+
+    Scheduled maintenance happens at the servicer's shop, so it takes the
+    depot events.
+    """
+    return ONSITE_EVENTS if service_type == "repair_onsite" else DEPOT_EVENTS
+
+
+def _type_ok(value: object, expected: str) -> bool:
+    if expected == STRING:
+        return isinstance(value, str)
+    if expected == BOOLEAN:
+        return isinstance(value, bool)
+    if expected == NUMBER:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected == NUMBERS:
+        return isinstance(value, list) and all(_type_ok(v, NUMBER) for v in value)
+    if expected == OBJECT:
+        return isinstance(value, dict)
+    return True
+
+
+def validate(body: object, service_type: str) -> tuple[str, str, dict]:
+    """Checks an event body; returns (event, kind, body) or raises with the field at fault."""
+    if not isinstance(body, dict):
+        raise ValidationFailed("The body must be a JSON object.", field="event")
+    event = body.get("event")
+    if not isinstance(event, str) or not event.strip():
+        raise ValidationFailed("event is required and must be a string.", field="event")
+    event = event.strip()
+    if len(event) > MAX_NAME or "\x00" in event:
+        raise ValidationFailed(f"event can be at most {MAX_NAME} characters.", field="event")
+    kind = kind_of(event)
+    allowed = events_for(service_type)
+    if kind != "other" and event not in allowed:
+        raise ValidationFailed(
+            f"{event} is not an event for {service_type.replace('_', ' ')} orders.",
+            field="event",
+        )
+    fields = {**COMMON_FIELDS, **(allowed.get(event) or OTHER_FIELDS)}
+    for name, expected in fields.items():
+        if name in body and body[name] is not None and not _type_ok(body[name], expected):
+            raise ValidationFailed(f"{name} must be a {expected}.", field=name)
+        if expected == STRING and isinstance(body.get(name), str) and len(body[name]) > MAX_TEXT:
+            raise ValidationFailed(f"{name} can be at most {MAX_TEXT} characters.", field=name)
+    for name, expected in fields.items():
+        if expected in (NUMBER, NUMBERS) and body.get(name) is not None:
+            values = body[name] if isinstance(body[name], list) else [body[name]]
+            for value in values:
+                to_datetime(value, field=name)
+    return event, kind, body
+
+
+def to_datetime(timestamp: float, *, field: str = "eventDate") -> datetime:
+    """A Unix timestamp as a datetime; numbers above 10^11 are milliseconds."""
+    seconds = timestamp / 1000 if abs(timestamp) > 10**11 else timestamp
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValidationFailed(f"{field} is not a valid timestamp.", field=field) from None
+
+
+def event_date(event: str, body: dict) -> datetime | None:
+    name = DATE_FIELDS.get(event, "eventDate")
+    value = body.get(name)
+    return to_datetime(value, field=name) if isinstance(value, int | float) else None
