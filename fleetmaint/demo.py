@@ -6,7 +6,7 @@ running it twice leaves the same data.
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
+from fleetmaint.contracts import services as contracts
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import services as orders
@@ -68,6 +69,7 @@ def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
         new_vehicles = [v for v in created if v is not None]
         _seed_schedule(org, new_vehicles)
         _seed_tasks(new_vehicles)
+        _seed_contracts(new_vehicles)
         _seed_servicers(org, new_vehicles)
     return DemoResult(org=org, created_vehicles=len(new_vehicles))
 
@@ -171,6 +173,40 @@ def _seed_tasks(vehicles: list[Vehicle]) -> None:
                     unplanned=unplanned,
                     conditions=conditions,
                 ),
+            )
+
+
+def _seed_contracts(vehicles: list[Vehicle]) -> None:
+    """A manufacturer warranty on the newer vehicles and a service plan on some others."""
+    today = timezone.localdate()
+    for index, vehicle in enumerate(vehicles):
+        if vehicle.year and vehicle.year >= 2022:
+            contracts.contract_create(
+                vehicle=vehicle,
+                values={
+                    "contract_type": "manufacturer_warranty",
+                    "number": f"MW-{vehicle.vehicle_key}",
+                    "provider": vehicle.make,
+                    "start_date": date(vehicle.year, today.month, min(today.day, 28)),
+                    "end_date": date(vehicle.year + 5, today.month, min(today.day, 28))
+                    - timedelta(days=index * 9),
+                    "distance_limit": 150_000,
+                    "start_odometer": 0,
+                    "covered_services": ["replace-brake-pads", "diagnostics"],
+                },
+            )
+        elif index % 3 == 0:
+            contracts.contract_create(
+                vehicle=vehicle,
+                values={
+                    "contract_type": "service_plan",
+                    "number": f"SP-{vehicle.vehicle_key}",
+                    "provider": "Northside Fleet Service",
+                    "start_date": today - timedelta(days=300),
+                    "end_date": today + timedelta(days=20 + index),
+                    "covered_services": ["oil-change", "tire-rotation"],
+                    "price": "480.00",
+                },
             )
 
 

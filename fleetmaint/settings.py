@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fleetmaint.intervals",
     "fleetmaint.tasks",
     "fleetmaint.orders",
+    "fleetmaint.contracts",
     "fleetmaint.reports",
 ]
 

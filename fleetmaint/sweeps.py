@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 DATE_SWEEPS: list[str] = [
     "fleetmaint.intervals.services.intervals_sweep_dates",
     "fleetmaint.tasks.services.tasks_sweep_dates",
+    "fleetmaint.contracts.services.contracts_sweep_dates",
 ]
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from fleetmaint.api.main import api
-from fleetmaint.compat import voyo
+from fleetmaint.compat import extend, voyo
 from fleetmaint.reports import views as report_views
 
 urlpatterns = [
@@ -22,8 +22,19 @@ urlpatterns = [
     path("", include("fleetmaint.intervals.urls")),
     path("", include("fleetmaint.tasks.urls")),
     path("", include("fleetmaint.orders.urls")),
+    path("", include("fleetmaint.contracts.urls")),
     path("api/v1/", api.urls),
     path("voyorequest/<str:method>", voyo.dispatch, name="compat-voyo"),
     path("v2/", include("fleetmaint.compat.navixy_urls")),
+    path(
+        "service-orders/<str:order_id>/accept-repair",
+        extend.accept_repair,
+        name="compat-extend-accept",
+    ),
+    path(
+        "service-orders/<str:order_id>/update-repair",
+        extend.update_repair,
+        name="compat-extend-update",
+    ),
     path("admin/", admin.site.urls),
 ]

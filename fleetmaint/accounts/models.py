@@ -44,6 +44,12 @@ class Organization(models.Model):
         default=False,
         help_text="Give a vehicle the preset intervals when it gets its first odometer reading.",
     )
+    contract_warning_days = models.PositiveIntegerField(
+        default=30, help_text="Warn this many days before a contract ends."
+    )
+    contract_warning_distance = models.PositiveIntegerField(
+        default=1000, help_text="Warn when less than this distance of a contract remains."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """Servicers, what they charge, quotes, service orders, found issues and servicer events."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,11 @@ from fleetmaint.accounts.models import Organization
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Vehicle
+
+
+def covered_total(items) -> Decimal:
+    """What contracts pay of these items (uses prefetched items when there are)."""
+    return sum((item.total for item in items if item.covered_by_id), Decimal("0.00"))
 
 
 class ServiceType(models.TextChoices):
@@ -145,6 +152,14 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return f"Quote {self.pk} for {self.vehicle}"
 
+    @property
+    def covered_total(self):
+        return covered_total(self.items.all())
+
+    @property
+    def payable_total(self):
+        return self.total - self.covered_total
+
 
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -189,6 +204,18 @@ class ServiceOrder(models.Model):
     def __str__(self) -> str:
         return f"Order {self.pk} ({self.vehicle})"
 
+    @property
+    def items_total(self):
+        return sum((item.total for item in self.items.all()), Decimal("0.00"))
+
+    @property
+    def covered_total(self):
+        return covered_total(self.items.all())
+
+    @property
+    def payable_total(self):
+        return self.items_total - self.covered_total
+
 
 class ItemSource(models.TextChoices):
     QUOTE = "quote", "Quoted"
@@ -211,6 +238,14 @@ class OrderItem(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     duration_minutes = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=6, choices=ItemSource.choices, default=ItemSource.QUOTE)
+    covered_by = models.ForeignKey(
+        "contracts.VehicleContract",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="covered_items",
+        help_text="The contract that pays for this item.",
+    )
 
     class Meta:
         ordering = ["id"]

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.accounts.services import hash_key, new_raw_key
+from fleetmaint.contracts import services as contracts
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
@@ -232,6 +233,9 @@ def quote_create(
     if not items:
         raise ValidationFailed("Ask for at least one item.", field="items")
     priced = price_items(servicer, items)
+    coverage = contracts.coverage_for(vehicle, [item.code for item in priced])
+    for item in priced:
+        item.covered_by = coverage.get(item.code)
     chosen_intervals = list(
         ServiceInterval.objects.filter(vehicle=vehicle, serviced_at=None, pk__in=list(interval_ids))
     )
@@ -311,6 +315,7 @@ def quote_accept(*, quote: Quote, actor=None) -> ServiceOrder:
                     unit_price=i.unit_price,
                     total=i.total,
                     duration_minutes=i.duration_minutes,
+                    covered_by_id=i.covered_by_id,
                 )
                 for i in locked.items.all()
             ]

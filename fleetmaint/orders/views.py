@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +19,7 @@ from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import queries, services
 from fleetmaint.orders.models import (
     FoundIssue,
+    OrderItem,
     OrderStatus,
     Quote,
     ServiceOrder,
@@ -101,7 +103,9 @@ def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = get_owned(
         request,
         Quote.objects.select_related("vehicle", "servicer").prefetch_related(
-            "items", "intervals", "tasks"
+            Prefetch("items", queryset=OrderItem.objects.select_related("covered_by")),
+            "intervals",
+            "tasks",
         ),
         pk=quote_id,
     )

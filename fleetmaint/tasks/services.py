@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
+from fleetmaint.files import check_upload
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.phones import normalize_phone
 from fleetmaint.tasks.models import OPEN_STATUSES, ConditionKind, ServiceTask, Status, TaskFile
@@ -33,12 +33,6 @@ MAX_DISTANCE = 10_000_000
 MAX_DAYS = 36_500
 MAX_HOURS = Decimal("1000000")
 MAX_TARGETS = 20
-ALLOWED_FILE_TYPES = {
-    b"%PDF": "application/pdf",
-    b"\x89PNG": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"GIF8": "image/gif",
-}
 _RANK = {Status.CREATED: 0, Status.NOTIFIED: 1, Status.EXPIRED: 2, Status.DONE: 3}
 
 
@@ -832,20 +826,7 @@ def _delete_orphan_files(file_ids: list[int]) -> None:
 
 def file_upload(*, org: Organization, upload, actor=None) -> TaskFile:
     """Stores a PDF or image after checking what it really is and how big it is."""
-    limit = settings.TASK_FILE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationFailed(
-            f"{upload.name} is {upload.size / 1_000_000:.1f} MB; the limit is "
-            f"{limit / 1_000_000:.0f} MB.",
-            field="file",
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = _sniff(head)
-    if content_type is None:
-        raise ValidationFailed(
-            f"{upload.name} is not a PDF, PNG, JPEG, GIF or WebP file.", field="file"
-        )
+    content_type = check_upload(upload)
     name = _text(upload.name[-MAX_TEXT:], "file name") or "file"
     return TaskFile.objects.create(
         org=org,
@@ -855,15 +836,6 @@ def file_upload(*, org: Organization, upload, actor=None) -> TaskFile:
         size=upload.size,
         uploaded_by=actor,
     )
-
-
-def _sniff(head: bytes) -> str | None:
-    for magic, content_type in ALLOWED_FILE_TYPES.items():
-        if head.startswith(magic):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def task_attach(*, task: ServiceTask, files: list[TaskFile]) -> None:

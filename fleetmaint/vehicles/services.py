@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
+from fleetmaint.contracts import services as contracts
 from fleetmaint.errors import ConfirmationRequired, Conflict, ValidationFailed
 from fleetmaint.intervals import services as intervals
 from fleetmaint.tasks import services as tasks
@@ -504,6 +505,7 @@ def _after_readings(org: Organization, vehicle_ids: set[int], first_odometer_ids
     intervals.intervals_evaluate(vehicle_ids=vehicle_ids)
     tasks.tasks_refresh_predictions(vehicle_ids=vehicle_ids)
     tasks.tasks_evaluate(vehicle_ids=vehicle_ids)
+    contracts.contracts_evaluate(vehicle_ids=vehicle_ids)
 
 
 USAGE_WINDOW_DAYS = 90

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "fleetmaint.contracts"
+    label = "contracts"
+    verbose_name = "Vehicle contracts"
