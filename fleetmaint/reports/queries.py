@@ -7,7 +7,9 @@ from django.db.models import Case, When
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
+from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.intervals import queries as interval_queries
+from fleetmaint.orders.models import OrderStatus, ServiceOrder
 from fleetmaint.tasks import queries as task_queries
 from fleetmaint.tasks.models import ServiceTask, Status
 
@@ -25,6 +27,9 @@ class Overview:
     attention_tasks: list[ServiceTask]
     attention_intervals: list
     upcoming_tasks: list[ServiceTask]
+    orders_in_progress: int
+    orders_delayed: int
+    contracts_expiring: int
 
 
 def overview(org: Organization) -> Overview:
@@ -34,7 +39,14 @@ def overview(org: Organization) -> Overview:
     soon = intervals.filter(is_required=False, is_soon=True)
     horizon = timezone.now() + timedelta(days=HORIZON_DAYS)
     tasks = ServiceTask.objects.filter(org=org).select_related("vehicle")
+    orders = ServiceOrder.objects.filter(org=org)
+    today = timezone.localdate()
     return Overview(
+        orders_in_progress=orders.filter(status=OrderStatus.IN_PROGRESS).count(),
+        orders_delayed=orders.filter(status=OrderStatus.DELAYED).count(),
+        contracts_expiring=contract_queries.contract_list(
+            org, contract_queries.ContractFilters(expiring=True), today
+        ).count(),
         expired_tasks=counts[Status.EXPIRED],
         due_soon_tasks=counts[Status.NOTIFIED],
         open_tasks=counts[Status.CREATED] + counts[Status.NOTIFIED] + counts[Status.EXPIRED],
