@@ -75,7 +75,11 @@ def _clean_value(name: str, value: object) -> object:
         limit = TEXT_LIMITS.get(name, 20_000)
         if len(value) > limit:
             raise ValidationFailed(f"{name} can be at most {limit} characters.", field=name)
-        if name == "currency" and value and not (value.isalpha() and value.isascii()):
+        if (
+            name == "currency"
+            and value
+            and not (len(value) == 3 and value.isalpha() and value.isascii())
+        ):
             raise ValidationFailed("currency must be a three-letter ISO 4217 code.", field=name)
         return value.upper() if name == "currency" else value
     if name in ("start_date", "end_date"):
@@ -94,7 +98,10 @@ def _date(value: object, name: str) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    parsed = parse_date(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_date(value.strip()) if isinstance(value, str) else None
+    except ValueError:  # well formed but not a day of the calendar (2030-02-30)
+        parsed = None
     if parsed is None:
         raise ValidationFailed(f"{name} must be a date like 2027-03-31.", field=name)
     return parsed
@@ -328,11 +335,12 @@ def contract_update(
         setattr(contract, name, _clean_value(name, value))
     if not contract.currency:
         contract.currency = org.currency
-    if was_expired and "status" not in values:
-        contract.status = ContractStatus.EXPIRED
-    if contract.status == ContractStatus.EXPIRED and not _ended(contract, org):
-        # New dates or distances give the contract life again; its next expiry is news.
-        contract.status = ContractStatus.ACTIVE
+    if was_expired and contract.status in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
+        # Still past its date or distance, it stays expired whatever status was sent;
+        # new dates or distances give it life again.
+        contract.status = ContractStatus.EXPIRED if _ended(contract, org) else ContractStatus.ACTIVE
+    if was_expired and contract.status != ContractStatus.EXPIRED:
+        # A new life: its next expiry is news.
         contract.cycle += 1
     with transaction.atomic():
         _reopen_if_moved(contract, org)
@@ -380,7 +388,7 @@ def contract_cancel(*, contract: VehicleContract, reason: str) -> VehicleContrac
     updated = (
         VehicleContract.objects.filter(pk=contract.pk)
         .exclude(status=ContractStatus.CANCELLED)
-        .update(status=ContractStatus.CANCELLED, cancel_reason=reason)
+        .update(status=ContractStatus.CANCELLED, cancel_reason=reason, updated_at=timezone.now())
     )
     if not updated:
         raise Conflict("This contract is already cancelled.", field="status")
@@ -404,7 +412,7 @@ def contract_for(vehicle: Vehicle, contract_id: object) -> VehicleContract:
 
 
 def document_attach(*, contract: VehicleContract, upload) -> ContractDocument:
-    content_type = check_upload(upload)
+    content_type = check_upload(upload, field="document")
     return ContractDocument.objects.create(
         contract=contract,
         file=upload,
@@ -426,9 +434,14 @@ def coverage_for(vehicle: Vehicle, codes: Iterable[str]) -> dict[str, VehicleCon
     if not wanted:
         return {}
     today = _today(vehicle.org)
-    active = VehicleContract.objects.filter(
-        vehicle=vehicle, status=ContractStatus.ACTIVE, start_date__lte=today
-    ).order_by(F("end_date").asc(nulls_last=True), "id")
+    active = (
+        VehicleContract.objects.filter(
+            vehicle=vehicle, status=ContractStatus.ACTIVE, start_date__lte=today
+        )
+        # Ended since the last sweep or reading, but not marked expired yet.
+        .exclude(_ended_q(today))
+        .order_by(F("end_date").asc(nulls_last=True), "id")
+    )
     covered: dict[str, VehicleContract] = {}
     for contract in active:
         for code in wanted & set(contract.covered_services):

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -108,14 +109,19 @@ def contract_save(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             if editing:
-                services.contract_update(contract=editing, values=_values(form), whole=True)
+                # Every field of the form is sent; the ones it lacks (currency) are kept.
+                services.contract_update(contract=editing, values=_values(form))
             else:
-                contract = services.contract_create(vehicle=vehicle, values=_values(form))
-                upload = request.FILES.get("document")
-                if upload:
-                    services.document_attach(contract=contract, upload=upload)
+                # A refused document leaves no contract behind to collide with the retry.
+                with transaction.atomic():
+                    contract = services.contract_create(vehicle=vehicle, values=_values(form))
+                    upload = request.FILES.get("document")
+                    if upload:
+                        services.document_attach(contract=contract, upload=upload)
         except DomainError as error:
             add_domain_error(form, error)
+            if editing:
+                editing.refresh_from_db()  # the heading names the contract as it is stored
         else:
             messages.success(request, "Contract saved.")
             return redirect_page(request, reverse("contracts:vehicle", args=[vehicle.pk]))

@@ -3,6 +3,7 @@
 Pure data and checks; services.py decides what an event does to an order.
 """
 
+import json
 from datetime import UTC, datetime
 
 from fleetmaint.errors import ValidationFailed
@@ -108,6 +109,12 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
             raise ValidationFailed(f"{name} must be a {expected}.", field=name)
         if expected == STRING and isinstance(body.get(name), str) and len(body[name]) > MAX_TEXT:
             raise ValidationFailed(f"{name} can be at most {MAX_TEXT} characters.", field=name)
+    for name, value in body.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            # NaN and Infinity are not JSON; the database would refuse the row.
+            raise ValidationFailed(f"{name} must be plain JSON.", field=name) from None
     for name, expected in fields.items():
         if expected in (NUMBER, NUMBERS) and body.get(name) is not None:
             values = body[name] if isinstance(body[name], list) else [body[name]]

@@ -1,6 +1,7 @@
 """The servicer portal: only the orders sent to the signed-in user's servicer."""
 
 import json
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
@@ -50,6 +52,9 @@ def _order(request: HttpRequest, order_id: int) -> ServiceOrder:
     found = order.first()
     if found is None:
         raise Http404("Service order not found.")
+    # Staff belong to no fleet, so no time zone is active for them: show and read
+    # times where the fleet (and so the vehicle) is, as the fleet's pages do.
+    timezone.activate(zoneinfo.ZoneInfo(found.org.time_zone))
     return found
 
 
@@ -79,7 +84,39 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "authorized": services.authorized_spend(order),
         "event_forms": _event_forms(order),
     }
+    describe_events(order)
     return render_page(request, "portal/detail.html", context)
+
+
+def describe_events(order: ServiceOrder) -> None:
+    """Gives each timeline entry ``facts``: its body's fields as (label, text), dates
+    in the active time zone, without the event's own date (shown as "at ...")."""
+    for event in order.events.all():
+        shown = servicer_events.DATE_FIELDS.get(event.event, "eventDate")
+        event.facts = [
+            (_label(key), _fact_text(value, _is_date(event.event, key)))
+            for key, value in event.body.items()
+            if key not in ("event", "notes") and not (key == shown and event.event_date)
+        ]
+
+
+def _is_date(event: str, field: str) -> bool:
+    specs = servicer_events.DEPOT_EVENTS.get(event) or servicer_events.ONSITE_EVENTS.get(event)
+    kind = (specs or servicer_events.OTHER_FIELDS).get(field)
+    return kind in (servicer_events.NUMBER, servicer_events.NUMBERS)
+
+
+def _fact_text(value: object, is_date: bool) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if is_date and isinstance(value, int | float):
+        moment = timezone.localtime(servicer_events.to_datetime(value))
+        return date_format(moment, "Y-m-d H:i")
+    if is_date and isinstance(value, list):
+        return ", ".join(_fact_text(v, True) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
 
 
 def _event_forms(order: ServiceOrder) -> list[dict]:

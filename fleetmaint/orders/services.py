@@ -223,6 +223,8 @@ def quote_create(
     task_ids: Iterable[int] = (),
     actor=None,
 ) -> Quote:
+    if not servicer.active or not Partnership.objects.filter(org=org, servicer=servicer).exists():
+        raise NotFound("This fleet does not work with that servicer.", field="servicer_id")
     service_type = _service_type(service_type)
     if not servicer.offers(service_type):
         raise ValidationFailed(
@@ -284,6 +286,11 @@ def quote_decline(*, quote: Quote) -> Quote:
 def quote_accept(*, quote: Quote, actor=None) -> ServiceOrder:
     """Places the order the quote describes; a double click places one order."""
     now = timezone.now()
+    # Marked expired in a statement of its own: a mark made inside the block
+    # below would be rolled back with the refusal.
+    expired = Quote.objects.filter(pk=quote.pk, status=QuoteStatus.PENDING, valid_until__lt=now)
+    if expired.update(status=QuoteStatus.EXPIRED):
+        raise Conflict("This quote has expired; ask for a new one.", field="status")
     with transaction.atomic():
         locked = Quote.objects.select_for_update().get(pk=quote.pk)
         if locked.status == QuoteStatus.ACCEPTED:
@@ -519,9 +526,9 @@ def _complete(order: ServiceOrder, *, odometer: object, reason: str, actor) -> S
 
 
 def authorized_spend(order: ServiceOrder) -> Decimal:
-    spent = order.issues.filter(
-        status__in=[IssueStatus.AUTHORIZED, IssueStatus.APPROVED]
-    ).aggregate(total=Sum("cost"))["total"]
+    # Only issues authorised in advance draw on the pre-authorised amount;
+    # those an advisor approved were paid for by that decision.
+    spent = order.issues.filter(status=IssueStatus.AUTHORIZED).aggregate(total=Sum("cost"))["total"]
     return spent or Decimal("0.00")
 
 
@@ -535,6 +542,8 @@ def issue_report(*, order: ServiceOrder, description: object, cost: object) -> F
         raise ValidationFailed(
             "The description can be at most 500 characters.", field="description"
         )
+    if cost is None or (isinstance(cost, str) and not cost.strip()):
+        raise ValidationFailed("Give the cost of the work found.", field="cost")
     amount = _money(cost, "cost")
     with transaction.atomic():
         locked = _lock(order)
@@ -560,7 +569,7 @@ def issue_report(*, order: ServiceOrder, description: object, cost: object) -> F
             order=locked,
             event="issue_found",
             kind="status",
-            notes=f"{description} ({amount}) — "
+            notes=f"{description} ({amount} {locked.servicer.currency}) — "
             + ("authorized in advance" if fits else "awaiting approval"),
             status_after=locked.status,
         )

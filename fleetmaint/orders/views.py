@@ -26,6 +26,7 @@ from fleetmaint.orders.models import (
     Servicer,
     ServiceType,
 )
+from fleetmaint.orders.portal import describe_events
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, redirect_page, render_page
@@ -44,6 +45,8 @@ def _ids(values: list[str]) -> list[int]:
 @member_required
 def quote_new(request: HttpRequest) -> HttpResponse:
     """Asks a servicer for a quote for the due work selected on one vehicle."""
+    if request.method == "POST":
+        ensure_can_write(request)  # a viewer's post is refused whatever it selected
     source = request.POST if request.method == "POST" else request.GET
     interval_ids = _ids(source.getlist("interval"))
     task_ids = _ids(source.getlist("task"))
@@ -75,7 +78,6 @@ def quote_new(request: HttpRequest) -> HttpResponse:
         "values": source,
     }
     if request.method == "POST" and not error:
-        ensure_can_write(request)
         try:
             servicer = services.servicer_for(request.org, source.get("servicer"))
             quote = services.quote_create(
@@ -163,6 +165,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "authorized": services.authorized_spend(order),
         "side": "fleet",
     }
+    describe_events(order)
     return render_page(request, "orders/detail.html", context, partial="order")
 
 
