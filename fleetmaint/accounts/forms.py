@@ -22,6 +22,18 @@ class OrganizationForm(forms.Form):
         label="Plausible daily distance",
         help_text="Readings implying more than this per day must be confirmed.",
     )
+    contract_warning_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        label="Warn before a contract ends (days)",
+    )
+    contract_warning_distance = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        label="Warn when a contract has less distance left than",
+    )
 
 
 class MemberInviteForm(forms.Form):

@@ -84,6 +84,8 @@ def org_update(
     currency: str,
     distance_unit: str,
     max_daily_distance: int,
+    contract_warning_days: int | None = None,
+    contract_warning_distance: int | None = None,
 ) -> Organization:
     fields = _clean_org_fields(
         name=name,
@@ -92,9 +94,27 @@ def org_update(
         distance_unit=distance_unit,
         max_daily_distance=max_daily_distance,
     )
-    for key, value in fields.items():
-        setattr(org, key, value)
-    org.save(update_fields=list(fields))
+    warnings = {
+        "contract_warning_days": contract_warning_days,
+        "contract_warning_distance": contract_warning_distance,
+    }
+    for key, value in warnings.items():
+        if value is None:
+            continue
+        if not 0 <= value <= 100_000:
+            raise ValidationFailed(f"{key} must be between 0 and 100,000.", field=key)
+        fields[key] = value
+    changed_warnings = any(
+        getattr(org, key) != fields.get(key, getattr(org, key)) for key in warnings
+    )
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(org, key, value)
+        org.save(update_fields=list(fields))
+        if changed_warnings:
+            from fleetmaint.contracts.services import contracts_rederive
+
+            contracts_rederive(org=org)
     return org
 
 

@@ -38,6 +38,8 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
                 "currency": org.currency,
                 "distance_unit": org.distance_unit,
                 "max_daily_distance": org.max_daily_distance,
+                "contract_warning_days": org.contract_warning_days,
+                "contract_warning_distance": org.contract_warning_distance,
             }
         ),
         "invite_form": MemberInviteForm(),

@@ -209,7 +209,8 @@ def contracts_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
     Set-based per organization time zone; each contract is told of once per
     crossing (expiring, expired).
     """
-    scope = VehicleContract.objects.filter(status=ContractStatus.ACTIVE)
+    # Archived vehicles are out of service: their contracts wait until they return.
+    scope = VehicleContract.objects.filter(status=ContractStatus.ACTIVE, vehicle__archived=False)
     if vehicle_ids is not None:
         scope = scope.filter(vehicle_id__in=list(vehicle_ids))
     moved = 0
@@ -242,6 +243,24 @@ def contracts_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
             )
             moved += len(expired) + len(expiring)
     return moved
+
+
+def contracts_rederive(*, org: Organization) -> int:
+    """Moves every open contract's warning points after the fleet changed its warning settings."""
+    open_contracts = list(
+        VehicleContract.objects.filter(
+            org=org, status__in=[ContractStatus.ACTIVE, ContractStatus.DRAFT]
+        ).select_related("vehicle")
+    )
+    for contract in open_contracts:
+        _reopen_if_moved(contract, org)
+    VehicleContract.objects.bulk_update(
+        open_contracts,
+        ["ends_at_odometer", "warn_at_odometer", "warn_from_date", "expiring_told", "cycle"],
+        batch_size=1000,
+    )
+    contracts_evaluate(vehicle_ids={c.vehicle_id for c in open_contracts})
+    return len(open_contracts)
 
 
 def contracts_sweep_dates() -> int:

@@ -179,6 +179,7 @@ def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
             # Back in service: whatever fell due while it was archived is told now.
             intervals.intervals_evaluate(vehicle_ids=[vehicle.pk])
             tasks.tasks_evaluate(vehicle_ids=[vehicle.pk])
+            contracts.contracts_evaluate(vehicle_ids=[vehicle.pk])
     return vehicle
 
 
