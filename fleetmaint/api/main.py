@@ -1,34 +1,79 @@
 """The JSON API at /api/v1/: authentication, the error envelope, and the routers.
 
 Errors always look like ``{"code": "...", "message": "...", "field": "..."}``.
+
+Two kinds of key open the API: an organization's key (the fleet's endpoints,
+the default) and a servicer's key (the servicer side of service orders). An
+endpoint says which kinds it takes with ``auth=ApiKeyAuth(...)``; the other
+kind is refused with 403 ``forbidden``.
 """
+
+import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from fleetmaint.accounts.services import apikey_authenticate
 from fleetmaint.errors import DomainError, PermissionDenied
+from fleetmaint.orders.services import servicer_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class ApiKeyAuth(HttpBearer):
-    """``Authorization: Bearer <key>``; puts the key's organization on the request."""
+    """``Authorization: Bearer <key>``; puts the key's organization or servicer on the request.
 
-    openapi_description = "An organization's API key, created on the settings page."
+    An organization's key sets ``request.org`` (and ``request.servicer = None``);
+    a servicer's key sets ``request.servicer`` (and ``request.org = None``).
+    ``fleet`` and ``servicer`` say which kinds this endpoint takes.
+    """
+
+    openapi_description = (
+        "An organization's API key, created on the settings page; the servicer side of "
+        "service orders takes a servicer's API key instead."
+    )
+
+    def __init__(self, *, fleet: bool = True, servicer: bool = False) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.servicer = servicer
 
     def authenticate(self, request: HttpRequest, token: str):
         key = apikey_authenticate(token)
-        if key is None:
+        if key is not None:
+            if not self.fleet:
+                raise PermissionDenied("This endpoint takes a servicer's API key.")
+            if key.read_only and request.method not in SAFE_METHODS:
+                raise PermissionDenied("This API key is read-only.")
+            request.org = key.org
+            request.api_key = key
+            request.servicer = None
+            return key
+        servicer = servicer_authenticate(token)
+        if servicer is None:
             return None
-        if key.read_only and request.method not in SAFE_METHODS:
-            raise PermissionDenied("This API key is read-only.")
-        request.org = key.org
-        request.api_key = key
-        return key
+        if not self.servicer:
+            raise PermissionDenied("This endpoint takes an organization's API key.")
+        request.org = None
+        request.api_key = None
+        request.servicer = servicer
+        return servicer
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+class StrictJsonParser(Parser):
+    """JSON as RFC 8259 has it: NaN and Infinity are refused (400) instead of reaching
+    a JSON column, which PostgreSQL would refuse with a server error."""
+
+    def parse_body(self, request: HttpRequest):
+        return json.loads(request.body, parse_constant=_refuse_constant)
 
 
 api = NinjaAPI(
@@ -36,6 +81,7 @@ api = NinjaAPI(
     version="1",
     description="Vehicles, readings and everything fleetmaint keeps, for other systems.",
     auth=ApiKeyAuth(),
+    parser=StrictJsonParser(),
     urls_namespace="api",
 )
 
@@ -90,11 +136,13 @@ def on_schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRes
 
 
 def _register_routers() -> None:
-    from fleetmaint.api import intervals, tasks, vehicles
+    from fleetmaint.api import contracts, intervals, orders, tasks, vehicles
 
     api.add_router("", vehicles.router)
     api.add_router("", intervals.router)
     api.add_router("", tasks.router)
+    api.add_router("", orders.router)
+    api.add_router("", contracts.router)
 
 
 _register_routers()

@@ -109,17 +109,17 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
             raise ValidationFailed(f"{name} must be a {expected}.", field=name)
         if expected == STRING and isinstance(body.get(name), str) and len(body[name]) > MAX_TEXT:
             raise ValidationFailed(f"{name} can be at most {MAX_TEXT} characters.", field=name)
+    for name, expected in fields.items():
+        if expected in (NUMBER, NUMBERS) and body.get(name) is not None:
+            values = body[name] if isinstance(body[name], list) else [body[name]]
+            for value in values:
+                to_datetime(value, field=name)
     for name, value in body.items():
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError):
             # NaN and Infinity are not JSON; the database would refuse the row.
             raise ValidationFailed(f"{name} must be plain JSON.", field=name) from None
-    for name, expected in fields.items():
-        if expected in (NUMBER, NUMBERS) and body.get(name) is not None:
-            values = body[name] if isinstance(body[name], list) else [body[name]]
-            for value in values:
-                to_datetime(value, field=name)
     return event, kind, body
 
 
