@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from fleetmaint.api.common import find_vehicle
 from fleetmaint.contracts import services
 from fleetmaint.contracts.models import ContractStatus, ContractType, VehicleContract
 from fleetmaint.vehicles.models import Vehicle
@@ -76,9 +77,7 @@ class ContractFilters(Schema):
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
-    vehicle = (
-        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
-    )
+    vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
         raise Http404("Vehicle not found.")
     return vehicle

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from fleetmaint.api.common import find_vehicle
 from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import ServiceInterval
@@ -69,9 +70,7 @@ class ServicedOut(Schema):
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
-    vehicle = (
-        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
-    )
+    vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
         raise Http404(services.ERR_VEHICLE)
     return vehicle

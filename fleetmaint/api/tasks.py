@@ -14,6 +14,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, WithJsonSchema
 
+from fleetmaint.api.common import find_vehicle
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
@@ -304,9 +305,7 @@ def _task(request: HttpRequest, task_id: int) -> ServiceTask:
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
-    vehicle = (
-        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
-    )
+    vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
         raise NotFound("Vehicle not found.", field="vehicle_id")
     return vehicle

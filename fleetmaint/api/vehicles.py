@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Query, Router, Schema, Status
 
+from fleetmaint.api.common import find_vehicle
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.vehicles import queries, services
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
@@ -122,9 +123,7 @@ class BulkResultOut(Schema):
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
-    vehicle = (
-        Vehicle.objects.for_org(request.org).select_related("org").filter(pk=vehicle_id).first()
-    )
+    vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
         raise Http404("Vehicle not found.")
     return vehicle
