@@ -99,3 +99,95 @@ def line_chart(series: list[tuple[datetime, float]], *, title: str, unit: str = 
         bottom,
         title,
     )
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: float
+    tooltip: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    title: str
+    description: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(bar.value for bar in self.bars)
+
+
+def bar_chart(
+    series: list[tuple[str, float]],
+    *,
+    title: str,
+    unit: str = "",
+    names: list[str] | None = None,
+    links: list[str] | None = None,
+) -> BarChart:
+    """One bar per category (a month, say), from zero, with about four value ticks.
+
+    ``series`` is ``(axis label, value)`` pairs in display order; ``names`` are
+    optional longer names for the tooltips, ``links`` optional URLs, one per bar,
+    for the list behind each bar.
+    """
+    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
+    top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
+    values = [max(float(v), 0.0) for _, v in series]
+    peak = max(values, default=0.0)
+    step = _nice_step(peak or 1)
+    v_max = step * max(1, -(-peak // step))
+    slot = (right - left) / max(len(series), 1)
+    bar_width = round(slot * 0.7, 1)
+
+    def y(v: float) -> float:
+        return round(bottom - v / v_max * (bottom - top), 1)
+
+    bars = []
+    x_ticks = []
+    for index, ((label, _), value) in enumerate(zip(series, values, strict=True)):
+        centre = left + slot * (index + 0.5)
+        amount = f"{value:,.0f} {unit}".strip()
+        bars.append(
+            Bar(
+                x=round(centre - bar_width / 2, 1),
+                y=y(value),
+                width=bar_width,
+                height=round(bottom - y(value), 1),
+                label=label,
+                value=value,
+                tooltip=f"{names[index] if names else label}: {amount}",
+                href=links[index] if links else "",
+            )
+        )
+        x_ticks.append(Tick(round(centre, 1), label))
+    y_ticks = []
+    value = 0.0
+    while value <= v_max + step / 2:
+        y_ticks.append(Tick(y(value), f"{value:,.0f}"))
+        value += step
+    total = sum(values)
+    description = f"{title}: {total:,.0f} {unit}".strip() + " in total"
+    full_names = names or [label for label, _ in series]
+    if len(full_names) > 1:
+        description += f", {full_names[0]} to {full_names[-1]}"
+    elif full_names:
+        description += f", {full_names[0]}"
+    return BarChart(
+        WIDTH, HEIGHT, bars, x_ticks, y_ticks, left, right, top, bottom, title, description
+    )

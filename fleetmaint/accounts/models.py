@@ -1,5 +1,7 @@
 """Organizations (fleets), who belongs to them in which role, and API keys."""
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -17,6 +19,11 @@ class Role(models.TextChoices):
 
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.ADVISOR})
+
+
+def new_calendar_token() -> str:
+    """The secret in an organization's calendar feed URL (192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 class Organization(models.Model):
@@ -49,6 +56,13 @@ class Organization(models.Model):
     )
     contract_warning_distance = models.PositiveIntegerField(
         default=1000, help_text="Warn when less than this distance of a contract remains."
+    )
+    calendar_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_calendar_token,
+        editable=False,
+        help_text="The secret in the calendar feed's URL; rotating it retires the old URL.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

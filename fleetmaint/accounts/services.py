@@ -11,7 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from fleetmaint.accounts.models import ApiKey, DistanceUnit, Membership, Organization, Role
+from fleetmaint.accounts.models import (
+    ApiKey,
+    DistanceUnit,
+    Membership,
+    Organization,
+    Role,
+    new_calendar_token,
+)
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 
 API_KEY_PREFIX = "fm_"
@@ -238,3 +245,10 @@ def apikey_authenticate(raw_key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def calendar_token_rotate(org: Organization) -> str:
+    """Gives the organization a new calendar feed secret; the old feed URL then 404s."""
+    org.calendar_token = new_calendar_token()
+    org.save(update_fields=["calendar_token"])
+    return org.calendar_token

@@ -12,4 +12,5 @@ urlpatterns = [
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("api-keys/", views.apikey_create, name="apikey-create"),
     path("api-keys/<int:key_id>/revoke/", views.apikey_revoke, name="apikey-revoke"),
+    path("calendar/rotate/", views.calendar_rotate, name="calendar-rotate"),
 ]

@@ -1,5 +1,6 @@
 """Sign-in, switching organization, and the organization settings page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -49,6 +50,7 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         .order_by("user__username"),
         "api_keys": ApiKey.objects.filter(org=org).select_related("created_by"),
         "role_form": MemberRoleForm(),
+        "calendar_url": settings.SITE_URL + reverse("calendar:feed", args=[org.calendar_token]),
     }
     context.update(overrides)
     return context
@@ -173,4 +175,19 @@ def apikey_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
         raise Http404(error.message) from None
     return render_page(
         request, "accounts/settings.html", _settings_context(request), partial="api-keys"
+    )
+
+
+@admin_required
+@require_POST
+def calendar_rotate(request: HttpRequest) -> HttpResponse:
+    services.calendar_token_rotate(request.org)
+    if not request.htmx:
+        messages.success(request, "The calendar feed has a new address; the old one is retired.")
+        return redirect("accounts:settings")
+    return render_page(
+        request,
+        "accounts/settings.html",
+        _settings_context(request, calendar_rotated=True),
+        partial="calendar-feed",
     )

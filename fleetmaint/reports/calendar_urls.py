@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fleetmaint.reports import calendar
 
 app_name = "calendar"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("calendar/<slug:token>.ics", calendar.feed, name="feed"),
+]

@@ -1,17 +1,23 @@
 """What the dashboard shows: what is overdue and what is coming, across the fleet."""
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Case, When
+from django.db.models import Case, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.intervals import queries as interval_queries
-from fleetmaint.orders.models import OrderStatus, ServiceOrder
+from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.orders import queries as order_queries
+from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
 from fleetmaint.tasks import queries as task_queries
-from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 
 ATTENTION_ROWS = 8
 HORIZON_DAYS = 30
@@ -66,3 +72,161 @@ def overview(org: Organization) -> Overview:
             )[:ATTENTION_ROWS]
         ),
     )
+
+
+COST_MONTHS = 12
+TIMELINE_DAYS = 90
+COMPLETED_ORDER_STATUSES = (OrderStatus.COMPLETED, OrderStatus.CLOSED)
+
+
+@dataclass
+class MonthCost:
+    month: date
+    orders: Decimal
+    tasks: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.orders + self.tasks
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[MonthCost]:
+    """Maintenance cost per month in the organization's time zone, oldest first.
+
+    Completed orders count their items' totals in the month they were completed,
+    done tasks their cost in the month they were done: one aggregate query each.
+    """
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    first = _month_start(timezone.localdate(timezone=zone), months - 1)
+    since = datetime.combine(first, time.min, tzinfo=zone)
+    order_rows = (
+        OrderItem.objects.filter(
+            order__org=org,
+            order__status__in=COMPLETED_ORDER_STATUSES,
+            order__completed_at__gte=since,
+        )
+        .annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
+        .values("month")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    task_rows = (
+        ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__gte=since)
+        .annotate(month=TruncMonth("completion_date", tzinfo=zone))
+        .values("month")
+        .annotate(amount=Sum("cost"))
+        .order_by()
+    )
+    by_month = {
+        _month_start(first, -offset): MonthCost(
+            _month_start(first, -offset), Decimal("0.00"), Decimal("0.00")
+        )
+        for offset in range(months)
+    }
+    for rows, attr in ((order_rows, "orders"), (task_rows, "tasks")):
+        for row in rows:
+            month = row["month"].astimezone(zone).date().replace(day=1)
+            if month in by_month and row["amount"] is not None:
+                setattr(by_month[month], attr, getattr(by_month[month], attr) + row["amount"])
+    return list(by_month.values())
+
+
+@dataclass
+class DueEntry:
+    kind: str  # "interval", "task" or "order"
+    day: date
+    title: str
+    vehicle: str
+    url: str
+
+
+@dataclass
+class DueWeek:
+    start: date
+    entries: list[DueEntry]
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+
+def due_timeline(org: Organization, *, days: int = TIMELINE_DAYS) -> list[DueWeek]:
+    """What falls due from today to ``days`` ahead, grouped by week (Monday first).
+
+    Open intervals by their expected date, open tasks by their predicted end,
+    active orders by their estimated completion: one query each.
+    """
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    today = timezone.localdate(timezone=zone)
+    since = datetime.combine(today, time.min, tzinfo=zone)
+    until = datetime.combine(today + timedelta(days=days), time.max, tzinfo=zone)
+    entries: list[DueEntry] = []
+    intervals = (
+        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
+        .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
+        .filter(when__gte=since, when__lte=until)
+        .select_related("vehicle")
+        .order_by("when", "id")
+    )
+    for interval in intervals:
+        entries.append(
+            DueEntry(
+                "interval",
+                interval.when.astimezone(zone).date(),
+                interval.name,
+                interval.vehicle.label,
+                reverse("intervals:schedule", args=[interval.vehicle_id]),
+            )
+        )
+    tasks = (
+        ServiceTask.objects.filter(
+            org=org,
+            status__in=OPEN_STATUSES,
+            vehicle__archived=False,
+            predicted_end_date__gte=since,
+            predicted_end_date__lte=until,
+        )
+        .select_related("vehicle")
+        .order_by("predicted_end_date", "id")
+    )
+    for task in tasks:
+        entries.append(
+            DueEntry(
+                "task",
+                task.predicted_end_date.astimezone(zone).date(),
+                task.description,
+                task.vehicle.label,
+                reverse("tasks:vehicle", args=[task.vehicle_id]),
+            )
+        )
+    orders = (
+        ServiceOrder.objects.filter(
+            org=org,
+            status__in=order_queries.ACTIVE,
+            estimated_completion__gte=since,
+            estimated_completion__lte=until,
+        )
+        .select_related("vehicle", "servicer")
+        .order_by("estimated_completion", "id")
+    )
+    for order in orders:
+        entries.append(
+            DueEntry(
+                "order",
+                order.estimated_completion.astimezone(zone).date(),
+                f"Order {order.pk} at {order.servicer.name}",
+                order.vehicle.label,
+                reverse("orders:detail", args=[order.pk]),
+            )
+        )
+    entries.sort(key=lambda entry: (entry.day, entry.kind, entry.title))
+    weeks: dict[date, DueWeek] = {}
+    for entry in entries:
+        start = entry.day - timedelta(days=entry.day.weekday())
+        weeks.setdefault(start, DueWeek(start, [])).entries.append(entry)
+    return list(weeks.values())

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from fleetmaint.accounts.access import member_required
+from fleetmaint.charts import bar_chart
 from fleetmaint.reports import queries
 from fleetmaint.web import render_page
 
@@ -12,9 +13,22 @@ from fleetmaint.web import render_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     hour = timezone.localtime().hour
     greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+    costs = queries.cost_by_month(request.org)
+    cost_chart = bar_chart(
+        [(f"{row.month:%b}", float(row.total)) for row in costs],
+        title="Maintenance cost per month",
+        unit=request.org.currency,
+        names=[f"{row.month:%B %Y}" for row in costs],
+    )
     context = {
         "overview": queries.overview(request.org),
         "horizon": queries.HORIZON_DAYS,
         "greeting": greeting,
+        "cost_chart": cost_chart,
+        "cost_orders": sum(row.orders for row in costs),
+        "cost_tasks": sum(row.tasks for row in costs),
+        "cost_months": queries.COST_MONTHS,
+        "timeline": queries.due_timeline(request.org),
+        "timeline_days": queries.TIMELINE_DAYS,
     }
     return render_page(request, "reports/dashboard.html", context)

@@ -1,0 +1,124 @@
+"""The organization's iCalendar feed: what falls due, for a calendar app to subscribe to.
+
+The URL carries the organization's ``calendar_token``; it is the only secret, so
+the feed needs no login. An admin rotates the token on the settings page, after
+which the old URL answers 404. Every date is an all-day event on the day it falls
+in the organization's time zone, with a UID that stays the same across fetches.
+"""
+
+import zoneinfo
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from icalendar import Calendar, Event
+
+from fleetmaint.accounts.models import Organization
+from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.orders.models import ServiceOrder
+from fleetmaint.orders.queries import ACTIVE as ACTIVE_ORDER_STATUSES
+from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask
+
+UID_DOMAIN = "fleetmaint"
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _event(
+    *, uid: str, day: date, summary: str, path: str, stamp: datetime, description: str = ""
+) -> Event:
+    event = Event()
+    event.add("uid", f"{uid}@{UID_DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("url", settings.SITE_URL + path)
+    if description:
+        event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def build_calendar(org: Organization) -> Calendar:
+    """The feed's calendar: open intervals, open tasks and active orders, one query each."""
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//fleetmaint//Maintenance calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{org.name} maintenance")
+    calendar.add("x-wr-timezone", org.time_zone)
+
+    intervals = (
+        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
+        .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
+        .filter(when__isnull=False)
+        .select_related("vehicle")
+        .order_by("when", "id")
+    )
+    for interval in intervals:
+        calendar.add_component(
+            _event(
+                uid=f"interval-{interval.pk}",
+                day=interval.when.astimezone(zone).date(),
+                summary=f"{interval.name} due: {interval.vehicle.label}",
+                path=reverse("intervals:schedule", args=[interval.vehicle_id]),
+                stamp=interval.last_updated,
+                description="Service interval"
+                + (" (expected date)" if interval.predicted_due_at else ""),
+            )
+        )
+
+    tasks = (
+        ServiceTask.objects.filter(org=org, status__in=OPEN_STATUSES, vehicle__archived=False)
+        .annotate(when=Coalesce("predicted_end_date", "date_end"))
+        .filter(when__isnull=False)
+        .select_related("vehicle")
+        .order_by("when", "id")
+    )
+    for task in tasks:
+        calendar.add_component(
+            _event(
+                uid=f"task-{task.pk}",
+                day=task.when.astimezone(zone).date(),
+                summary=f"{task.description}: {task.vehicle.label}",
+                path=reverse("tasks:vehicle", args=[task.vehicle_id]),
+                stamp=task.updated_at,
+                description=f"Service task ({task.get_status_display().lower()})",
+            )
+        )
+
+    orders = (
+        ServiceOrder.objects.filter(
+            org=org, status__in=ACTIVE_ORDER_STATUSES, estimated_completion__isnull=False
+        )
+        .select_related("vehicle", "servicer")
+        .order_by("estimated_completion", "id")
+    )
+    for order in orders:
+        calendar.add_component(
+            _event(
+                uid=f"order-{order.pk}",
+                day=order.estimated_completion.astimezone(zone).date(),
+                summary=f"Order {order.pk} ready at {order.servicer.name}: {order.vehicle.label}",
+                path=reverse("orders:detail", args=[order.pk]),
+                stamp=order.updated_at,
+                description=f"{order.get_service_type_display()}, "
+                f"{order.get_status_display().lower()}",
+            )
+        )
+    return calendar
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    org = Organization.objects.filter(calendar_token=token).first()
+    if org is None:
+        raise Http404("Unknown calendar")
+    response = HttpResponse(build_calendar(org).to_ical(), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'inline; filename="{org.slug}-maintenance.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

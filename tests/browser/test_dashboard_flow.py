@@ -1,0 +1,84 @@
+"""An advisor opens the dashboard: the cost chart, what falls due, and the numbers' lists."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from fleetmaint.orders.models import OrderStatus
+from tests.browser.conftest import login, screenshot
+from tests.reports import factories as make
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def busy_fleet(org):
+    servicer = make.servicer_for(org)
+    vans = make.fleet(org, servicer, 3)
+    now = timezone.now()
+    # A few months of history so the chart has a shape.
+    for months_ago, amount in ((2, "420.00"), (4, "180.00"), (7, "950.00")):
+        make.order(
+            vans[0],
+            servicer,
+            status=OrderStatus.COMPLETED,
+            completed_at=now - timedelta(days=30 * months_ago),
+            items=(amount,),
+        )
+    make.order(vans[1], servicer, status=OrderStatus.DELAYED, eta_days=5)
+    return vans
+
+
+def test_advisor_reads_the_dashboard(page: Page, live_server, advisor, org, busy_fleet):
+    login(page, live_server, "bob")
+    page.goto(f"{live_server.url}/")
+
+    chart = page.locator("#cost-chart svg[role=img]")
+    expect(chart).to_be_visible()
+    label = chart.get_attribute("aria-label")
+    assert label and label.startswith("Maintenance cost per month:")
+    bars = chart.locator("rect.column")
+    expect(bars).to_have_count(12)
+    this_month = timezone.localdate().strftime("%B %Y")
+    expect(bars.last.locator("title")).to_have_text(f"{this_month}: 300 EUR")
+    heights = [float(bars.nth(i).get_attribute("height")) for i in range(12)]
+    assert max(heights) > 0 and heights.count(0) >= 6
+    expect(chart.locator("text.axis-label").first).to_be_visible()
+
+    timeline = page.locator("#due-timeline")
+    expect(timeline.locator("li.timeline-interval")).to_have_count(3)
+    expect(timeline.locator("li.timeline-task")).to_have_count(3)
+    expect(timeline.locator("li.timeline-order")).to_have_count(4)
+    screenshot(page, "dashboard")
+
+    # A number leads to the list behind it.
+    page.locator("a.stat", has_text="Orders delayed").click()
+    expect(page).to_have_url(f"{live_server.url}/orders/?status=delayed")
+    expect(page.locator("main")).to_contain_text("Van 1")
+
+    # An entry in the timeline leads to its page.
+    page.go_back()
+    page.locator("#due-timeline li.timeline-interval a").first.click()
+    expect(page).to_have_url(f"{live_server.url}/vehicles/{busy_fleet[0].pk}/schedule/")
+
+
+def test_admin_rotates_the_calendar_feed_address(page: Page, live_server, admin_user, org):
+    login(page, live_server, "alice")
+    page.goto(f"{live_server.url}/settings/")
+    card = page.locator("#calendar-feed")
+    address = card.get_by_label("Feed address")
+    old = address.input_value()
+    assert old.endswith(f"/calendar/{org.calendar_token}.ics")
+    screenshot(page, "settings-calendar-feed")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="Rotate address").click()
+    expect(page.locator("#calendar-feed [role=status]")).to_contain_text("new address")
+    new = page.locator("#calendar-feed").get_by_label("Feed address").input_value()
+    assert new != old
+    org.refresh_from_db()
+    assert new.endswith(f"/calendar/{org.calendar_token}.ics")
+    assert page.request.get(f"{live_server.url}/calendar/{org.calendar_token}.ics").ok
+    assert page.request.get(old.replace(old.split("/calendar/")[0], live_server.url)).status == 404

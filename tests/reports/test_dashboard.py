@@ -1,0 +1,208 @@
+"""The dashboard's cost chart and its timeline of what falls due."""
+
+import re
+import zoneinfo
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from fleetmaint.charts import bar_chart
+from fleetmaint.orders.models import OrderStatus
+from fleetmaint.reports import queries
+from fleetmaint.tasks.models import Status
+from tests.reports import factories as make
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def servicer(org):
+    return make.servicer_for(org)
+
+
+def _by_month(rows):
+    return {row.month: row for row in rows}
+
+
+# bar_chart
+
+
+def test_bar_chart_scales_bars_from_zero_with_tooltips():
+    chart = bar_chart([("Jan", 100), ("Feb", 0), ("Mar", 250)], title="Cost", unit="EUR")
+    assert [bar.tooltip for bar in chart.bars] == ["Jan: 100 EUR", "Feb: 0 EUR", "Mar: 250 EUR"]
+    jan, feb, mar = chart.bars
+    assert feb.height == 0
+    assert mar.height > jan.height > 0
+    assert mar.y + mar.height == pytest.approx(chart.plot_bottom)
+    assert mar.y >= chart.plot_top
+    assert [tick.label for tick in chart.x_ticks] == ["Jan", "Feb", "Mar"]
+    assert chart.y_ticks[0].label == "0"
+    assert not chart.is_empty
+    assert chart.description == "Cost: 350 EUR in total, Jan to Mar"
+
+
+def test_bar_chart_without_values_is_empty():
+    assert bar_chart([], title="Cost").is_empty
+    assert bar_chart([("Jan", 0), ("Feb", 0)], title="Cost").is_empty
+
+
+def test_bar_chart_uses_long_names_and_links():
+    chart = bar_chart(
+        [("Jan", 5)], title="Cost", names=["January 2025"], links=["/orders/?status=completed"]
+    )
+    assert chart.bars[0].tooltip == "January 2025: 5"
+    assert chart.bars[0].href == "/orders/?status=completed"
+
+
+# cost_by_month
+
+
+def test_cost_by_month_adds_completed_orders_and_done_tasks_per_month(org, vehicle, servicer):
+    now = timezone.now()
+    make.order(
+        vehicle, servicer, status=OrderStatus.COMPLETED, completed_at=now, items=("80", "20")
+    )
+    make.order(vehicle, servicer, status=OrderStatus.CLOSED, completed_at=now, items=("5",))
+    make.order(vehicle, servicer, status=OrderStatus.IN_PROGRESS, items=("999",))
+    make.order(vehicle, servicer, status=OrderStatus.CANCELED, completed_at=now, items=("999",))
+    make.done_task(vehicle, cost="30.00", completed_at=now - timedelta(days=40))
+    make.done_task(vehicle, cost="7.00", completed_at=now - timedelta(days=500))  # too old
+    make.open_task(vehicle, days=3)  # open: no cost yet
+
+    rows = queries.cost_by_month(org)
+
+    assert len(rows) == 12
+    assert rows[-1].month == timezone.localdate(timezone=zoneinfo.ZoneInfo(org.time_zone)).replace(
+        day=1
+    )
+    assert [row.month for row in rows] == sorted(row.month for row in rows)
+    this_month = rows[-1]
+    assert this_month.orders == Decimal("105.00")
+    assert sum(row.tasks for row in rows) == Decimal("30.00")
+    assert sum(row.total for row in rows) == Decimal("135.00")
+
+
+def test_cost_months_are_the_organizations(org, vehicle, servicer):
+    """23:30 UTC on 31 January is already February in Berlin."""
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    today = timezone.localdate(timezone=zone)
+    first_of_month = datetime(today.year, today.month, 1, 0, 30, tzinfo=zone)
+    make.done_task(vehicle, cost="12.00", completed_at=first_of_month)
+    rows = _by_month(queries.cost_by_month(org))
+    assert rows[first_of_month.date()].tasks == Decimal("12.00")
+
+
+def test_cost_by_month_leaves_out_other_organizations(org, other_org, vehicle, servicer):
+    from fleetmaint.vehicles import services as vehicles
+
+    theirs = vehicles.vehicle_create(org=other_org, label="Truck", vehicle_key="T-1")
+    make.done_task(theirs, cost="50.00", completed_at=timezone.now())
+    assert sum(row.total for row in queries.cost_by_month(org)) == 0
+
+
+# due_timeline
+
+
+def test_timeline_groups_what_falls_due_by_week(org, vehicle, servicer):
+    interval = make.interval(vehicle, days=2, name="Brake check")
+    task = make.open_task(vehicle, days=15, description="Tyre swap")
+    order = make.order(vehicle, servicer, eta_days=40)
+    make.interval(vehicle, days=120, name="Too far")
+    make.open_task(vehicle, days=-3, description="Already past")
+    done = make.open_task(vehicle, days=5, description="Done already")
+    done.status = Status.DONE
+    done.save()
+    make.order(vehicle, servicer, status=OrderStatus.COMPLETED, eta_days=4)
+
+    weeks = queries.due_timeline(org)
+
+    entries = [entry for week in weeks for entry in week.entries]
+    assert [(e.kind, e.title) for e in entries] == [
+        ("interval", "Brake check"),
+        ("task", "Tyre swap"),
+        ("order", f"Order {order.pk} at Quick Fix"),
+    ]
+    assert entries[0].url == reverse("intervals:schedule", args=[vehicle.pk])
+    assert entries[1].url == reverse("tasks:vehicle", args=[vehicle.pk])
+    assert entries[2].url == reverse("orders:detail", args=[order.pk])
+    assert all(entry.vehicle == "Van 1" for entry in entries)
+    for week in weeks:
+        assert week.start.weekday() == 0
+        assert all(week.start <= entry.day <= week.end for entry in week.entries)
+    assert len(weeks) == 3
+    assert interval.pk and task.pk
+
+
+def test_timeline_uses_the_service_date_without_a_prediction(org, vehicle):
+    interval = make.interval(vehicle, days=6)
+    interval.predicted_due_at = None
+    interval.save()
+    entries = [e for week in queries.due_timeline(org) for e in week.entries]
+    assert [e.title for e in entries] == ["Oil Change"]
+
+
+# the page
+
+
+def test_dashboard_shows_the_cost_chart_and_timeline(advisor_client, org, vehicle, servicer):
+    make.order(
+        vehicle,
+        servicer,
+        status=OrderStatus.COMPLETED,
+        completed_at=timezone.now(),
+        items=("1234.00",),
+    )
+    make.interval(vehicle, days=3, name="Brake check")
+    response = advisor_client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="img"' in html
+    assert "Maintenance cost per month: 1,234 EUR in total" in html
+    assert len(re.findall(r'<rect class="column"', html)) == 12
+    month = timezone.localdate().strftime("%B %Y")
+    assert f"<title>{month}: 1,234 EUR</title>" in html
+    assert f'href="{reverse("orders:list")}?status=completed"' in html
+    assert f'href="{reverse("tasks:list")}?status=done"' in html
+    assert "Brake check" in html
+    assert f'href="{reverse("intervals:schedule", args=[vehicle.pk])}"' in html
+
+
+def test_dashboard_without_costs_or_due_items_says_so(advisor_client):
+    html = advisor_client.get(reverse("home")).content.decode()
+    assert "No completed orders or done tasks with a cost" in html
+    assert "Nothing falls due in the next 90 days." in html
+    assert "bar-chart" not in html
+
+
+def test_every_number_on_the_dashboard_links_to_its_list(advisor_client, org, servicer):
+    make.fleet(org, servicer, 2)
+    html = advisor_client.get(reverse("home")).content.decode()
+    stats = re.findall(
+        r'<a class="stat" href="([^"]+)">.*?<div class="value"[^>]*>(\d+)</div>', html
+    )
+    assert len(stats) == 8
+    assert all(href.startswith("/") for href, _ in stats)
+    assert ("/orders/?status=in-progress", "2") in stats
+
+
+def _dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def test_dashboard_query_count_does_not_grow_with_the_fleet(advisor_client, org, servicer):
+    make.fleet(org, servicer, 3)
+    few = _dashboard_queries(advisor_client)
+    make.fleet(org, servicer, 27, start=3)
+    many = _dashboard_queries(advisor_client)
+    assert many == few
+    html = advisor_client.get(reverse("home")).content.decode()
+    assert html.count('class="timeline-interval"') == 30
+    assert html.count('class="timeline-order"') == 30
