@@ -1,0 +1,298 @@
+"""Maintenance costs by vehicle and month, and the files that carry them.
+
+What a month costs is one rule, used here and by the vehicle history report:
+the payable part (what no contract covers) of the service orders completed in
+that month, plus the cost of the tasks done in that month. An order counts
+once it is completed (a closed order was completed first); canceled and open
+orders cost nothing yet. Months are calendar months in the organization's
+time zone.
+
+Each source is one aggregate query grouped by vehicle and month, whatever
+the number of vehicles, plus one query for the vehicles themselves.
+"""
+
+import csv
+import io
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import xlsxwriter
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.http import HttpResponse
+from django.utils import timezone
+
+from fleetmaint.accounts.models import Organization
+from fleetmaint.errors import ValidationFailed
+from fleetmaint.orders.models import OrderItem, OrderStatus
+from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.vehicles.models import Vehicle
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+DEFAULT_MONTHS = 12
+MAX_MONTHS = 36
+COMPLETED_ORDERS = (OrderStatus.COMPLETED, OrderStatus.CLOSED)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A report file, ready to send; the pages and the API answer with the same one."""
+
+    content: bytes | str
+    content_type: str
+    filename: str
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content, content_type=self.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@dataclass
+class MonthCost:
+    orders: Decimal = ZERO
+    tasks: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.orders + self.tasks
+
+    def __add__(self, other: "MonthCost") -> "MonthCost":
+        return MonthCost(self.orders + other.orders, self.tasks + other.tasks)
+
+
+# --- the rule ----------------------------------------------------------------------------
+
+
+def org_zone(org: Organization) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(org.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _month(value: datetime | date) -> date:
+    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+
+
+def monthly_costs(
+    org: Organization, *, since: datetime | None = None, vehicle: Vehicle | None = None
+) -> dict[tuple[int, date], MonthCost]:
+    """Costs per (vehicle id, first day of month): two queries, one per source."""
+    zone = org_zone(org)
+    items = OrderItem.objects.filter(
+        order__org=org, order__status__in=COMPLETED_ORDERS, covered_by__isnull=True
+    )
+    tasks = ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__isnull=False)
+    if since is not None:
+        items = items.filter(order__completed_at__gte=since)
+        tasks = tasks.filter(completion_date__gte=since)
+    if vehicle is not None:
+        items = items.filter(order__vehicle=vehicle)
+        tasks = tasks.filter(vehicle=vehicle)
+    found: dict[tuple[int, date], MonthCost] = defaultdict(MonthCost)
+    order_rows = (
+        items.annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
+        .values("order__vehicle_id", "month")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    for row in order_rows:
+        found[(row["order__vehicle_id"], _month(row["month"]))].orders += row["amount"] or ZERO
+    task_rows = (
+        tasks.annotate(month=TruncMonth("completion_date", tzinfo=zone))
+        .values("vehicle_id", "month")
+        .annotate(amount=Sum("cost"))
+        .order_by()
+    )
+    for row in task_rows:
+        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
+    return dict(found)
+
+
+def parse_months(raw: object) -> int:
+    """The ``months`` parameter: a whole number from 1 to 36, 12 when not given."""
+    if raw is None or raw == "":
+        return DEFAULT_MONTHS
+    try:
+        months = int(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"months must be a whole number from 1 to {MAX_MONTHS}.", field="months"
+        ) from None
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValidationFailed(f"months must be from 1 to {MAX_MONTHS}.", field="months")
+    return months
+
+
+@dataclass
+class CostReport:
+    org: Organization
+    months: list[date]
+    vehicles: list[Vehicle]
+    cells: dict[tuple[int, date], MonthCost] = field(default_factory=dict)
+    generated_at: datetime | None = None
+
+    def cell(self, vehicle: Vehicle, month: date) -> MonthCost:
+        return self.cells.get((vehicle.pk, month), MonthCost())
+
+    def vehicle_total(self, vehicle: Vehicle) -> MonthCost:
+        return sum((self.cell(vehicle, m) for m in self.months), MonthCost())
+
+    def month_total(self, month: date) -> MonthCost:
+        return sum((self.cell(v, month) for v in self.vehicles), MonthCost())
+
+    @property
+    def grand_total(self) -> MonthCost:
+        return sum((self.month_total(m) for m in self.months), MonthCost())
+
+    @property
+    def period(self) -> str:
+        return f"{self.months[0]:%Y-%m}_{self.months[-1]:%Y-%m}"
+
+
+def cost_report(org: Organization, *, months: int = DEFAULT_MONTHS) -> CostReport:
+    """The last ``months`` calendar months (this one included) for every vehicle.
+
+    Vehicles in use are listed even without costs; an archived vehicle only
+    when it cost something in the period.
+    """
+    zone = org_zone(org)
+    now = timezone.now().astimezone(zone)
+    last = now.date().replace(day=1)
+    first = add_months(last, -(months - 1))
+    since = datetime(first.year, first.month, 1, tzinfo=zone)
+    cells = monthly_costs(org, since=since)
+    costed = {vehicle_id for vehicle_id, _ in cells}
+    vehicles = list(
+        Vehicle.objects.for_org(org)
+        .filter(Q(archived=False) | Q(pk__in=costed))
+        .only("pk", "org_id", "label", "vehicle_key", "archived")
+        .order_by("label", "id")
+    )
+    return CostReport(
+        org=org,
+        months=month_range(first, last),
+        vehicles=vehicles,
+        cells=cells,
+        generated_at=now,
+    )
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def money_format(currency: str) -> str:
+    return f'#,##0.00 "{currency}";-#,##0.00 "{currency}"'
+
+
+def costs_xlsx(report: CostReport) -> bytes:
+    """Vehicles down, months across, totals in the last row and column."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    currency = report.org.currency
+    title = book.add_format({"bold": True, "font_size": 14})
+    header = book.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
+    month_header = book.add_format(
+        {"bold": True, "bg_color": "#E8EEF4", "bottom": 1, "num_format": "mmm yyyy"}
+    )
+    money = book.add_format({"num_format": money_format(currency)})
+    money_total = book.add_format({"num_format": money_format(currency), "bold": True, "top": 1})
+    total_label = book.add_format({"bold": True, "top": 1})
+
+    sheet = book.add_worksheet("Costs by month")
+    sheet.write(0, 0, f"Maintenance costs — {report.org.name}", title)
+    stamp = report.generated_at
+    sheet.write(
+        1,
+        0,
+        f"{report.months[0]:%B %Y} to {report.months[-1]:%B %Y}, in {currency}; "
+        f"generated {stamp:%Y-%m-%d %H:%M} ({report.org.time_zone})",
+    )
+    top = 3
+    sheet.write(top, 0, "Vehicle key", header)
+    sheet.write(top, 1, "Vehicle", header)
+    for col, month in enumerate(report.months, start=2):
+        sheet.write_datetime(top, col, datetime(month.year, month.month, 1), month_header)
+    total_col = 2 + len(report.months)
+    sheet.write(top, total_col, "Total", header)
+
+    row = top
+    for row, vehicle in enumerate(report.vehicles, start=top + 1):
+        sheet.write_string(row, 0, vehicle.vehicle_key)
+        sheet.write_string(row, 1, vehicle.label)
+        for col, month in enumerate(report.months, start=2):
+            sheet.write_number(row, col, float(report.cell(vehicle, month).total), money)
+        sheet.write_number(row, total_col, float(report.vehicle_total(vehicle).total), money_total)
+    totals_row = row + 1
+    sheet.write(totals_row, 0, "Total", total_label)
+    sheet.write(totals_row, 1, "", total_label)
+    for col, month in enumerate(report.months, start=2):
+        sheet.write_number(totals_row, col, float(report.month_total(month).total), money_total)
+    sheet.write_number(totals_row, total_col, float(report.grand_total.total), money_total)
+
+    sheet.freeze_panes(top + 1, 2)
+    if report.vehicles:
+        sheet.autofilter(top, 0, top + len(report.vehicles), total_col)
+    sheet.set_column(0, 0, max([12, *(len(v.vehicle_key) + 2 for v in report.vehicles)]))
+    sheet.set_column(1, 1, min(40, max([14, *(len(v.label) + 2 for v in report.vehicles)])))
+    sheet.set_column(2, total_col, 14)
+    book.close()
+    return buffer.getvalue()
+
+
+CSV_COLUMNS = ["vehicle_key", "vehicle", "month", "orders_cost", "tasks_cost", "total"]
+
+
+def costs_csv(report: CostReport) -> str:
+    """One row per vehicle and month (long format), amounts with two decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for vehicle in report.vehicles:
+        for month in report.months:
+            cost = report.cell(vehicle, month)
+            writer.writerow(
+                [
+                    vehicle.vehicle_key,
+                    vehicle.label,
+                    f"{month:%Y-%m}",
+                    f"{cost.orders:.2f}",
+                    f"{cost.tasks:.2f}",
+                    f"{cost.total:.2f}",
+                ]
+            )
+    return out.getvalue()
+
+
+def costs_filename(report: CostReport, extension: str) -> str:
+    return f"maintenance-costs-{report.org.slug}-{report.period}.{extension}"
+
+
+def costs_download(org: Organization, kind: str, months: int = DEFAULT_MONTHS) -> Download:
+    """The costs of the last ``months`` months as ``xlsx`` or ``csv``."""
+    report = cost_report(org, months=months)
+    if kind == "csv":
+        return Download(costs_csv(report), CSV, costs_filename(report, "csv"))
+    return Download(costs_xlsx(report), XLSX, costs_filename(report, "xlsx"))
