@@ -143,6 +143,10 @@ def _register_routers() -> None:
     api.add_router("", tasks.router)
     api.add_router("", orders.router)
     api.add_router("", contracts.router)
+    from fleetmaint.api import reports  # the service works report (seed 004 download)
+
+    api.add_router("", reports.router)
+    api.add_router("", "fleetmaint.api.history.router")
 
 
 _register_routers()

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.http import HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -538,6 +538,37 @@ def service_task_list(org: Organization, params: _Params) -> dict:
     clock = _Clock.of(org, params)
     tasks = queries.task_list(org, _list_filters(org, params))[_page(params)]
     return {"list": [_task_json(task, clock, prediction=prediction) for task in tasks]}
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def service_task_download(request: HttpRequest) -> HttpResponse:
+    """The report of service works as a file; failures in the vendor's JSON envelope."""
+    from fleetmaint.reports import task_report
+
+    try:
+        params = _params_of(request)
+        org = _authenticate(request, params).org
+        page = _page(params)
+        report = task_report.report_request(
+            _list_filters(org, params),
+            format=params.string("format"),
+            group_by=params.string("group_by"),
+            paper=params.string("paper"),
+            limit=None if page.stop is None else page.stop - page.start,
+            offset=page.start,
+        )
+        out = task_report.report_file(org, report)
+    except VendorError as error:
+        return _fail(error.code, error.description)
+    except DomainError as error:
+        return _fail(_vendor_code(error), error.message)
+    response = FileResponse(out, content_type=task_report.content_type(report))
+    if params.boolean("add_filename_header", False):
+        response["Content-Disposition"] = (
+            f'attachment; filename="{task_report.filename(org, report)}"'
+        )
+    return response
 
 
 # --- vehicles ---------------------------------------------------------------------------

@@ -34,6 +34,11 @@ urlpatterns = [
         navixy.service_task_set_status,
         name="navixy-service-task-set-status",
     ),
+    path(
+        "vehicle/service_task/download",
+        navixy.service_task_download,
+        name="navixy-service-task-download",
+    ),
     path("vehicle/list", navixy.vehicle_list, name="navixy-vehicle-list"),
     path("vehicle/read", navixy.vehicle_read, name="navixy-vehicle-read"),
 ]

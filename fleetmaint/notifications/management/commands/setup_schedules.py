@@ -6,6 +6,7 @@ SCHEDULES = {
     "Deliver waiting notifications": ("fleetmaint.notifications.jobs.sweep_outbox", 1),
     "Check date thresholds": ("fleetmaint.sweeps.sweep_dates", 15),
     "Clean up old deliveries": ("fleetmaint.notifications.jobs.cleanup_deliveries", 24 * 60),
+    "Remove old report files": ("fleetmaint.reports.jobs.cleanup_reports", 60),
 }
 
 
