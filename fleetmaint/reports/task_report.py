@@ -32,7 +32,7 @@ from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import DomainError, NotFound, ValidationFailed
 from fleetmaint.reports import builders
 from fleetmaint.tasks import queries, services
-from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
+from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 
 FORMATS = ("pdf", "xlsx", "xls", "csv")
@@ -144,24 +144,8 @@ def report_request(
 
 
 def page_filters(query) -> queries.TaskFilters:
-    """The Tasks page's query string (status, vehicle, unplanned, q, sort) as its filters.
-
-    Read exactly as the Tasks list reads it: no status means the open ones,
-    ``status=all`` means every status.
-    """
-    status = query.get("status", "")
-    statuses = (
-        () if status == "all" else (status,) if status in Status.values else tuple(OPEN_STATUSES)
-    )
-    vehicle = str(query.get("vehicle") or "").strip()
-    vehicle_ids = (int(vehicle),) if vehicle.isdecimal() and len(vehicle) <= 12 else ()
-    return queries.TaskFilters(
-        statuses=tuple(str(s) for s in statuses),
-        vehicle_ids=vehicle_ids,
-        unplanned={"yes": True, "no": False}.get(query.get("unplanned", "")),
-        search=query.get("q", "").strip()[:100],
-        sort=queries.parse_sort([query.get("sort", "")]),
-    )
+    """The Tasks page's query string, read exactly as the Tasks list reads it."""
+    return queries.filters_from_query(query)
 
 
 def strict_filters(

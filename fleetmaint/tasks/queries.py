@@ -6,7 +6,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 
 # Statuses in the order a task lives them (created, notified, expired, done), not by name.
 _STATUS_ORDER = Case(
@@ -56,6 +56,27 @@ def _ordering(sort: tuple[tuple[str, str], ...]) -> list:
             )
     ordering.append(F("id").asc())
     return ordering
+
+
+def filters_from_query(query, *, vehicle_id: int | None = None) -> TaskFilters:
+    """The Tasks page's query string (status, vehicle, unplanned, q, sort) as filters.
+
+    No status means the open tasks; ``status=all`` means every status. The
+    Tasks pages and the report read their parameters here, so a download
+    always matches the list on screen.
+    """
+    status = query.get("status", "")
+    statuses = () if status == "all" else (status,) if status in Status.values else OPEN_STATUSES
+    if vehicle_id is None:
+        raw = str(query.get("vehicle") or "").strip()
+        vehicle_id = int(raw) if raw.isdecimal() and len(raw) <= 12 else None
+    return TaskFilters(
+        statuses=tuple(str(s) for s in statuses),
+        vehicle_ids=(vehicle_id,) if vehicle_id is not None else (),
+        unplanned={"yes": True, "no": False}.get(query.get("unplanned", "")),
+        search=query.get("q", "").replace("\x00", "").strip()[:100],
+        sort=parse_sort([query.get("sort", "")]),
+    )
 
 
 def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:

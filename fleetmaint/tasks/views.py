@@ -14,7 +14,7 @@ from fleetmaint.accounts.access import ensure_can_write, get_owned, member_requi
 from fleetmaint.errors import DomainError
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
-from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status, TaskFile
+from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -60,22 +60,8 @@ def _get_task(request: HttpRequest, task_id: int, *, write: bool = False) -> Ser
 
 
 def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilters:
-    status = request.GET.get("status", "")
-    statuses = (
-        () if status == "all" else (status,) if status in Status.values else tuple(OPEN_STATUSES)
-    )
-    unplanned = {"yes": True, "no": False}.get(request.GET.get("unplanned", ""))
-    vehicle_ids: tuple[int, ...] = ()
-    if vehicle is not None:
-        vehicle_ids = (vehicle.pk,)
-    elif (chosen := _whole(request.GET.get("vehicle"))) is not None:
-        vehicle_ids = (chosen,)
-    return queries.TaskFilters(
-        statuses=statuses,
-        vehicle_ids=vehicle_ids,
-        unplanned=unplanned,
-        search=request.GET.get("q", "").strip()[:100],
-        sort=queries.parse_sort([request.GET.get("sort", "")]),
+    return queries.filters_from_query(
+        request.GET, vehicle_id=vehicle.pk if vehicle is not None else None
     )
 
 

@@ -99,9 +99,12 @@ def test_advisors_of_an_org_are_its_admins_and_advisors(org, admin_user, advisor
 def test_setup_schedules_is_idempotent(db):
     call_command("setup_schedules")
     call_command("setup_schedules")
-    assert Schedule.objects.count() == 3
+    from fleetmaint.notifications.management.commands.setup_schedules import SCHEDULES
+
+    assert Schedule.objects.count() == len(SCHEDULES) == 4
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "fleetmaint.notifications.jobs.sweep_outbox",
         "fleetmaint.sweeps.sweep_dates",
         "fleetmaint.notifications.jobs.cleanup_deliveries",
+        "fleetmaint.reports.jobs.cleanup_reports",
     }
