@@ -21,6 +21,7 @@ from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import services as orders
 from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff
 from fleetmaint.tasks import services as tasks
+from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
 
@@ -71,6 +72,7 @@ def seed_demo(*, vehicle_count: int = 25) -> DemoResult:
         _seed_tasks(new_vehicles)
         _seed_contracts(new_vehicles)
         _seed_servicers(org, new_vehicles)
+        _seed_cost_history(new_vehicles)
     return DemoResult(org=org, created_vehicles=len(new_vehicles))
 
 
@@ -292,6 +294,43 @@ def _seed_orders(org: Organization, servicer: Servicer, vehicles: list[Vehicle])
                 order=order, body={"event": "product_received", "receivedBy": "Front desk"}
             )
             orders.event_post(order=order, body={"event": "repair_started"})
+
+
+def _seed_cost_history(vehicles: list[Vehicle]) -> None:
+    """A year of finished repairs, so the dashboard's cost chart has something to show.
+
+    The tasks are created and completed through the services; their completion
+    dates are then moved into the past months they stand for.
+    """
+    if not vehicles:
+        return
+    rng = random.Random(42)
+    now = timezone.now()
+    for months_ago in range(11, -1, -1):
+        for _ in range(rng.randrange(2, 5)):
+            vehicle = rng.choice(vehicles)
+            if vehicle.odometer is None:
+                continue
+            task = tasks.task_create(
+                vehicle=vehicle,
+                data=tasks.TaskInput(
+                    description=rng.choice(
+                        [
+                            "Replace headlight",
+                            "Fix mirror",
+                            "New battery",
+                            "Replace tyre",
+                            "Brake disc",
+                        ]
+                    ),
+                    cost=rng.randrange(80, 900),
+                    unplanned=True,
+                    conditions=tasks.Conditions(mileage={"limit": 50_000}),
+                ),
+            )
+            tasks.task_mark_done(task=task)
+            finished = now - timedelta(days=months_ago * 30 + rng.randrange(0, 25))
+            ServiceTask.objects.filter(pk=task.pk).update(completion_date=finished)
 
 
 def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_day: int) -> None:
