@@ -10,17 +10,13 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.intervals.models import ServiceInterval
-from fleetmaint.orders.models import ServiceOrder
-from fleetmaint.orders.queries import ACTIVE as ACTIVE_ORDER_STATUSES
-from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask
+from fleetmaint.reports import queries
 
 UID_DOMAIN = "fleetmaint"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -52,14 +48,7 @@ def build_calendar(org: Organization) -> Calendar:
     calendar.add("x-wr-calname", f"{org.name} maintenance")
     calendar.add("x-wr-timezone", org.time_zone)
 
-    intervals = (
-        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
-        .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
-        .filter(when__isnull=False)
-        .select_related("vehicle")
-        .order_by("when", "id")
-    )
-    for interval in intervals:
+    for interval in queries.coming_intervals(org):
         calendar.add_component(
             _event(
                 uid=f"interval-{interval.pk}",
@@ -72,14 +61,7 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    tasks = (
-        ServiceTask.objects.filter(org=org, status__in=OPEN_STATUSES, vehicle__archived=False)
-        .annotate(when=Coalesce("predicted_end_date", "date_end"))
-        .filter(when__isnull=False)
-        .select_related("vehicle")
-        .order_by("when", "id")
-    )
-    for task in tasks:
+    for task in queries.coming_tasks(org):
         calendar.add_component(
             _event(
                 uid=f"task-{task.pk}",
@@ -91,18 +73,11 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    orders = (
-        ServiceOrder.objects.filter(
-            org=org, status__in=ACTIVE_ORDER_STATUSES, estimated_completion__isnull=False
-        )
-        .select_related("vehicle", "servicer")
-        .order_by("estimated_completion", "id")
-    )
-    for order in orders:
+    for order in queries.coming_orders(org):
         calendar.add_component(
             _event(
                 uid=f"order-{order.pk}",
-                day=order.estimated_completion.astimezone(zone).date(),
+                day=order.when.astimezone(zone).date(),
                 summary=f"Order {order.pk} ready at {order.servicer.name}: {order.vehicle.label}",
                 path=reverse("orders:detail", args=[order.pk]),
                 stamp=order.updated_at,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Sum, When
+from django.db.models import Case, F, Sum, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -155,6 +155,39 @@ class DueWeek:
         return self.start + timedelta(days=6)
 
 
+def coming_intervals(org: Organization):
+    """Open intervals with ``when`` they are expected: predicted, else their own date."""
+    return (
+        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
+        .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
+        .filter(when__isnull=False)
+        .select_related("vehicle")
+        .order_by("when", "id")
+    )
+
+
+def coming_tasks(org: Organization):
+    """Open tasks with ``when`` they are expected to end: predicted, else their end date."""
+    return (
+        ServiceTask.objects.filter(org=org, status__in=OPEN_STATUSES, vehicle__archived=False)
+        .annotate(when=Coalesce("predicted_end_date", "date_end"))
+        .filter(when__isnull=False)
+        .select_related("vehicle")
+        .order_by("when", "id")
+    )
+
+
+def coming_orders(org: Organization):
+    """Active orders with ``when`` the servicer expects to finish."""
+    return (
+        ServiceOrder.objects.filter(org=org, status__in=order_queries.ACTIVE)
+        .annotate(when=F("estimated_completion"))
+        .filter(when__isnull=False)
+        .select_related("vehicle", "servicer")
+        .order_by("when", "id")
+    )
+
+
 def due_timeline(org: Organization, *, days: int = TIMELINE_DAYS) -> list[DueWeek]:
     """What falls due from today to ``days`` ahead, grouped by week (Monday first).
 
@@ -166,14 +199,7 @@ def due_timeline(org: Organization, *, days: int = TIMELINE_DAYS) -> list[DueWee
     since = datetime.combine(today, time.min, tzinfo=zone)
     until = datetime.combine(today + timedelta(days=days), time.max, tzinfo=zone)
     entries: list[DueEntry] = []
-    intervals = (
-        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
-        .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
-        .filter(when__gte=since, when__lte=until)
-        .select_related("vehicle")
-        .order_by("when", "id")
-    )
-    for interval in intervals:
+    for interval in coming_intervals(org).filter(when__gte=since, when__lte=until):
         entries.append(
             DueEntry(
                 "interval",
@@ -183,42 +209,21 @@ def due_timeline(org: Organization, *, days: int = TIMELINE_DAYS) -> list[DueWee
                 reverse("intervals:schedule", args=[interval.vehicle_id]),
             )
         )
-    tasks = (
-        ServiceTask.objects.filter(
-            org=org,
-            status__in=OPEN_STATUSES,
-            vehicle__archived=False,
-            predicted_end_date__gte=since,
-            predicted_end_date__lte=until,
-        )
-        .select_related("vehicle")
-        .order_by("predicted_end_date", "id")
-    )
-    for task in tasks:
+    for task in coming_tasks(org).filter(when__gte=since, when__lte=until):
         entries.append(
             DueEntry(
                 "task",
-                task.predicted_end_date.astimezone(zone).date(),
+                task.when.astimezone(zone).date(),
                 task.description,
                 task.vehicle.label,
                 reverse("tasks:vehicle", args=[task.vehicle_id]),
             )
         )
-    orders = (
-        ServiceOrder.objects.filter(
-            org=org,
-            status__in=order_queries.ACTIVE,
-            estimated_completion__gte=since,
-            estimated_completion__lte=until,
-        )
-        .select_related("vehicle", "servicer")
-        .order_by("estimated_completion", "id")
-    )
-    for order in orders:
+    for order in coming_orders(org).filter(when__gte=since, when__lte=until):
         entries.append(
             DueEntry(
                 "order",
-                order.estimated_completion.astimezone(zone).date(),
+                order.when.astimezone(zone).date(),
                 f"Order {order.pk} at {order.servicer.name}",
                 order.vehicle.label,
                 reverse("orders:detail", args=[order.pk]),
