@@ -343,29 +343,6 @@ def _quote_vehicle(request: HttpRequest, vehicle_id: object, vin: object) -> Veh
     return matches[0]
 
 
-def _quote_servicer(request: HttpRequest, servicer_id: object, service_type: object) -> Servicer:
-    """The servicer asked for, or the only one the fleet works with that offers the type."""
-    if servicer_id is not None:
-        return services.servicer_for(request.org, servicer_id)
-    wanted = services.QUOTE_TYPES.get(str(service_type or "").strip().lower())
-    if wanted is None:
-        raise ValidationFailed(
-            "type must be scheduled-maintenance, repair-depot or repair-onsite.", field="type"
-        )
-    offering = [s for s in services.servicers_for(request.org) if s.offers(wanted)]
-    label = wanted.replace("_", " ")
-    if not offering:
-        raise ValidationFailed(
-            f"None of the servicers this fleet works with offers {label}.", field="servicer_id"
-        )
-    if len(offering) > 1:
-        raise ValidationFailed(
-            f"{len(offering)} servicers offer {label}; choose one with servicer_id.",
-            field="servicer_id",
-        )
-    return offering[0]
-
-
 def _item_requests(items: object) -> list[services.ItemRequest]:
     if not isinstance(items, list):
         raise ValidationFailed(
@@ -449,7 +426,7 @@ def list_servicers(request: HttpRequest):
 def create_quote(request: HttpRequest, payload: QuoteIn):
     """Prices the items from the servicer's catalogue; the quote is valid for 14 days."""
     vehicle = _quote_vehicle(request, payload.vehicle_id, payload.vin)
-    servicer = _quote_servicer(request, payload.servicer_id, payload.type)
+    servicer = services.servicer_choose(request.org, payload.servicer_id, payload.type)
     interval_ids = _ids(payload.interval_ids, "interval_ids")
     task_ids = _ids(payload.task_ids, "task_ids")
     if payload.items is None and (interval_ids or task_ids):

@@ -92,6 +92,61 @@ def servicers_for(org: Organization):
     return Servicer.objects.filter(partnership__org=org, active=True).prefetch_related("catalog")
 
 
+def servicer_choose(org: Organization, servicer_id: object, service_type: object) -> Servicer:
+    """The servicer asked for, or else the only one the fleet works with that offers the type."""
+    if servicer_id is not None:
+        return servicer_for(org, servicer_id)
+    wanted = _service_type(service_type)
+    offering = [s for s in servicers_for(org) if s.offers(wanted)]
+    label = wanted.replace("_", " ")
+    if not offering:
+        raise ValidationFailed(
+            f"None of the servicers this fleet works with offers {label}.", field="servicer_id"
+        )
+    if len(offering) > 1:
+        raise ValidationFailed(
+            f"{len(offering)} servicers offer {label}; choose one with servicer_id.",
+            field="servicer_id",
+        )
+    return offering[0]
+
+
+@dataclass
+class DueWork:
+    """Open intervals and tasks of one vehicle, selected to be quoted together."""
+
+    vehicle: Vehicle
+    intervals: list[ServiceInterval]
+    tasks: list[ServiceTask]
+
+
+def due_work_select(
+    *, org: Organization, interval_ids: Iterable[int], task_ids: Iterable[int]
+) -> DueWork:
+    """The selected open work; a quote is for one vehicle, so it must all be one vehicle's."""
+    chosen_intervals = list(
+        ServiceInterval.objects.filter(
+            org=org, pk__in=list(interval_ids), serviced_at=None
+        ).select_related("vehicle", "vehicle__org")
+    )
+    chosen_tasks = list(
+        ServiceTask.objects.filter(org=org, pk__in=list(task_ids))
+        .exclude(status="done")
+        .select_related("vehicle", "vehicle__org")
+    )
+    vehicles = {i.vehicle_id: i.vehicle for i in chosen_intervals} | {
+        t.vehicle_id: t.vehicle for t in chosen_tasks
+    }
+    if not vehicles:
+        raise ValidationFailed("Select the due work of one vehicle first.", field="items")
+    if len(vehicles) > 1:
+        raise ValidationFailed(
+            "Select the work of one vehicle at a time: a quote is for one vehicle.",
+            field="items",
+        )
+    return DueWork(next(iter(vehicles.values())), chosen_intervals, chosen_tasks)
+
+
 def servicer_for(org: Organization, servicer_id: object) -> Servicer:
     try:
         number = int(servicer_id)

@@ -15,7 +15,6 @@ from fleetmaint.accounts.access import (
     member_required,
 )
 from fleetmaint.errors import DomainError
-from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import queries, services
 from fleetmaint.orders.models import (
     FoundIssue,
@@ -27,8 +26,6 @@ from fleetmaint.orders.models import (
     ServiceType,
 )
 from fleetmaint.orders.portal import describe_events
-from fleetmaint.tasks.models import ServiceTask
-from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, redirect_page, render_page
 
 PAGE_SIZE = 25
@@ -48,47 +45,38 @@ def quote_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ensure_can_write(request)  # a viewer's post is refused whatever it selected
     source = request.POST if request.method == "POST" else request.GET
-    interval_ids = _ids(source.getlist("interval"))
-    task_ids = _ids(source.getlist("task"))
-    chosen_intervals = list(
-        ServiceInterval.objects.filter(
-            org=request.org, pk__in=interval_ids, serviced_at=None
-        ).select_related("vehicle")
-    )
-    chosen_tasks = list(
-        ServiceTask.objects.filter(org=request.org, pk__in=task_ids)
-        .exclude(status="done")
-        .select_related("vehicle")
-    )
-    vehicle_ids = {i.vehicle_id for i in chosen_intervals} | {t.vehicle_id for t in chosen_tasks}
+    work = None
     error = ""
-    if not vehicle_ids:
-        error = "Select the due work of one vehicle first."
-    elif len(vehicle_ids) > 1:
-        error = "Select the work of one vehicle at a time: a quote is for one vehicle."
-    vehicle = Vehicle.objects.filter(pk=next(iter(vehicle_ids))).first() if not error else None
+    try:
+        work = services.due_work_select(
+            org=request.org,
+            interval_ids=_ids(source.getlist("interval")),
+            task_ids=_ids(source.getlist("task")),
+        )
+    except DomainError as exc:
+        error = exc.message
     servicers = list(services.servicers_for(request.org))
     context = {
-        "intervals": chosen_intervals,
-        "tasks": chosen_tasks,
-        "vehicle": vehicle,
+        "intervals": work.intervals if work else [],
+        "tasks": work.tasks if work else [],
+        "vehicle": work.vehicle if work else None,
         "servicers": servicers,
         "service_types": ServiceType.choices,
         "error": error,
         "values": source,
     }
-    if request.method == "POST" and not error:
+    if request.method == "POST" and work is not None:
         try:
             servicer = services.servicer_for(request.org, source.get("servicer"))
             quote = services.quote_create(
                 org=request.org,
-                vehicle=vehicle,
+                vehicle=work.vehicle,
                 servicer=servicer,
                 service_type=source.get("type", ServiceType.SCHEDULED_MAINTENANCE),
-                items=services.items_for_due_work(servicer, chosen_intervals, chosen_tasks),
+                items=services.items_for_due_work(servicer, work.intervals, work.tasks),
                 pre_authorized=source.get("pre_authorized") or 0,
-                interval_ids=[i.pk for i in chosen_intervals],
-                task_ids=[t.pk for t in chosen_tasks],
+                interval_ids=[i.pk for i in work.intervals],
+                task_ids=[t.pk for t in work.tasks],
                 actor=request.user,
             )
         except DomainError as exc:
