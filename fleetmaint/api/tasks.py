@@ -205,29 +205,8 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_conditions(obj: ServiceTask) -> dict:
-        return {
-            "mileage": None
-            if obj.mileage_limit is None
-            else {
-                "limit": obj.mileage_limit,
-                "notification_interval": obj.mileage_notify,
-                "repeat_interval": obj.mileage_repeat,
-            },
-            "date": None
-            if obj.date_end is None
-            else {
-                "end": obj.date_end,
-                "notification_interval": obj.date_notify_days,
-                "repeat_interval": obj.date_repeat_days,
-            },
-            "engine_hours": None
-            if obj.hours_limit is None
-            else {
-                "limit": obj.hours_limit,
-                "notification_interval": obj.hours_notify,
-                "repeat_interval": obj.hours_repeat,
-            },
-        }
+        given = services.given_conditions(obj)
+        return {kind: given.get(kind) for kind in ("mileage", "date", "engine_hours")}
 
     @staticmethod
     def resolve_notifications(obj: ServiceTask) -> dict:

@@ -286,25 +286,13 @@ def _number(value: Decimal | int | None) -> float | int | None:
 
 
 def _conditions_json(task: ServiceTask, clock: _Clock) -> dict:
-    """The conditions the task has; the ones it does not have are left out."""
-    conditions = {}
-    if task.mileage_limit is not None:
-        conditions["mileage"] = {
-            "limit": task.mileage_limit,
-            "notification_interval": task.mileage_notify,
-            "repeat_interval": task.mileage_repeat,
-        }
-    if task.date_end is not None:
-        conditions["date"] = {
-            "end": clock.time(task.date_end),
-            "notification_interval": task.date_notify_days,
-            "repeat_interval": task.date_repeat_days,
-        }
-    if task.hours_limit is not None:
+    """The conditions the task has, in the vendor's formats; absent ones are left out."""
+    conditions = services.given_conditions(task)
+    if "date" in conditions:
+        conditions["date"]["end"] = clock.time(conditions["date"]["end"])
+    if "engine_hours" in conditions:
         conditions["engine_hours"] = {
-            "limit": _number(task.hours_limit),
-            "notification_interval": _number(task.hours_notify),
-            "repeat_interval": _number(task.hours_repeat),
+            name: _number(value) for name, value in conditions["engine_hours"].items()
         }
     return conditions
 

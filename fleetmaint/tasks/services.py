@@ -355,6 +355,30 @@ def apply_conditions(task: ServiceTask, conditions: CleanConditions) -> None:
         task.hours_expire_at = task.hours_notify_at = None
 
 
+def given_conditions(task: ServiceTask) -> dict[str, dict]:
+    """The task's conditions as a client gave them (seed 004's shape); absent ones left out."""
+    given: dict[str, dict] = {}
+    if task.mileage_limit is not None:
+        given["mileage"] = {
+            "limit": task.mileage_limit,
+            "notification_interval": task.mileage_notify,
+            "repeat_interval": task.mileage_repeat,
+        }
+    if task.date_end is not None:
+        given["date"] = {
+            "end": task.date_end,
+            "notification_interval": task.date_notify_days,
+            "repeat_interval": task.date_repeat_days,
+        }
+    if task.hours_limit is not None:
+        given["engine_hours"] = {
+            "limit": task.hours_limit,
+            "notification_interval": task.hours_notify,
+            "repeat_interval": task.hours_repeat,
+        }
+    return given
+
+
 def task_conditions(
     task: ServiceTask, *, odometer=None, engine_hours=None, now: datetime | None = None
 ) -> list[meters.Condition]:
