@@ -1,15 +1,15 @@
 """django-q2 entry points. Thin: each calls one service."""
 
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery
 
 
 def deliver_events(event_ids: list[int]) -> int:
-    return services.deliver_events(event_ids)
+    return delivery.deliver_events(event_ids)
 
 
 def sweep_outbox() -> int:
-    return services.deliver_due()
+    return delivery.deliver_due()
 
 
 def cleanup_deliveries() -> int:
-    return services.cleanup()
+    return delivery.cleanup()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import admin_required, get_owned, member_required
 from fleetmaint.errors import DomainError
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.forms import WebhookForm
 from fleetmaint.notifications.models import (
     EVENT_KINDS,
@@ -231,7 +231,7 @@ def redeliver(request: HttpRequest, endpoint_id: int, message_id: int) -> HttpRe
     if not Message.objects.filter(endpoint=endpoint, pk=message_id).exists():
         raise Http404("No such delivery")
     try:
-        services.redeliver(org=request.org, message_id=message_id)
+        delivery.redeliver(org=request.org, message_id=message_id)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

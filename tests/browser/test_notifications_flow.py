@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.services import Recipients
 from tests.browser.conftest import login, screenshot
@@ -34,7 +35,7 @@ def test_a_notification_appears_in_the_header_without_a_reload(
         recipients=Recipients(users=[advisor]),
     )
     assert event is not None
-    notifications.deliver_due()
+    delivery.deliver_due()
     assert notifications.unread_count(advisor, org) == 1
 
     # The badge polls every second: the count shows up on the same document.

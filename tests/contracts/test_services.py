@@ -16,7 +16,7 @@ from fleetmaint.contracts.models import (
     VehicleContract,
 )
 from fleetmaint.errors import Conflict, ValidationFailed
-from fleetmaint.notifications import services as notifications
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Event
 from fleetmaint.orders import services as orders
 from fleetmaint.orders.models import CatalogItem, Servicer
@@ -530,7 +530,7 @@ def test_a_draft_made_active_after_its_end_expires_then(van):
 def test_the_expiry_reaches_the_advisors_mailboxes(van, admin_user, advisor, viewer, clock, smtp):  # noqa: F811
     contract = create(van, number="SP-77", end_date="2030-06-20")
     sweep_on(clock, date(2030, 6, 21))
-    assert notifications.deliver_due() >= 4
+    assert delivery.deliver_due() >= 4
     assert Event.objects.filter(name="contract.expiring").count() == 1
     assert Event.objects.filter(name="contract.expired").count() == 1
     for address in ("alice@example.com", "bob@example.com"):
@@ -551,7 +551,7 @@ def test_the_expiry_reaches_the_advisors_mailboxes(van, admin_user, advisor, vie
     assert f"/vehicles/{van.pk}/contracts/" in body
     # Nothing new is told, nothing is sent twice.
     sweep_on(clock, date(2030, 6, 22))
-    assert notifications.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     assert len(smtp.to("bob@example.com")) == 2
     assert told(contract) == ["contract.expiring", "contract.expired"]
 

@@ -11,7 +11,7 @@ from fleetmaint import sweeps
 from fleetmaint.errors import DomainError, NotFound, ValidationFailed
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import IntervalPreset, ServiceInterval
-from fleetmaint.notifications import services as notifications
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Channel, Event, Message
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
@@ -262,7 +262,7 @@ def test_the_due_email_reaches_the_advisors_mailbox(people, van, smtp):  # noqa:
     services.interval_create(vehicle=van, odometer=12_000, name="Oil Change")
     read(van, 12_345)
 
-    delivered = notifications.deliver_due()
+    delivered = delivery.deliver_due()
 
     assert delivered >= 2
     assert len(smtp.to("alice@example.com")) == 1
@@ -279,7 +279,7 @@ def test_the_due_email_reaches_the_advisors_mailbox(people, van, smtp):  # noqa:
     assert "/vehicles/" in body
 
     # Nothing is sent a second time.
-    assert notifications.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     assert len(smtp.received) == 2
 
 

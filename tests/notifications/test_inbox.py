@@ -3,13 +3,13 @@
 from django.core.management import call_command
 from django_q.models import Schedule
 
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.models import Channel, Message, Preference
 from tests.notifications.conftest import tell
 
 
 def _deliver():
-    services.deliver_due()
+    delivery.deliver_due()
 
 
 def test_a_push_notification_shows_in_the_header_badge_and_the_inbox(org, advisor, advisor_client):

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -100,7 +100,7 @@ def test_with_the_mail_server_down_the_message_waits_and_goes_out_once_it_is_bac
     assert DeliveryAttempt.objects.get().outcome == Outcome.RETRY
 
     # Nothing is retried before its time.
-    assert services.deliver_due() == 0
+    assert delivery.deliver_due() == 0
 
     from aiosmtpd.controller import Controller
 
@@ -111,8 +111,8 @@ def test_with_the_mail_server_down_the_message_waits_and_goes_out_once_it_is_bac
     controller.start()
     try:
         with time_machine.travel(timezone.now() + timedelta(minutes=5)):
-            assert services.deliver_due() == 1
-            assert services.deliver_due() == 0
+            assert delivery.deliver_due() == 1
+            assert delivery.deliver_due() == 0
     finally:
         controller.stop()
     assert len(receiver.received) == 1
@@ -130,44 +130,44 @@ def test_a_refused_address_fails_for_good(org, smtp, django_capture_on_commit_ca
     assert message.status == MessageStatus.FAILED
     assert "refused" in message.last_error
     with time_machine.travel(timezone.now() + timedelta(days=1)):
-        assert services.deliver_due() == 0
+        assert delivery.deliver_due() == 0
 
 
 def test_retries_back_off_exponentially_and_stop(org, smtp_down):
-    assert services.retry_delay(1) == timedelta(seconds=30)
-    assert services.retry_delay(2) == timedelta(seconds=60)
-    assert services.retry_delay(5) == timedelta(seconds=480)
-    assert services.retry_delay(30) == timedelta(hours=6)
+    assert delivery.retry_delay(1) == timedelta(seconds=30)
+    assert delivery.retry_delay(2) == timedelta(seconds=60)
+    assert delivery.retry_delay(5) == timedelta(seconds=480)
+    assert delivery.retry_delay(30) == timedelta(hours=6)
 
     tell(org, emails=["fleet@example.com"])
     message = Message.objects.get()
     moment = timezone.now()
-    for _ in range(services.MAX_ATTEMPTS):
+    for _ in range(delivery.MAX_ATTEMPTS):
         moment += timedelta(hours=7)
         with time_machine.travel(moment):
-            services.deliver(message.pk)
+            delivery.deliver(message.pk)
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
-    assert message.attempts == services.MAX_ATTEMPTS
-    assert message.deliveries.count() == services.MAX_ATTEMPTS
+    assert message.attempts == delivery.MAX_ATTEMPTS
+    assert message.deliveries.count() == delivery.MAX_ATTEMPTS
 
 
 def test_a_message_left_half_sent_by_a_killed_worker_is_delivered_later(org, smtp):
     tell(org, emails=["fleet@example.com"])
     message = Message.objects.get()
-    assert services.claim(message.pk)  # the worker took it, then died
+    assert delivery.claim(message.pk)  # the worker took it, then died
 
-    assert services.deliver_due() == 0  # still inside the lease
-    with time_machine.travel(timezone.now() + services.SENDING_LEASE + timedelta(minutes=1)):
-        assert services.deliver_due() == 1
+    assert delivery.deliver_due() == 0  # still inside the lease
+    with time_machine.travel(timezone.now() + delivery.SENDING_LEASE + timedelta(minutes=1)):
+        assert delivery.deliver_due() == 1
     assert len(smtp.received) == 1
 
 
 def test_a_claimed_message_cannot_be_claimed_again(org):
     tell(org, emails=["fleet@example.com"])
     message = Message.objects.get()
-    assert services.claim(message.pk) is True
-    assert services.claim(message.pk) is False
+    assert delivery.claim(message.pk) is True
+    assert delivery.claim(message.pk) is False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -180,7 +180,7 @@ def test_two_workers_delivering_the_same_outbox_send_each_message_once(org, smtp
     def worker():
         barrier.wait()
         try:
-            services.deliver_due()
+            delivery.deliver_due()
         finally:
             connection.close()
 
@@ -225,10 +225,10 @@ def test_two_sweeps_finding_the_same_crossing_tell_it_once(org):
 
 def test_cleanup_forgets_old_history_but_keeps_unread_inbox_items(org, advisor, smtp):
     tell(org, users=[advisor])
-    services.deliver_due()
+    delivery.deliver_due()
     assert Message.objects.count() == 2
     with time_machine.travel(timezone.now() + timedelta(days=120)):
-        services.cleanup(older_than_days=90)
+        delivery.cleanup(older_than_days=90)
     assert list(Message.objects.values_list("channel", flat=True)) == [Channel.PUSH]
     assert DeliveryAttempt.objects.count() == 0
 

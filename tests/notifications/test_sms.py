@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Message, MessageStatus
 from fleetmaint.notifications.phones import fit_sms, normalize_phone
 from tests.notifications.conftest import tell
@@ -59,7 +59,7 @@ def test_the_gateway_receives_a_form_post_with_basic_auth(org, gateway):
         "/2010-04-01/Accounts/AC123/Messages.json", method="POST"
     ).respond_with_json({"sid": "SM1"}, status=201)
     tell(org, phones=["+4915123456789"])
-    assert services.deliver_due() == 1
+    assert delivery.deliver_due() == 1
 
     request, _ = gateway.log[0]
     form = parse_qs(request.get_data(as_text=True))
@@ -77,9 +77,9 @@ def test_a_gateway_outage_is_retried(org, gateway):
         {"sid": "SM1"}, status=201
     )
     tell(org, phones=["+4915123456789"])
-    assert services.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
-        assert services.deliver_due() == 1
+        assert delivery.deliver_due() == 1
     assert Message.objects.get().status == MessageStatus.SENT
 
 
@@ -88,7 +88,7 @@ def test_a_number_the_gateway_rejects_fails_for_good(org, gateway):
         {"code": 21211, "message": "Invalid 'To' Phone Number"}, status=400
     )
     tell(org, phones=["+4915123456789"])
-    services.deliver_due()
+    delivery.deliver_due()
     message = Message.objects.get()
     assert message.status == MessageStatus.FAILED
     assert "Invalid 'To' Phone Number" in message.deliveries.get().response_excerpt
@@ -98,5 +98,5 @@ def test_the_console_backend_is_the_default(org, settings, caplog):
     assert settings.SMS_BACKEND.endswith("ConsoleSmsBackend")
     tell(org, phones=["+4915123456789"])
     with caplog.at_level("INFO"):
-        assert services.deliver_due() == 1
+        assert delivery.deliver_due() == 1
     assert "SMS to +4915123456789" in caplog.text

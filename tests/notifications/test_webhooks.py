@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from werkzeug import Response
 
-from fleetmaint.notifications import services
+from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.models import Message, MessageStatus, Outcome, WebhookEndpoint
 from tests.notifications.conftest import free_port, tell
 
@@ -47,7 +47,7 @@ def test_a_delivery_is_signed_the_standard_webhooks_way(
 def test_a_forged_signature_does_not_verify(org, endpoint, httpserver):
     httpserver.expect_oneshot_request("/hook").respond_with_data("ok")
     tell(org)
-    services.deliver_due()
+    delivery.deliver_due()
     request, _ = httpserver.log[0]
     headers = dict(request.headers)
     with pytest.raises(Exception, match="signature"):
@@ -59,14 +59,14 @@ def test_a_500_is_retried_with_backoff_and_delivered_once(org, endpoint, httpser
     httpserver.expect_oneshot_request("/hook").respond_with_data("ok", status=200)
     tell(org)
 
-    assert services.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     message = Message.objects.get()
     assert message.status == MessageStatus.PENDING
     assert message.deliveries.get().status_code == 500
     with _later(5):
-        assert services.deliver_due() == 1
+        assert delivery.deliver_due() == 1
     with _later(600):
-        assert services.deliver_due() == 0
+        assert delivery.deliver_due() == 0
 
     assert [r.status_code for _, r in httpserver.log] == [500, 200]
     ids = {req.headers["webhook-id"] for req, _ in httpserver.log}
@@ -77,7 +77,7 @@ def test_a_receiver_that_is_down_gets_the_message_when_it_is_back(org):
     port = free_port()
     services.webhook_create(org=org, url=f"http://127.0.0.1:{port}/hook", events=[])
     tell(org)
-    assert services.deliver_due() == 0
+    assert delivery.deliver_due() == 0
     assert Message.objects.get().deliveries.get().outcome == Outcome.RETRY
 
     server = HTTPServer(host="127.0.0.1", port=port)
@@ -85,7 +85,7 @@ def test_a_receiver_that_is_down_gets_the_message_when_it_is_back(org):
     server.start()
     try:
         with _later(5):
-            assert services.deliver_due() == 1
+            assert delivery.deliver_due() == 1
     finally:
         server.stop()
     assert len(server.log) == 1
@@ -95,14 +95,14 @@ def test_a_receiver_that_is_down_gets_the_message_when_it_is_back(org):
 def test_an_endpoint_answering_410_is_disabled_and_not_retried(org, endpoint, httpserver):
     httpserver.expect_request("/hook").respond_with_data("gone", status=410)
     tell(org)
-    services.deliver_due()
+    delivery.deliver_due()
 
     endpoint.refresh_from_db()
     assert endpoint.active is False
     assert "410" in endpoint.disabled_reason
     assert Message.objects.get().status == MessageStatus.FAILED
     with _later(60):
-        assert services.deliver_due() == 0
+        assert delivery.deliver_due() == 0
     assert len(httpserver.log) == 1
     # A disabled endpoint gets no new events.
     tell(org, key="task:2:expired:cycle-1")
@@ -120,7 +120,7 @@ def test_a_timeout_is_retried(org, endpoint, httpserver, settings):
 
     httpserver.expect_oneshot_request("/hook").respond_with_handler(hanging)
     tell(org)
-    services.deliver_due()
+    delivery.deliver_due()
     released.set()
     message = Message.objects.get()
     assert message.status == MessageStatus.PENDING
@@ -140,7 +140,7 @@ def test_redeliver_sends_a_delivered_message_again(
 ):
     httpserver.expect_request("/hook").respond_with_data("ok")
     tell(org)
-    services.deliver_due()
+    delivery.deliver_due()
     message = Message.objects.get()
     assert message.status == MessageStatus.SENT
     before = len(httpserver.log)
@@ -199,7 +199,7 @@ def test_another_fleets_endpoint_is_not_found(outsider_client, endpoint):
 def test_the_delivery_log_shows_each_attempt(org, endpoint, httpserver, admin_client):
     httpserver.expect_oneshot_request("/hook").respond_with_data("down", status=503)
     tell(org)
-    services.deliver_due()
+    delivery.deliver_due()
     page = admin_client.get(f"/notifications/webhooks/{endpoint.pk}/").content.decode()
     assert "HTTP 503" in page
     assert "Redeliver" in page

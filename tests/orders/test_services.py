@@ -10,6 +10,7 @@ from standardwebhooks import Webhook
 
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.models import Event
 from fleetmaint.orders import services
@@ -117,7 +118,7 @@ def valid_body(name: str, fields: dict[str, str]) -> dict:
 
 
 def deliver() -> int:
-    return notifications.deliver_due()
+    return delivery.deliver_due()
 
 
 def timeline(order: ServiceOrder) -> list[tuple[str, str]]:
