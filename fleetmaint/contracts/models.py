@@ -72,6 +72,12 @@ class VehicleContract(models.Model):
         indexes = [
             models.Index(fields=["org", "status", "end_date"]),
             models.Index(fields=["vehicle", "status"]),
+            # The date sweep: active contracts not yet warned of, by their warning date.
+            models.Index(
+                fields=["warn_from_date"],
+                name="contract_warn_sweep_idx",
+                condition=Q(status="active", expiring_told=False),
+            ),
         ]
 
     def __str__(self) -> str:

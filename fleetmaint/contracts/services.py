@@ -11,6 +11,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from fleetmaint.accounts.models import Organization
+
+# The set-based moves are part of this service's surface.
+from fleetmaint.contracts.evaluation import contracts_evaluate as contracts_evaluate
+from fleetmaint.contracts.evaluation import contracts_sweep_dates as contracts_sweep_dates
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
@@ -19,7 +23,6 @@ from fleetmaint.contracts.models import (
 )
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.files import check_upload
-from fleetmaint.notifications import services as notifications
 from fleetmaint.vehicles.models import Vehicle
 
 TEXT_LIMITS = {"number": 60, "provider": 120, "description": 255, "currency": 3}
@@ -196,53 +199,8 @@ def derive_thresholds(contract: VehicleContract, org: Organization) -> None:
 
 
 def _ended_q(today: date) -> Q:
+    """``meters_sql.contract_ended`` for one vehicle's queries."""
     return Q(end_date__lt=today) | Q(ends_at_odometer__lte=F("vehicle__odometer"))
-
-
-def _warning_q(today: date) -> Q:
-    return Q(warn_from_date__lte=today) | Q(warn_at_odometer__lte=F("vehicle__odometer"))
-
-
-def contracts_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
-    """Ends contracts whose date passed or distance ran out, and warns of those about to.
-
-    Set-based per organization time zone; each contract is told of once per
-    crossing (expiring, expired).
-    """
-    # Archived vehicles are out of service: their contracts wait until they return.
-    scope = VehicleContract.objects.filter(status=ContractStatus.ACTIVE, vehicle__archived=False)
-    if vehicle_ids is not None:
-        scope = scope.filter(vehicle_id__in=list(vehicle_ids))
-    moved = 0
-    with transaction.atomic():
-        for org in Organization.objects.filter(pk__in=scope.values("org_id").distinct()).only(
-            "pk", "time_zone", "name"
-        ):
-            today = _today(org)
-            mine = scope.filter(org=org)
-            expired = list(
-                mine.filter(_ended_q(today))
-                .select_related("vehicle")
-                .select_for_update(of=("self",))
-            )
-            VehicleContract.objects.filter(pk__in=[c.pk for c in expired]).update(
-                status=ContractStatus.EXPIRED
-            )
-            expiring = list(
-                mine.filter(_warning_q(today), expiring_told=False)
-                .exclude(pk__in=[c.pk for c in expired])
-                .select_related("vehicle")
-            )
-            VehicleContract.objects.filter(pk__in=[c.pk for c in expiring]).update(
-                expiring_told=True
-            )
-            advisors = notifications.advisors_of(org)
-            notifications.notify_many(
-                [_notice(c, org, advisors, "expired") for c in expired]
-                + [_notice(c, org, advisors, "expiring") for c in expiring]
-            )
-            moved += len(expired) + len(expiring)
-    return moved
 
 
 def contracts_rederive(*, org: Organization) -> int:
@@ -261,40 +219,6 @@ def contracts_rederive(*, org: Organization) -> int:
     )
     contracts_evaluate(vehicle_ids={c.vehicle_id for c in open_contracts})
     return len(open_contracts)
-
-
-def contracts_sweep_dates() -> int:
-    return contracts_evaluate()
-
-
-def _notice(contract: VehicleContract, org, advisors, what: str) -> notifications.Notice:
-    vehicle = contract.vehicle
-    facts = [
-        ("Vehicle", f"{vehicle.label} ({vehicle.vehicle_key})"),
-        ("Contract", f"{contract.get_contract_type_display()} {contract.number}"),
-    ]
-    if contract.provider:
-        facts.append(("Provider", contract.provider))
-    if contract.end_date:
-        facts.append(("Ends on", f"{contract.end_date:%Y-%m-%d}"))
-    if contract.ends_at_odometer is not None:
-        facts.append(("Ends at", f"{contract.ends_at_odometer:,} {vehicle.distance_unit}"))
-    if vehicle.odometer is not None:
-        facts.append(("Current odometer", f"{vehicle.odometer:,} {vehicle.distance_unit}"))
-    verb = "has ended" if what == "expired" else "ends soon"
-    return notifications.Notice(
-        org=org,
-        event=f"contract.{what}",
-        dedupe_key=f"contract:{contract.pk}:{what}:cycle-{contract.cycle}",
-        subject=f"{contract.get_contract_type_display()} {contract.number} on "
-        f"{vehicle.label} {verb}",
-        text=f"The {contract.get_contract_type_display().lower()} {contract.number} "
-        f"on {vehicle.label} {verb}.",
-        link=f"/vehicles/{vehicle.pk}/contracts/",
-        facts=facts,
-        data={"contract_id": contract.pk, "vehicle_id": vehicle.pk, "status": what},
-        recipients=notifications.Recipients(users=advisors),
-    )
 
 
 # --- writes ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Error messages are the ones integrations written for the vendor API expect
 
 import calendar
 import zoneinfo
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -17,9 +16,15 @@ from django.utils.dateparse import parse_datetime
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import NotFound, ValidationFailed
+
+# The set-based moves are part of this service's surface.
+from fleetmaint.intervals.evaluation import intervals_evaluate as intervals_evaluate
+from fleetmaint.intervals.evaluation import (
+    intervals_refresh_predictions as intervals_refresh_predictions,
+)
+from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
 from fleetmaint.intervals.models import MAX_MILEAGE, MAX_NOTES, IntervalPreset, ServiceInterval
 from fleetmaint.intervals.presets import BUILTIN_PRESETS, convert_distance
-from fleetmaint.notifications import services as notifications
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
 
@@ -454,95 +459,3 @@ def is_required(interval: ServiceInterval, now: datetime) -> bool:
 def required_q(now: datetime) -> Q:
     """Intervals the vehicle's odometer or the calendar has reached."""
     return Q(service_at_mileage__lte=F("vehicle__odometer")) | Q(service_at_date__lte=now)
-
-
-def intervals_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
-    """Recomputes predicted due dates after new readings changed the vehicles' use."""
-    now = timezone.now()
-    open_intervals = list(
-        ServiceInterval.objects.filter(vehicle_id__in=list(vehicle_ids), serviced_at=None)
-        .select_related("vehicle")
-        .only(
-            "pk",
-            "service_at_mileage",
-            "service_at_date",
-            "vehicle__odometer",
-            "vehicle__daily_distance",
-        )
-    )
-    for interval in open_intervals:
-        interval.predicted_due_at = predict_due(
-            interval.vehicle, interval.service_at_mileage, interval.service_at_date, now
-        )
-    ServiceInterval.objects.bulk_update(open_intervals, ["predicted_due_at"], batch_size=1000)
-    return len(open_intervals)
-
-
-def intervals_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
-    """Finds open intervals that have become required and tells the advisors, once each.
-
-    Set-based: one read, one update and one batch of notifications, for the
-    given vehicles (after readings) or the whole installation (the sweep).
-    """
-    now = timezone.now()
-    # Archived vehicles are out of service: their schedules wait until they return.
-    found = ServiceInterval.objects.filter(
-        serviced_at=None, due_at=None, vehicle__archived=False
-    ).filter(required_q(now))
-    if vehicle_ids is not None:
-        found = found.filter(vehicle_id__in=list(vehicle_ids))
-    with transaction.atomic():
-        rows = list(found.select_related("vehicle", "org"))
-        if not rows:
-            return 0
-        ServiceInterval.objects.filter(pk__in=[r.pk for r in rows], due_at=None).update(due_at=now)
-        advisors = notifications.advisors_by_org({r.org_id for r in rows})
-        notifications.notify_many([_due_notice(r, advisors.get(r.org_id, []), now) for r in rows])
-    return len(rows)
-
-
-def intervals_sweep_dates() -> int:
-    """The scheduled sweep: intervals whose date has come, across every fleet."""
-    return intervals_evaluate()
-
-
-def _due_notice(interval: ServiceInterval, advisors, now: datetime) -> notifications.Notice:
-    vehicle = interval.vehicle
-    unit = vehicle.distance_unit
-    facts = [("Vehicle", f"{vehicle.label} ({vehicle.vehicle_key})"), ("Service", interval.name)]
-    reasons = []
-    if interval.service_at_mileage is not None:
-        facts.append(("Due at", f"{interval.service_at_mileage:,} {unit}"))
-        if vehicle.odometer is not None and vehicle.odometer >= interval.service_at_mileage:
-            reasons.append(f"the odometer reached {interval.service_at_mileage:,} {unit}")
-    if interval.service_at_date is not None:
-        local = timezone.localtime(interval.service_at_date, _zone(interval.org))
-        facts.append(("Due on", f"{local:%Y-%m-%d}"))
-        if now >= interval.service_at_date:
-            reasons.append(f"its date {local:%Y-%m-%d} has come")
-    if vehicle.odometer is not None:
-        facts.append(("Current odometer", f"{vehicle.odometer:,} {unit}"))
-    return notifications.Notice(
-        org=interval.org,
-        event="interval.due",
-        dedupe_key=f"interval:{interval.pk}:due",
-        subject=f"{interval.name} is due on {vehicle.label}",
-        text=f"{interval.name} on {vehicle.label} needs doing: {' and '.join(reasons)}.",
-        link=f"/vehicles/{vehicle.pk}/schedule/",
-        facts=facts,
-        data={"interval": interval_payload(interval), "vehicle_id": vehicle.pk},
-        recipients=notifications.Recipients(users=advisors),
-    )
-
-
-def interval_payload(interval: ServiceInterval) -> dict:
-    return {
-        "id": interval.pk,
-        "vehicle_id": interval.vehicle_id,
-        "name": interval.name,
-        "service_at_mileage": interval.service_at_mileage,
-        "service_at_date": interval.service_at_date.isoformat()
-        if interval.service_at_date
-        else None,
-        "notes": interval.notes,
-    }

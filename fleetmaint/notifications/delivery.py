@@ -33,7 +33,7 @@ MAX_RETRY_SECONDS = 6 * 3600
 SENDING_LEASE = timedelta(minutes=10)
 
 
-def enqueue_delivery(event_ids: list[int]) -> None:
+def enqueue_delivery(event_ids: list[int] | None = None) -> None:
     """Hands the events' messages to a worker; the periodic sweep covers a broker outage."""
     from django_q.tasks import async_task
 
@@ -127,6 +127,8 @@ def _record_failure(message: Message, error: TransportError, started, clock: flo
 
 def deliver_events(event_ids: list[int]) -> int:
     """Delivers every waiting message of the events; returns how many went out."""
+    if event_ids is None:
+        return deliver_due()
     ids = Message.objects.filter(event_id__in=event_ids, status=MessageStatus.PENDING).values_list(
         "pk", flat=True
     )

@@ -42,6 +42,9 @@ class Event(models.Model):
     text = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
     payload = models.JSONField(default=dict, blank=True)
+    audience = models.JSONField(
+        default=dict, blank=True, help_text="Who it is for; the outbox writes its messages from it."
+    )
     batch = models.UUIDField(
         null=True, blank=True, db_index=True, help_text="Which notify call created it."
     )

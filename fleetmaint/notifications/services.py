@@ -8,7 +8,6 @@ change tells nobody and no request waits for a mail server.
 import base64
 import logging
 import secrets
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -19,9 +18,9 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Membership, Organization, Role
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.notifications import outbox
 from fleetmaint.notifications.delivery import enqueue_delivery
 from fleetmaint.notifications.models import (
-    DEFAULT_USER_CHANNELS,
     EVENT_KINDS,
     Channel,
     Event,
@@ -41,11 +40,23 @@ USER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH)
 class Recipients:
     """Who hears about an event: people (by their preferences) and explicit addresses."""
 
+    advisors: bool = False
     users: Iterable[User] = ()
     emails: Iterable[str] = ()
     phones: Iterable[str] = ()
     webhooks: bool = True
     push: bool = True
+
+    def audience(self) -> dict:
+        """The form the outbox stores with the event and writes the messages from."""
+        return {
+            "advisors": self.advisors,
+            "users": sorted({u.pk for u in self.users}),
+            "emails": [e.strip().lower() for e in self.emails],
+            "phones": list(self.phones),
+            "push": self.push,
+            "webhooks": self.webhooks,
+        }
 
 
 def advisors_of(org: Organization) -> list[User]:
@@ -71,19 +82,6 @@ class Notice:
     link: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     data: dict = field(default_factory=dict)
-
-
-def advisors_by_org(org_ids: Iterable[int]) -> dict[int, list[User]]:
-    """Each organization's admins and advisors, in one query."""
-    by_org: dict[int, list[User]] = {}
-    memberships = (
-        Membership.objects.filter(org_id__in=list(org_ids), role__in=[Role.ADMIN, Role.ADVISOR])
-        .select_related("user", "user__notification_preference")
-        .order_by("user_id")
-    )
-    for membership in memberships:
-        by_org.setdefault(membership.org_id, []).append(membership.user)
-    return by_org
 
 
 def notify(
@@ -127,7 +125,7 @@ def notify_many(notices: list[Notice]) -> list[Event]:
     """
     if not notices:
         return []
-    batch = uuid.uuid4()
+    batch = outbox.new_batch()
     Event.objects.bulk_create(
         [
             Event(
@@ -138,6 +136,7 @@ def notify_many(notices: list[Notice]) -> list[Event]:
                 text=n.text,
                 link=n.link,
                 payload={"facts": [list(f) for f in n.facts], "data": n.data},
+                audience=n.recipients.audience(),
                 batch=batch,
             )
             for n in notices
@@ -146,75 +145,10 @@ def notify_many(notices: list[Notice]) -> list[Event]:
     )
     # Rows that lost a race to an existing key keep the other batch's token,
     # so this finds exactly the events this call created.
-    created = {(e.org_id, e.dedupe_key): e for e in Event.objects.filter(batch=batch)}
-    if not created:
-        return []
-    endpoints = _active_endpoints({n.org.pk for n in notices})
-    messages: list[Message] = []
-    new_events: list[Event] = []
-    for notice in notices:
-        record = created.pop((notice.org.pk, notice.dedupe_key[:200]), None)
-        if record is None:
-            continue
-        record.org = notice.org
-        new_events.append(record)
-        messages.extend(_messages_for(record, notice.recipients, endpoints.get(notice.org.pk, [])))
-    Message.objects.bulk_create(messages, ignore_conflicts=True)
-    event_ids = [e.pk for e in new_events]
-    transaction.on_commit(lambda: enqueue_delivery(event_ids))
-    return new_events
-
-
-def _active_endpoints(org_ids: set[int]) -> dict[int, list[WebhookEndpoint]]:
-    by_org: dict[int, list[WebhookEndpoint]] = {}
-    for endpoint in WebhookEndpoint.objects.filter(org_id__in=org_ids, active=True):
-        by_org.setdefault(endpoint.org_id, []).append(endpoint)
-    return by_org
-
-
-def _messages_for(
-    event: Event, recipients: Recipients, endpoints: list[WebhookEndpoint]
-) -> list[Message]:
-    now = timezone.now()
-    wanted: dict[tuple[str, str], Message] = {}
-
-    def add(channel: str, address: str, **extra) -> None:
-        key = (channel, address)
-        if address and key not in wanted:
-            wanted[key] = Message(
-                org=event.org,
-                event=event,
-                channel=channel,
-                address=address,
-                next_attempt_at=now,
-                **extra,
-            )
-
-    for user in recipients.users:
-        preference = _preference_of(user)
-        channels = preference.channels_for(event.name) if preference else DEFAULT_USER_CHANNELS
-        if Channel.EMAIL in channels and user.email:
-            add(Channel.EMAIL, user.email.lower(), user=user)
-        if Channel.SMS in channels and preference and preference.phone:
-            add(Channel.SMS, preference.phone, user=user)
-        if Channel.PUSH in channels and recipients.push:
-            add(Channel.PUSH, f"user:{user.pk}", user=user)
-    for email in recipients.emails:
-        add(Channel.EMAIL, email.strip().lower())
-    for phone in recipients.phones:
-        add(Channel.SMS, phone)
-    if recipients.webhooks:
-        for endpoint in endpoints:
-            if endpoint.wants(event.name):
-                add(Channel.WEBHOOK, f"endpoint:{endpoint.pk}", endpoint=endpoint)
-    return list(wanted.values())
-
-
-def _preference_of(user: User) -> Preference | None:
-    try:
-        return user.notification_preference
-    except Preference.DoesNotExist:
-        return None
+    created = list(Event.objects.filter(batch=batch).order_by("pk"))
+    if created:
+        outbox.messages_insert(batch)
+    return created
 
 
 # --- in-app notifications ---------------------------------------------------

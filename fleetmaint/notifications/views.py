@@ -15,6 +15,7 @@ from fleetmaint.errors import DomainError
 from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.forms import WebhookForm
 from fleetmaint.notifications.models import (
+    DEFAULT_USER_CHANNELS,
     EVENT_KINDS,
     DeliveryAttempt,
     Message,
@@ -96,7 +97,7 @@ def _preference_rows(preference: Preference | None) -> list[dict]:
     for name, description in EVENT_KINDS.items():
         if name == "test.ping":
             continue
-        chosen = preference.channels_for(name) if preference else services.DEFAULT_USER_CHANNELS
+        chosen = preference.channels_for(name) if preference else DEFAULT_USER_CHANNELS
         rows.append({"name": name, "description": description, "chosen": chosen})
     return rows
 

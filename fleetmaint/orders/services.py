@@ -487,9 +487,7 @@ def _tell(order: ServiceOrder, event: str, *, email: bool, subject: str = "") ->
     ]
     if order.status_reason:
         facts.append(("Reason", order.status_reason))
-    recipients = notifications.Recipients(
-        users=notifications.advisors_of(order.org) if email else ()
-    )
+    recipients = notifications.Recipients(advisors=email)
     notifications.notify(
         org=order.org,
         event=event,

@@ -2,12 +2,12 @@
 
 The status of a task is decided by ``vehicles.meters.task_status`` from its
 conditions. Moving tasks forward (created → notified → expired) happens in
-sets: one SELECT … FOR UPDATE and one UPDATE per step, whatever the number
-of tasks, for one vehicle after a reading or for every fleet in the sweep.
+sets, in ``tasks.evaluation``: one UPDATE for the moves and two INSERTs for
+their notifications, for one vehicle after a reading or for every fleet in
+the sweep.
 """
 
 import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,15 +15,19 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.files import check_upload
-from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.phones import normalize_phone
-from fleetmaint.tasks.models import OPEN_STATUSES, ConditionKind, ServiceTask, Status, TaskFile
+
+# The set-based moves are part of this service's surface.
+from fleetmaint.tasks.evaluation import tasks_evaluate as tasks_evaluate
+from fleetmaint.tasks.evaluation import tasks_refresh_predictions as tasks_refresh_predictions
+from fleetmaint.tasks.evaluation import tasks_sweep_dates as tasks_sweep_dates
+from fleetmaint.tasks.models import ConditionKind, ServiceTask, Status, TaskFile
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
 
@@ -33,6 +37,8 @@ MAX_DISTANCE = 10_000_000
 MAX_DAYS = 36_500
 MAX_HOURS = Decimal("1000000")
 MAX_TARGETS = 20
+MICROSECOND = timedelta(microseconds=1)
+DAY = timedelta(days=1)
 _RANK = {Status.CREATED: 0, Status.NOTIFIED: 1, Status.EXPIRED: 2, Status.DONE: 3}
 
 
@@ -398,12 +404,14 @@ def task_conditions(
             )
         )
     if task.date_end is not None:
+        # Whole microseconds, not float days: the same comparisons as the SQL
+        # thresholds (now against the end, and against the end less the reminder).
         found.append(
             meters.Condition(
                 ConditionKind.DATE,
-                meters.elapsed_days(task.start_date, now),
-                meters.elapsed_days(task.start_date, task.date_end),
-                float(task.date_notify_days or 0),
+                (now - task.start_date) // MICROSECOND,
+                (task.date_end - task.start_date) // MICROSECOND,
+                (task.date_notify_days or 0) * DAY // MICROSECOND,
             )
         )
     if task.hours_limit is not None and engine_hours is not None:
@@ -442,144 +450,6 @@ def predict_end_date(task: ServiceTask) -> datetime | None:
             vehicle.daily_engine_hours,
         )
     return meters.earliest(task.date_end, by_mileage, by_hours)
-
-
-def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
-    """Recomputes predicted end dates after readings moved the vehicles' meters or use."""
-    open_tasks = list(
-        ServiceTask.objects.filter(vehicle_id__in=list(vehicle_ids), status__in=OPEN_STATUSES)
-        .select_related("vehicle")
-        .only(
-            "pk",
-            "date_end",
-            "mileage_expire_at",
-            "hours_expire_at",
-            "vehicle__odometer",
-            "vehicle__odometer_at",
-            "vehicle__daily_distance",
-            "vehicle__engine_hours",
-            "vehicle__engine_hours_at",
-            "vehicle__daily_engine_hours",
-        )
-    )
-    for task in open_tasks:
-        task.predicted_end_date = predict_end_date(task)
-    ServiceTask.objects.bulk_update(open_tasks, ["predicted_end_date"], batch_size=1000)
-    return len(open_tasks)
-
-
-def _expired_q(now: datetime) -> Q:
-    return (
-        Q(mileage_expire_at__lte=F("vehicle__odometer"))
-        | Q(date_end__lte=now)
-        | Q(hours_expire_at__lte=F("vehicle__engine_hours"))
-    )
-
-
-def _notified_q(now: datetime) -> Q:
-    return (
-        Q(mileage_notify_at__lte=F("vehicle__odometer"))
-        | Q(date_notify_at__lte=now)
-        | Q(hours_notify_at__lte=F("vehicle__engine_hours"))
-    )
-
-
-def tasks_evaluate(
-    *, vehicle_ids: Iterable[int] | None = None, task_ids: Iterable[int] | None = None
-) -> int:
-    """Moves open tasks forward to notified or expired, and tells each move once.
-
-    Scoped to some vehicles (after readings), some tasks (after a change), or
-    nothing (the sweep over every fleet). The number of SQL statements does
-    not depend on the number of tasks.
-    """
-    now = timezone.now()
-    # Archived vehicles are out of service: their tasks wait until they return.
-    scope = ServiceTask.objects.filter(vehicle__archived=False)
-    if vehicle_ids is not None:
-        scope = scope.filter(vehicle_id__in=list(vehicle_ids))
-    if task_ids is not None:
-        scope = scope.filter(pk__in=list(task_ids))
-    moved = 0
-    with transaction.atomic():
-        moved += _advance(
-            scope.filter(status__in=[Status.CREATED, Status.NOTIFIED]).filter(_expired_q(now)),
-            Status.EXPIRED,
-            now,
-        )
-        moved += _advance(
-            scope.filter(status=Status.CREATED).filter(_notified_q(now)), Status.NOTIFIED, now
-        )
-    return moved
-
-
-def tasks_sweep_dates() -> int:
-    """The scheduled sweep: every fleet's tasks whose dates have come."""
-    return tasks_evaluate()
-
-
-def _advance(candidates: QuerySet, target: str, now: datetime) -> int:
-    # Row locks keep a concurrent "done" or a second sweep from interleaving;
-    # a waiting sweep re-checks the status once the lock is released.
-    rows = list(
-        candidates.select_related("vehicle", "org").select_for_update(of=("self",)).order_by("pk")
-    )
-    moving = []
-    for task in rows:
-        status, deciding = meters.task_status(task_conditions(task, now=now))
-        if _RANK[status] >= _RANK[target]:
-            task.status, task.status_condition = target, deciding
-            moving.append(task)
-    # One UPDATE per deciding condition (at most three), not one per task.
-    by_condition: dict[str, list[int]] = {}
-    for task in moving:
-        by_condition.setdefault(task.status_condition, []).append(task.pk)
-    for condition, ids in by_condition.items():
-        ServiceTask.objects.filter(pk__in=ids).update(status=target, status_condition=condition)
-    if moving:
-        advisors = notifications.advisors_by_org({t.org_id for t in moving})
-        notifications.notify_many([_notice(t, advisors.get(t.org_id, [])) for t in moving])
-    return len(moving)
-
-
-def _notice(task: ServiceTask, advisors) -> notifications.Notice:
-    vehicle = task.vehicle
-    unit = vehicle.distance_unit
-    kind = ConditionKind(task.status_condition).label.lower() if task.status_condition else ""
-    expired = task.status == Status.EXPIRED
-    verb = "has reached its" if expired else "is close to its"
-    when = "is overdue" if expired else "is due soon"
-    facts = [("Vehicle", f"{vehicle.label} ({vehicle.vehicle_key})"), ("Task", task.description)]
-    if task.mileage_expire_at is not None:
-        facts.append(("Mileage limit", f"{task.mileage_expire_at:,} {unit}"))
-    if task.date_end is not None:
-        local_end = timezone.localtime(task.date_end, zoneinfo.ZoneInfo(task.org.time_zone))
-        facts.append(("Ends on", f"{local_end:%Y-%m-%d}"))
-    if task.hours_expire_at is not None:
-        facts.append(("Engine-hours limit", f"{task.hours_expire_at:,} h"))
-    if vehicle.odometer is not None:
-        facts.append(("Current odometer", f"{vehicle.odometer:,} {unit}"))
-    if vehicle.tracks_engine_hours and vehicle.engine_hours is not None:
-        facts.append(("Current engine hours", f"{vehicle.engine_hours:,} h"))
-    event = "task.expired" if expired else "task.notified"
-    return notifications.Notice(
-        org=task.org,
-        event=event,
-        dedupe_key=f"task:{task.pk}:{task.status}:cycle-{task.cycle}",
-        subject=f"{task.description} on {vehicle.label} {when}",
-        text=f"{task.description} on {vehicle.label} {verb} {kind} limit.",
-        link=f"/vehicles/{vehicle.pk}/tasks/",
-        facts=facts,
-        data={
-            "task_id": task.pk,
-            "vehicle_id": vehicle.pk,
-            "status": task.status,
-            "condition": task.status_condition,
-        },
-        recipients=notifications.Recipients(
-            users=advisors, emails=task.emails, phones=task.sms_phones, push=task.push_enabled
-        ),
-    )
 
 
 # --- writes ---------------------------------------------------------------------------

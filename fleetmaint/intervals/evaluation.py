@@ -1,0 +1,126 @@
+"""Finding service intervals due in sets, and telling each one once.
+
+One ``UPDATE ... RETURNING`` marks the intervals the odometer or the calendar
+has reached (``intervals.services.is_required``, as ``vehicles.meters_sql``
+says it in SQL); two more statements write their events and messages.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from fleetmaint import sql
+from fleetmaint.notifications import outbox
+from fleetmaint.vehicles import meters_sql
+
+OPEN = "i.serviced_at IS NULL AND i.due_at IS NULL AND NOT v.archived"
+
+
+def intervals_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
+    """Finds open intervals that have become required and tells the advisors, once each.
+
+    For the given vehicles (after readings), or every fleet when no vehicles are given.
+    """
+    if vehicle_ids is None:
+        return _mark_due(meters_sql.INTERVAL_REQUIRED, {})
+    return _mark_due(
+        f"{sql.in_ids('i.vehicle_id', 'vehicle_ids')} AND {meters_sql.INTERVAL_REQUIRED}",
+        {"vehicle_ids": sql.ids_param(vehicle_ids)},
+    )
+
+
+def intervals_sweep_dates() -> int:
+    """The scheduled sweep: intervals whose date has come, across every fleet.
+
+    Only the date (interval_date_sweep_idx): readings measured the odometer.
+    """
+    return _mark_due(meters_sql.INTERVAL_BY_DATE, {})
+
+
+def _mark_due(scope: str, params: dict) -> int:
+    # Archived vehicles are out of service: their schedules wait until they return.
+    params = {**params, "now": timezone.now()}
+    with transaction.atomic():
+        found = sql.run(
+            "UPDATE intervals_serviceinterval AS target SET due_at = %(now)s "
+            "FROM (SELECT i.id FROM intervals_serviceinterval i "
+            f"JOIN vehicles_vehicle v ON v.id = i.vehicle_id WHERE {OPEN} AND {scope}) AS c "
+            # A concurrent sweep that got there first wins (re-checked after its lock).
+            "WHERE target.id = c.id AND target.due_at IS NULL " + sql.returning("target"),
+            params,
+        )
+        if found:
+            batch = outbox.new_batch()
+            outbox.events_insert(
+                _notices(),
+                {"now": params["now"], "due": sql.ids_param(r[0] for r in found)},
+                batch=batch,
+            )
+            outbox.messages_insert(batch)
+    return len(found)
+
+
+def _notices() -> str:
+    """One ``interval.due`` notice per interval found due, for ``outbox.events_insert``."""
+    unit = "' ' || v.distance_unit"
+    mileage = f"{sql.thousands('i.service_at_mileage')} || {unit}"
+    local_day = sql.date_text(sql.local_date("i.service_at_date", "o.time_zone"))
+    by_mileage = "v.odometer IS NOT NULL AND v.odometer >= i.service_at_mileage"
+    by_date = "i.service_at_date IS NOT NULL AND %(now)s >= i.service_at_date"
+    mileage_reason = f"'the odometer reached ' || {mileage}"
+    date_reason = f"'its date ' || {local_day} || ' has come'"
+    reasons = (
+        f"CASE WHEN {by_mileage} AND {by_date} THEN {mileage_reason} || ' and ' || {date_reason} "
+        f"WHEN {by_mileage} THEN {mileage_reason} WHEN {by_date} THEN {date_reason} ELSE '' END"
+    )
+
+    def fact_if(column: str, label: str, value: str) -> str:
+        return f"CASE WHEN {column} IS NOT NULL THEN {sql.json_array(label, value)} END"
+
+    facts = sql.json_array_present(
+        sql.json_array("'Vehicle'", "v.label || ' (' || v.vehicle_key || ')'"),
+        sql.json_array("'Service'", "i.name"),
+        fact_if("i.service_at_mileage", "'Due at'", mileage),
+        fact_if("i.service_at_date", "'Due on'", local_day),
+        fact_if("v.odometer", "'Current odometer'", f"{sql.thousands('v.odometer')} || {unit}"),
+    )
+    interval = sql.json_object(
+        ("id", "i.id"),
+        ("vehicle_id", "i.vehicle_id"),
+        ("name", "i.name"),
+        ("service_at_mileage", "i.service_at_mileage"),
+        ("service_at_date", sql.iso_moment("i.service_at_date")),
+        ("notes", "i.notes"),
+    )
+    data = sql.json_object(("interval", interval), ("vehicle_id", "v.id"))
+    audience = outbox.audience()
+    return (
+        "SELECT i.org_id, 'interval.due' AS name, 'interval:' || i.id || ':due' AS dedupe_key, "
+        "i.name || ' is due on ' || v.label AS subject, "
+        f"i.name || ' on ' || v.label || ' needs doing: ' || {reasons} || '.' AS text, "
+        "'/vehicles/' || v.id || '/schedule/' AS link, "
+        f"{sql.json_object(('facts', facts), ('data', data))} AS payload, "
+        f"{audience} AS audience "
+        "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
+        "JOIN accounts_organization o ON o.id = i.org_id "
+        f"WHERE {sql.in_ids('i.id', 'due')}"
+    )
+
+
+def intervals_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
+    """Recomputes predicted due dates after new readings changed the vehicles' use.
+
+    ``intervals.services.predict_due`` in one statement: the interval's date,
+    or sooner when the vehicle's daily distance reaches the mileage first.
+    """
+    by_mileage = meters_sql.reached_after(
+        "i.service_at_mileage - v.odometer", "v.daily_distance", "%(now)s"
+    )
+    predicted = meters_sql.earliest("i.service_at_date", by_mileage)
+    return sql.run_count(
+        f"UPDATE intervals_serviceinterval AS i SET predicted_due_at = {predicted} "
+        "FROM vehicles_vehicle v WHERE v.id = i.vehicle_id AND i.serviced_at IS NULL "
+        f"AND {sql.in_ids('i.vehicle_id', 'vehicle_ids')}",
+        {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
+    )

@@ -1,0 +1,166 @@
+"""Moving service tasks forward in sets, and telling each move once.
+
+A task's status is ``meters.task_status`` of its conditions; here the same
+rule runs as SQL (``vehicles.meters_sql``) so that one ``UPDATE ... RETURNING``
+moves exactly the tasks that crossed, whatever their number, and two more
+statements write their events and messages. The notices read as
+``tasks.services`` has always written them: the text is built in SQL from
+the same words.
+"""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from fleetmaint import sql
+from fleetmaint.notifications import outbox
+from fleetmaint.tasks.models import ConditionKind
+from fleetmaint.vehicles import meters_sql
+
+OPEN_NOT_EXPIRED = "t.status IN ('created', 'notified')"
+
+# What time alone can have made due: the partial indexes task_date_notify_idx
+# and task_date_end_idx answer these, so the sweep reads only crossing rows.
+DATE_CROSSINGS = (
+    "((t.status = 'created' AND t.date_notify_at <= %(now)s) "
+    "OR (t.status IN ('created', 'notified') AND t.date_end <= %(now)s))"
+)
+
+
+def tasks_evaluate(
+    *, vehicle_ids: Iterable[int] | None = None, task_ids: Iterable[int] | None = None
+) -> int:
+    """Moves open tasks forward to notified or expired, and tells each move once.
+
+    Scoped to some vehicles (after readings) or some tasks (after a change);
+    every condition is measured. Returns how many tasks moved.
+    """
+    scope, params = [OPEN_NOT_EXPIRED], {}
+    if vehicle_ids is not None:
+        scope.append(sql.in_ids("t.vehicle_id", "vehicle_ids"))
+        params["vehicle_ids"] = sql.ids_param(vehicle_ids)
+    if task_ids is not None:
+        scope.append(sql.in_ids("t.id", "task_ids"))
+        params["task_ids"] = sql.ids_param(task_ids)
+    return _move(" AND ".join(scope), params)
+
+
+def tasks_sweep_dates() -> int:
+    """The scheduled sweep: every fleet's tasks whose dates have come.
+
+    Only dates: a reading already measured the meters when it arrived.
+    """
+    return _move(DATE_CROSSINGS, {})
+
+
+def _move(scope: str, params: dict) -> int:
+    # Archived vehicles are out of service: their tasks wait until they return.
+    select = meters_sql.task_status_select(f"NOT v.archived AND {scope}")
+    with transaction.atomic():
+        moved = sql.run(
+            "UPDATE tasks_servicetask AS target "
+            "SET status = c.status, status_condition = c.deciding "
+            f"FROM ({select}) AS c WHERE target.id = c.id "
+            # A concurrent sweep or "done" that got there first wins: after
+            # waiting for its row lock, this re-checks the stored status.
+            f"AND c.rank > {meters_sql.status_rank('target.status')} " + sql.returning("target"),
+            {**params, "now": timezone.now()},
+        )
+        if moved:
+            batch = outbox.new_batch()
+            outbox.events_insert(
+                _notices(),
+                {"moved": sql.ids_param(row[0] for row in moved)},
+                batch=batch,
+            )
+            outbox.messages_insert(batch)
+    return len(moved)
+
+
+def _notices() -> str:
+    """One notice per moved task (its status already stored), as ``outbox.events_insert`` takes."""
+    expired = "t.status = 'expired'"
+    unit = "' ' || v.distance_unit"
+    facts = sql.json_array_present(
+        sql.json_array("'Vehicle'", "v.label || ' (' || v.vehicle_key || ')'"),
+        sql.json_array("'Task'", "t.description"),
+        _fact_if(
+            "t.mileage_expire_at",
+            "'Mileage limit'",
+            f"{sql.thousands('t.mileage_expire_at')} || {unit}",
+        ),
+        _fact_if(
+            "t.date_end",
+            "'Ends on'",
+            sql.date_text(sql.local_date("t.date_end", "o.time_zone")),
+        ),
+        _fact_if(
+            "t.hours_expire_at",
+            "'Engine-hours limit'",
+            f"{sql.thousands('t.hours_expire_at', 1)} || ' h'",
+        ),
+        _fact_if("v.odometer", "'Current odometer'", f"{sql.thousands('v.odometer')} || {unit}"),
+        _fact_if(
+            "v.engine_hours",
+            "'Current engine hours'",
+            f"{sql.thousands('v.engine_hours', 1)} || ' h'",
+            also="v.tracks_engine_hours",
+        ),
+    )
+    data = sql.json_object(
+        ("task_id", "t.id"),
+        ("vehicle_id", "v.id"),
+        ("status", "t.status"),
+        ("condition", "t.status_condition"),
+    )
+    audience = outbox.audience(
+        emails=sql.json_column("t.emails"),
+        phones=sql.json_column("t.sms_phones"),
+        push="t.push_enabled",
+    )
+    kind = sql.choice_label("t.status_condition", ConditionKind.choices, lower=True)
+    return (
+        "SELECT t.org_id, "
+        f"CASE WHEN {expired} THEN 'task.expired' ELSE 'task.notified' END AS name, "
+        "'task:' || t.id || ':' || t.status || ':cycle-' || t.cycle AS dedupe_key, "
+        "t.description || ' on ' || v.label || "
+        f"CASE WHEN {expired} THEN ' is overdue' ELSE ' is due soon' END AS subject, "
+        "t.description || ' on ' || v.label || "
+        f"CASE WHEN {expired} THEN ' has reached its ' ELSE ' is close to its ' END "
+        f"|| {kind} || ' limit.' AS text, "
+        "'/vehicles/' || v.id || '/tasks/' AS link, "
+        f"{sql.json_object(('facts', facts), ('data', data))} AS payload, "
+        f"{audience} AS audience "
+        "FROM tasks_servicetask t JOIN vehicles_vehicle v ON v.id = t.vehicle_id "
+        "JOIN accounts_organization o ON o.id = t.org_id "
+        f"WHERE {sql.in_ids('t.id', 'moved')}"
+    )
+
+
+def _fact_if(column: str, label: str, value: str, *, also: str = "") -> str:
+    """A (label, value) fact when ``column`` is known, else NULL (left out of the list)."""
+    condition = f"{column} IS NOT NULL" + (f" AND {also}" if also else "")
+    return f"CASE WHEN {condition} THEN {sql.json_array(label, value)} END"
+
+
+def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
+    """Recomputes predicted end dates after readings moved the vehicles' meters or use.
+
+    ``tasks.services.predict_end_date`` in one statement: the earliest of the
+    end date and the days each meter needs at the vehicle's daily use.
+    """
+    by_mileage = meters_sql.reach_moment(
+        "v.odometer_at", "v.odometer", "t.mileage_expire_at", "v.daily_distance"
+    )
+    by_hours = meters_sql.reach_moment(
+        "v.engine_hours_at", "v.engine_hours", "t.hours_expire_at", "v.daily_engine_hours"
+    )
+    predicted = meters_sql.earliest("t.date_end", by_mileage, by_hours)
+    return sql.run_count(
+        f"UPDATE tasks_servicetask AS t SET predicted_end_date = {predicted} "
+        "FROM vehicles_vehicle v WHERE v.id = t.vehicle_id "
+        "AND t.status IN ('created', 'notified', 'expired') "
+        f"AND {sql.in_ids('t.vehicle_id', 'vehicle_ids')}",
+        {"vehicle_ids": sql.ids_param(vehicle_ids)},
+    )
