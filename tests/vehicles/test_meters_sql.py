@@ -1,0 +1,84 @@
+"""The SQL status rules say what meters.py says: random tasks and meters, both ways."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fleetmaint import sql
+from fleetmaint.tasks import services as tasks
+from fleetmaint.tasks.models import ServiceTask
+from fleetmaint.vehicles import meters, meters_sql
+from fleetmaint.vehicles.models import Vehicle
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+hours = st.decimals(min_value=0, max_value=5000, places=1)
+
+
+def _sql_status(task: ServiceTask, now: datetime) -> tuple[str, str]:
+    [row] = sql.run(meters_sql.task_status_select("t.id = %(id)s"), {"id": task.pk, "now": now})
+    return row[2], row[3]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    odometer=st.integers(0, 200_000),
+    start_mileage=st.integers(0, 200_000),
+    mileage_limit=st.one_of(st.none(), st.integers(1, 50_000)),
+    mileage_notify=st.one_of(st.none(), st.integers(0, 60_000)),
+    engine_hours=hours,
+    start_hours=hours,
+    hours_limit=st.one_of(st.none(), st.decimals(min_value="0.1", max_value=900, places=1)),
+    hours_notify=st.one_of(st.none(), hours),
+    end_days=st.one_of(st.none(), st.integers(-50, 400)),
+    notify_days=st.one_of(st.none(), st.integers(0, 100)),
+    now_seconds=st.integers(0, 400 * 86_400),
+)
+def test_a_tasks_status_is_the_same_in_sql_and_in_python(
+    vehicle,
+    odometer,
+    start_mileage,
+    mileage_limit,
+    mileage_notify,
+    engine_hours,
+    start_hours,
+    hours_limit,
+    hours_notify,
+    end_days,
+    notify_days,
+    now_seconds,
+):
+    if mileage_limit is None and hours_limit is None and end_days is None:
+        end_days = 30
+    Vehicle.objects.filter(pk=vehicle.pk).update(
+        odometer=odometer, engine_hours=engine_hours, tracks_engine_hours=True
+    )
+    vehicle.refresh_from_db()
+    task = ServiceTask(
+        org_id=vehicle.org_id,
+        vehicle=vehicle,
+        description="Check",
+        start_mileage=start_mileage,
+        start_engine_hours=Decimal(start_hours),
+        start_date=START,
+    )
+    tasks.apply_conditions(
+        task,
+        tasks.CleanConditions(
+            mileage_limit=mileage_limit,
+            mileage_notify=mileage_notify,
+            date_end=START + timedelta(days=end_days) if end_days is not None else None,
+            date_notify_days=notify_days,
+            hours_limit=hours_limit,
+            hours_notify=hours_notify,
+        ),
+    )
+    task.save()
+    now = START + timedelta(seconds=now_seconds)
+
+    expected = meters.task_status(tasks.task_conditions(task, now=now))
+
+    assert _sql_status(task, now) == expected
