@@ -44,7 +44,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: the benchmarks under tests/bench (needs DATABASE_URL pointing at PostgreSQL)
+## bench: the benchmarks under tests/bench (needs DATABASE_URL pointing at PostgreSQL);
+##   BENCH_SIZES=100000,1000000 sets the write path's task counts (comma-separated),
+##   BENCH_PAIRS=3 its product/floor pairs, BENCH_EMAILS=10000 the e-mails delivered.
+##   Figures go to test-artifacts/bench.json and docs/benchmarks.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/pytest tests/bench -p no:randomly -s -o addopts=""
 

@@ -20,7 +20,7 @@ from fleetmaint.reports import task_report
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Vehicle
-from tests.bench.conftest import measure
+from tests.bench.conftest import amend_last, measure, peak_rss_mb, reset_peak_rss
 
 VEHICLES = 1_000
 TASKS_PER_VEHICLE = 100
@@ -93,9 +93,12 @@ def test_report_of_100k_tasks(fleet, fmt, group_by):
     )
     label = f"{fmt.upper()} of 100,000 tasks" + (f", grouped by {group_by}" if group_by else "")
     results: dict = {}
-    with tempfile.TemporaryFile() as out, measure(label, results):
+    report_rows = VEHICLES * TASKS_PER_VEHICLE
+    reset_peak_rss()
+    with tempfile.TemporaryFile() as out, measure(label, results, size=report_rows):
         report = task_report.write_report(org, request, out)
         size = out.tell()
+    rss = peak_rss_mb()
     assert report.count == VEHICLES * TASKS_PER_VEHICLE
 
     tracemalloc.start()
@@ -104,3 +107,4 @@ def test_report_of_100k_tasks(fleet, fmt, group_by):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"{'':<55} {peak / 1_000_000:>10.1f} MB peak (tracemalloc), file {size / 1e6:.1f} MB")
+    amend_last(bytes=size, peak_rss_mb=rss, peak_python_mb=peak / 1_000_000)

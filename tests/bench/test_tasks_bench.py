@@ -23,6 +23,7 @@ from tests.bench.conftest import measure
 
 VEHICLES = 10_000
 TASKS_PER_VEHICLE = 10
+SIZE = VEHICLES * TASKS_PER_VEHICLE
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="benchmarks are meaningful on PostgreSQL only"
@@ -93,20 +94,20 @@ def test_tasks_at_fleet_scale(fleet):
     assert ServiceTask.objects.filter(org=org).count() == VEHICLES * TASKS_PER_VEHICLE
 
     vehicle = Vehicle.objects.filter(org=org).order_by("pk").first()
-    with measure("(a) one reading re-evaluates its vehicle's tasks", results):
+    with measure("(a) one reading re-evaluates its vehicle's tasks", results, size=SIZE):
         vehicles.reading_record(
             vehicle=vehicle, odometer=vehicle.odometer + 70_000, confirm_jump=True
         )
     assert ServiceTask.objects.filter(vehicle=vehicle, status=Status.EXPIRED).exists()
 
-    with measure("(b) date sweep, nothing has come due", results):
+    with measure("(b) date sweep, nothing has come due", results, size=SIZE):
         tasks.tasks_sweep_dates()
     month_later = time_machine.travel(timezone.now() + timedelta(days=30))
-    with month_later, measure("(b) date sweep, a month later", results):
+    with month_later, measure("(b) date sweep, a month later", results, size=SIZE):
         moved = tasks.tasks_sweep_dates()
     print(f"    tasks moved by the sweep a month later: {moved}")
     four_months_later = time_machine.travel(timezone.now() + timedelta(days=120))
-    with four_months_later, measure("(b) date sweep, four months later", results):
+    with four_months_later, measure("(b) date sweep, four months later", results, size=SIZE):
         moved_more = tasks.tasks_sweep_dates()
     print(f"    tasks moved by the sweep four months later: {moved_more}")
     assert moved > 0 and moved_more > moved
@@ -119,13 +120,13 @@ def test_tasks_at_fleet_scale(fleet):
 
     client = Client()
     client.force_login(user)
-    with measure("(c) Tasks page, first page of 100,000", results):
+    with measure("(c) Tasks page, first page of 100,000", results, size=SIZE):
         response = client.get("/tasks/?status=all")
     assert response.status_code == 200
-    with measure("(c) Tasks page, filtered to one status", results):
+    with measure("(c) Tasks page, filtered to one status", results, size=SIZE):
         assert client.get("/tasks/?status=expired").status_code == 200
     _, raw = accounts.apikey_create(org=org, name="bench")
     api = Client(headers={"Authorization": f"Bearer {raw}"})
-    with measure("(c) GET /api/v1/tasks?limit=100", results):
+    with measure("(c) GET /api/v1/tasks?limit=100", results, size=SIZE):
         response = api.get("/api/v1/tasks?limit=100")
     assert response.status_code == 200
