@@ -1,4 +1,4 @@
-"""Vehicles and readings over JSON; every rule is in vehicles.services."""
+"""Vehicles and readings over JSON; every rule is in vehicles.services and vehicles.readings."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.common import find_vehicle
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.vehicles import queries, services
+from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 
 router = Router(tags=["vehicles"])
@@ -181,7 +181,7 @@ def list_readings(
 @router.post("/vehicles/{vehicle_id}/readings", response={201: ReadingOut})
 def create_reading(request: HttpRequest, vehicle_id: int, payload: ReadingIn):
     vehicle = _vehicle(request, vehicle_id)
-    reading = services.reading_record(vehicle=vehicle, source=ReadingSource.API, **payload.dict())
+    reading = readings.reading_record(vehicle=vehicle, source=ReadingSource.API, **payload.dict())
     return Status(201, reading)
 
 
@@ -204,7 +204,7 @@ def _as_id(value: Any) -> int | None:
 
 @router.post("/readings/bulk", response=BulkResultOut)
 def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
-    items: list[services.BulkItem] = []
+    items: list[readings.BulkItem] = []
     early_errors: list[dict] = []
     for index, row in enumerate(payload):
         try:
@@ -215,11 +215,11 @@ def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
             )
             continue
         items.append(
-            services.BulkItem(
+            readings.BulkItem(
                 index=index,
                 vehicle_id=_as_id(row.vehicle_id),
                 vehicle_key=str(row.vehicle_key) if row.vehicle_key is not None else None,
-                reading=services.ReadingInput(
+                reading=readings.ReadingInput(
                     odometer=row.odometer,
                     engine_hours=row.engine_hours,
                     recorded_at=recorded_at,
@@ -228,6 +228,6 @@ def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
                 ),
             )
         )
-    result = services.readings_bulk_record(org=request.org, items=items)
+    result = readings.readings_bulk_record(org=request.org, items=items)
     errors = sorted(early_errors + result.errors, key=lambda e: e["index"])
-    return {"created": len(result.created), "errors": errors}
+    return {"created": result.created, "errors": errors}

@@ -11,7 +11,7 @@ from fleetmaint.accounts.access import get_owned, member_required, writer_requir
 from fleetmaint.accounts.models import DistanceUnit
 from fleetmaint.charts import line_chart
 from fleetmaint.errors import ConfirmationRequired, DomainError
-from fleetmaint.vehicles import queries, services
+from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.forms import ReadingForm, VehicleForm
 from fleetmaint.vehicles.models import Reading, Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
@@ -101,7 +101,7 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.reading_record(vehicle=vehicle, actor=request.user, **data)
+            readings.reading_record(vehicle=vehicle, actor=request.user, **data)
         except ConfirmationRequired as error:
             add_domain_error(form, error)
             form.needs_confirmation = True

@@ -438,7 +438,7 @@ def test_a_batch_stores_every_valid_reading_and_reports_every_invalid_one(org, v
             item(5, vehicle_key="TRK", odometer=400, recorded_at=ago(1)),
         ],
     )
-    assert len(result.created) == 3
+    assert result.created == 3
     assert result.errors == [
         {
             "index": 2,
@@ -471,7 +471,7 @@ def test_a_batch_reports_another_fleets_vehicle_as_not_existing(org, other_org, 
             item(1, vehicle_key="SHARED", odometer=100),
         ],
     )
-    assert result.created == []
+    assert result.created == 0
     assert [(e["index"], e["message"]) for e in result.errors] == [
         (0, "Vehicle does not exist."),
         (1, "Vehicle does not exist."),
@@ -570,7 +570,7 @@ def test_a_batch_of_exactly_ten_thousand_readings_is_stored(org, vehicle, clock)
 
 def test_an_empty_batch_stores_nothing(org):
     result = services.readings_bulk_record(org=org, items=[])
-    assert (result.created, result.errors) == ([], [])
+    assert (result.created, result.errors) == (0, [])
 
 
 def test_the_queries_of_a_batch_do_not_grow_with_its_vehicles(org, clock):
