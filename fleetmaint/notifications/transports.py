@@ -3,8 +3,13 @@
 A transport raises ``TransportError`` when a message did not get through;
 ``permanent=True`` means trying again cannot help (a refused address, a
 webhook endpoint that answered 410 Gone).
+
+A worker uses one transport per channel for a whole batch, as a context
+manager: the e-mail transport keeps one SMTP connection open across the
+batch's messages and closes it on leaving.
 """
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -16,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -54,6 +60,15 @@ class Transport:
     def send(self, message: Message) -> Receipt:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Lets go of whatever the batch held open; most channels hold nothing."""
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def _context(message: Message) -> dict:
     event = message.event
@@ -66,21 +81,61 @@ def _context(message: Message) -> dict:
 
 
 class EmailTransport(Transport):
+    """Sends each message on one connection kept open for the batch.
+
+    Each message is sent on its own, so each gets its own outcome. After a
+    failure the connection is dropped (its state is unknown) and the next
+    message opens a new one; if even opening fails, the server is down and
+    the rest of the batch fails fast with the same error instead of each
+    message waiting for its own connect timeout.
+    """
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+        self._down: TransportError | None = None
+
     def send(self, message: Message) -> Receipt:
-        context = _context(message)
-        email = EmailMultiAlternatives(
-            subject=f"[{message.org.name}] {message.event.subject}",
-            body=render_to_string("notifications/email.txt", context),
-            to=[message.address],
-        )
-        email.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+        if self._down is not None:
+            raise TransportError(str(self._down))
+        email = build_email(message)
+        connection = self._open()
         try:
-            email.send(fail_silently=False)
+            connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as error:
             raise TransportError(f"Address refused: {error.recipients}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as error:
+            self.close()
             raise TransportError(f"Mail server unavailable: {error}") from None
         return Receipt()
+
+    def _open(self) -> BaseEmailBackend:
+        if self._connection is None:
+            connection = get_connection(fail_silently=False)
+            try:
+                connection.open()
+            except (smtplib.SMTPException, OSError) as error:
+                self._down = TransportError(f"Mail server unavailable: {error}")
+                raise self._down from None
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # A server that already hung up leaves nothing to tidy.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                connection.close()
+
+
+def build_email(message: Message) -> EmailMultiAlternatives:
+    context = _context(message)
+    email = EmailMultiAlternatives(
+        subject=f"[{message.org.name}] {message.event.subject}",
+        body=render_to_string("notifications/email.txt", context),
+        to=[message.address],
+    )
+    email.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    return email
 
 
 class PushTransport(Transport):
@@ -135,10 +190,14 @@ class HttpGatewaySmsBackend(SmsBackend):
 
 
 class SmsTransport(Transport):
+    """One gateway request per message; the backend is made once per batch."""
+
+    def __init__(self) -> None:
+        self._backend: SmsBackend = import_string(settings.SMS_BACKEND)()
+
     def send(self, message: Message) -> Receipt:
-        backend: SmsBackend = import_string(settings.SMS_BACKEND)()
         text = fit_sms(f"{message.org.name}: {message.event.subject}. {message.event.text}")
-        return backend.send_sms(message.address, text)
+        return self._backend.send_sms(message.address, text)
 
 
 def webhook_body(message: Message, sent_at: datetime) -> str:
