@@ -4,16 +4,24 @@ Readings re-evaluate a vehicle's thresholds as they arrive; only the
 calendar moves without anybody doing anything, so this job looks at what
 time alone has made due. Each capability with date thresholds adds its
 set-based sweep function to ``DATE_SWEEPS``.
+
+The whole sweep is one transaction in a fixed number of statements: one
+``UPDATE ... RETURNING`` per kind of threshold, then one insert of every
+event and one of every message, whatever crossed, even nothing.
 """
 
 import logging
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils.module_loading import import_string
+
+from fleetmaint.notifications import outbox
 
 log = logging.getLogger(__name__)
 
-# Dotted paths of functions taking no arguments and returning how many rows changed.
+# Dotted paths of functions taking ``notices`` (an ``outbox.Notices``) and
+# returning how many rows they moved.
 DATE_SWEEPS: list[str] = [
     "fleetmaint.intervals.services.intervals_sweep_dates",
     "fleetmaint.tasks.services.tasks_sweep_dates",
@@ -23,8 +31,11 @@ DATE_SWEEPS: list[str] = [
 
 def sweep_dates() -> dict[str, int]:
     results = {}
-    for path in DATE_SWEEPS:
-        sweep: Callable[[], int] = import_string(path)
-        results[path] = sweep()
+    notices = outbox.Notices()
+    with transaction.atomic():
+        for path in DATE_SWEEPS:
+            sweep: Callable[..., int] = import_string(path)
+            results[path] = sweep(notices=notices)
+        notices.write(always=True)
     log.info("Date sweep: %s", results)
     return results

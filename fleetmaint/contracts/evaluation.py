@@ -2,8 +2,8 @@
 
 Contracts end by the organization's local calendar day or by distance
 (``vehicles.meters_sql.contract_ended`` / ``contract_warning``). Two
-``UPDATE ... RETURNING`` statements move them, two more write the events and
-messages of both kinds together.
+``UPDATE ... RETURNING`` statements move them; the notices of both kinds go to
+the outbox with the rest of the transaction's (``outbox.Notices``).
 """
 
 from collections.abc import Iterable
@@ -19,10 +19,13 @@ from fleetmaint.vehicles import meters_sql
 ACTIVE = "c.status = 'active' AND NOT v.archived"
 
 
-def contracts_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
+def contracts_evaluate(
+    *, vehicle_ids: Iterable[int] | None = None, notices: outbox.Notices | None = None
+) -> int:
     """Ends contracts whose date passed or distance ran out, and warns of those about to.
 
     For the given vehicles (after readings), or every fleet when none are given.
+    With ``notices`` the caller writes them with its other moves.
     """
     scope, params = "1 = 1", {}
     if vehicle_ids is not None:
@@ -32,19 +35,27 @@ def contracts_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
         ended=f"{scope} AND {meters_sql.contract_ended()}",
         warned=f"{scope} AND {meters_sql.contract_warning()}",
         params=params,
+        notices=notices,
     )
 
 
-def contracts_sweep_dates() -> int:
+def contracts_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: only dates; readings measured the distances."""
     today = meters_sql.contract_today()
-    return _move(ended=f"c.end_date < {today}", warned=f"c.warn_from_date <= {today}", params={})
+    return _move(
+        ended=f"c.end_date < {today}",
+        warned=f"c.warn_from_date <= {today}",
+        params={},
+        notices=notices,
+    )
 
 
-def _move(*, ended: str, warned: str, params: dict) -> int:
+def _move(*, ended: str, warned: str, params: dict, notices: outbox.Notices | None) -> int:
     # Archived vehicles are out of service: their contracts wait until they return.
     params = {**params, "now": timezone.now()}
-    with transaction.atomic():
+    told = notices or outbox.Notices()
+    # No savepoint: a failure here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         expired = _update(
             "status = 'expired'", f"{ACTIVE} AND {ended}", "target.status = 'active'", params
         )
@@ -55,12 +66,10 @@ def _move(*, ended: str, warned: str, params: dict) -> int:
             "NOT target.expiring_told",
             params,
         )
-        moved = expired + expiring
-        if moved:
-            batch = outbox.new_batch()
-            outbox.events_insert(_notices(), {"moved": sql.ids_param(moved)}, batch=batch)
-            outbox.messages_insert(batch)
-    return len(moved)
+        count = told.add(_notices, expired + expiring)
+        if notices is None:
+            told.write()
+    return count
 
 
 def _update(change: str, candidates: str, still: str, params: dict) -> list[int]:
@@ -76,8 +85,8 @@ def _update(change: str, candidates: str, still: str, params: dict) -> list[int]
     return [row[0] for row in rows]
 
 
-def _notices() -> str:
-    """``contract.expired`` or ``contract.expiring`` per moved contract, by its new status."""
+def _notices(moved: str) -> str:
+    """``contract.expired`` or ``contract.expiring`` per contract in ``%(moved)s``, by status."""
     what = "CASE WHEN c.status = 'expired' THEN 'expired' ELSE 'expiring' END"
     verb = "CASE WHEN c.status = 'expired' THEN 'has ended' ELSE 'ends soon' END"
     kind = sql.choice_label("c.contract_type", ContractType.choices)
@@ -115,5 +124,5 @@ def _notices() -> str:
         f"{sql.json_object(('facts', facts), ('data', data))} AS payload, "
         f"{audience} AS audience "
         "FROM contracts_vehiclecontract c JOIN vehicles_vehicle v ON v.id = c.vehicle_id "
-        f"WHERE {sql.in_ids('c.id', 'moved')}"
+        f"WHERE {sql.in_ids('c.id', moved)}"
     )

@@ -2,7 +2,8 @@
 
 One ``UPDATE ... RETURNING`` marks the intervals the odometer or the calendar
 has reached (``intervals.services.is_required``, as ``vehicles.meters_sql``
-says it in SQL); two more statements write their events and messages.
+says it in SQL); their notices go to the outbox with the rest of the
+transaction's (``outbox.Notices``).
 """
 
 from collections.abc import Iterable
@@ -17,31 +18,37 @@ from fleetmaint.vehicles import meters_sql
 OPEN = "i.serviced_at IS NULL AND i.due_at IS NULL AND NOT v.archived"
 
 
-def intervals_evaluate(*, vehicle_ids: Iterable[int] | None = None) -> int:
+def intervals_evaluate(
+    *, vehicle_ids: Iterable[int] | None = None, notices: outbox.Notices | None = None
+) -> int:
     """Finds open intervals that have become required and tells the advisors, once each.
 
-    For the given vehicles (after readings), or every fleet when no vehicles are given.
+    For the given vehicles (after readings), or every fleet when no vehicles
+    are given. With ``notices`` the caller writes them with its other moves.
     """
     if vehicle_ids is None:
-        return _mark_due(meters_sql.INTERVAL_REQUIRED, {})
+        return _mark_due(meters_sql.INTERVAL_REQUIRED, {}, notices)
     return _mark_due(
         f"{sql.in_ids('i.vehicle_id', 'vehicle_ids')} AND {meters_sql.INTERVAL_REQUIRED}",
         {"vehicle_ids": sql.ids_param(vehicle_ids)},
+        notices,
     )
 
 
-def intervals_sweep_dates() -> int:
+def intervals_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: intervals whose date has come, across every fleet.
 
     Only the date (interval_date_sweep_idx): readings measured the odometer.
     """
-    return _mark_due(meters_sql.INTERVAL_BY_DATE, {})
+    return _mark_due(meters_sql.INTERVAL_BY_DATE, {}, notices)
 
 
-def _mark_due(scope: str, params: dict) -> int:
+def _mark_due(scope: str, params: dict, notices: outbox.Notices | None) -> int:
     # Archived vehicles are out of service: their schedules wait until they return.
     params = {**params, "now": timezone.now()}
-    with transaction.atomic():
+    told = notices or outbox.Notices()
+    # No savepoint: a failure here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         found = sql.run(
             "UPDATE intervals_serviceinterval AS target SET due_at = %(now)s "
             "FROM (SELECT i.id FROM intervals_serviceinterval i "
@@ -50,24 +57,19 @@ def _mark_due(scope: str, params: dict) -> int:
             "WHERE target.id = c.id AND target.due_at IS NULL " + sql.returning("target"),
             params,
         )
-        if found:
-            batch = outbox.new_batch()
-            outbox.events_insert(
-                _notices(),
-                {"now": params["now"], "due": sql.ids_param(r[0] for r in found)},
-                batch=batch,
-            )
-            outbox.messages_insert(batch)
-    return len(found)
+        count = told.add(_notices, (row[0] for row in found))
+        if notices is None:
+            told.write()
+    return count
 
 
-def _notices() -> str:
-    """One ``interval.due`` notice per interval found due, for ``outbox.events_insert``."""
+def _notices(due: str) -> str:
+    """One ``interval.due`` notice per interval in ``%(due)s``, its ``due_at`` just set."""
     unit = "' ' || v.distance_unit"
     mileage = f"{sql.thousands('i.service_at_mileage')} || {unit}"
     local_day = sql.date_text(sql.local_date("i.service_at_date", "o.time_zone"))
     by_mileage = "v.odometer IS NOT NULL AND v.odometer >= i.service_at_mileage"
-    by_date = "i.service_at_date IS NOT NULL AND %(now)s >= i.service_at_date"
+    by_date = "i.service_at_date IS NOT NULL AND i.due_at >= i.service_at_date"
     mileage_reason = f"'the odometer reached ' || {mileage}"
     date_reason = f"'its date ' || {local_day} || ' has come'"
     reasons = (
@@ -104,7 +106,7 @@ def _notices() -> str:
         f"{audience} AS audience "
         "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
         "JOIN accounts_organization o ON o.id = i.org_id "
-        f"WHERE {sql.in_ids('i.id', 'due')}"
+        f"WHERE {sql.in_ids('i.id', due)}"
     )
 
 

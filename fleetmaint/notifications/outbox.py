@@ -1,9 +1,10 @@
 """The outbox written set-based: events from an SQL source, their messages from the events.
 
-A capability that finds crossings in SQL hands ``events_insert`` a SELECT that
-yields one row per thing to tell; the events are inserted in one statement
-(the unique dedupe key drops what was already told, also by a concurrent
-sweep) and ``messages_insert`` writes every message of the batch in one more:
+A capability that finds crossings in SQL adds the rows it moved to a
+``Notices``, with the SELECT that yields one notice per row; the events are
+inserted in one statement (the unique dedupe key drops what was already told,
+also by a concurrent sweep) and ``messages_insert`` writes every message of
+the batch in one more:
 one per recipient and channel, by the people's preferences, the event's own
 addresses and the fleet's webhook endpoints. ``notify_many`` writes its
 Python-built events and then uses the same ``messages_insert``, so who hears
@@ -14,6 +15,7 @@ advisors), ``users`` (ids), ``emails``, ``phones``, ``push`` and ``webhooks``.
 """
 
 import uuid
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,9 +32,40 @@ def new_batch() -> uuid.UUID:
     return uuid.uuid4()
 
 
+class Notices:
+    """What one transaction's moves have to tell, written to the outbox together at its end.
+
+    Each move adds the ids it moved and the SELECT that turns them into notices
+    (``EVENT_COLUMNS``); ``write`` inserts the events of every move in one
+    statement and their messages in one more. A sweep that moves tasks,
+    intervals and contracts so costs the same statements however much moved.
+    """
+
+    def __init__(self) -> None:
+        self._sources: list[str] = []
+        self._params: dict = {}
+        self.count = 0
+
+    def add(self, notices_of: Callable[[str], str], ids: Iterable[int]) -> int:
+        """Adds moved rows; ``notices_of(name)`` selects the notices of the ids in ``%(name)s``."""
+        ids = list(ids)
+        name = f"moved_{len(self._sources)}"
+        self._sources.append(notices_of(name))
+        self._params[name] = sql.ids_param(ids)
+        self.count += len(ids)
+        return len(ids)
+
+    def write(self, *, always: bool = False) -> None:
+        """Writes the events and messages, when anything moved or ``always`` (a fixed cost)."""
+        if not self._sources or not (self.count or always):
+            return
+        batch = new_batch()
+        events_insert(" UNION ALL ".join(self._sources), self._params, batch=batch)
+        messages_insert(batch, deliver=self.count > 0)
+
+
 def events_insert(source: str, params: dict, *, batch: uuid.UUID) -> None:
     """Inserts the events ``source`` yields, skipping dedupe keys already told."""
-    _plan_checks_afresh()
     columns = ", ".join(EVENT_COLUMNS)
     # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
     sql.run(
@@ -60,13 +93,14 @@ def audience(*, emails: str = "", phones: str = "", push: str = "1 = 1") -> str:
 
 
 def _plan_checks_afresh() -> None:
-    """Drops this connection's cached plans before a large write into the outbox.
+    """Drops this connection's cached plans before a large write of messages.
 
     PostgreSQL checks each message's foreign key to its event with a plan it
     caches per connection. A plan made while the events table was small is a
     sequential scan, and it would be reused for every message of a large batch
     (40,000 scans of a growing table at commit). Discarding it lets the check
-    be planned for the table as it is, an index lookup.
+    be planned for the table as it is, an index lookup. The checks are deferred
+    to the commit, so the events are all in by the time the plan is made.
     """
     if sql.on_postgres():
         sql.run("DISCARD PLANS")
@@ -140,12 +174,13 @@ def _recipient_rows() -> str:
     return " UNION ALL ".join(rows)
 
 
-def messages_insert(batch: uuid.UUID) -> None:
+def messages_insert(batch: uuid.UUID, *, deliver: bool = True) -> None:
     """Writes the messages of every event in ``batch`` and queues their delivery on commit.
 
     Where two recipients give the same address on a channel (a user's e-mail
     also listed by hand), the person comes first, as the lowest user id.
     """
+    _plan_checks_afresh()
     sql.run(
         "INSERT INTO notifications_message (org_id, event_id, channel, address, user_id, "
         "endpoint_id, status, attempts, next_attempt_at, last_error, created_at) "
@@ -156,4 +191,5 @@ def messages_insert(batch: uuid.UUID) -> None:
         "WHERE nth = 1 AND address <> '' ON CONFLICT DO NOTHING",
         {"batch": _uuid_param(batch), "now": timezone.now()},
     )
-    transaction.on_commit(enqueue_delivery)
+    if deliver:
+        transaction.on_commit(enqueue_delivery)

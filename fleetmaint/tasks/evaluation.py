@@ -2,8 +2,8 @@
 
 A task's status is ``meters.task_status`` of its conditions; here the same
 rule runs as SQL (``vehicles.meters_sql``) so that one ``UPDATE ... RETURNING``
-moves exactly the tasks that crossed, whatever their number, and two more
-statements write their events and messages. The notices read as
+moves exactly the tasks that crossed, whatever their number; their notices
+go to the outbox with the rest of the transaction's (``outbox.Notices``). The notices read as
 ``tasks.services`` has always written them: the text is built in SQL from
 the same words.
 """
@@ -29,12 +29,16 @@ DATE_CROSSINGS = (
 
 
 def tasks_evaluate(
-    *, vehicle_ids: Iterable[int] | None = None, task_ids: Iterable[int] | None = None
+    *,
+    vehicle_ids: Iterable[int] | None = None,
+    task_ids: Iterable[int] | None = None,
+    notices: outbox.Notices | None = None,
 ) -> int:
     """Moves open tasks forward to notified or expired, and tells each move once.
 
     Scoped to some vehicles (after readings) or some tasks (after a change);
-    every condition is measured. Returns how many tasks moved.
+    every condition is measured. Returns how many tasks moved. With
+    ``notices`` the caller writes them to the outbox with its other moves.
     """
     scope, params = [OPEN_NOT_EXPIRED], {}
     if vehicle_ids is not None:
@@ -43,21 +47,23 @@ def tasks_evaluate(
     if task_ids is not None:
         scope.append(sql.in_ids("t.id", "task_ids"))
         params["task_ids"] = sql.ids_param(task_ids)
-    return _move(" AND ".join(scope), params)
+    return _move(" AND ".join(scope), params, notices)
 
 
-def tasks_sweep_dates() -> int:
+def tasks_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: every fleet's tasks whose dates have come.
 
     Only dates: a reading already measured the meters when it arrived.
     """
-    return _move(DATE_CROSSINGS, {})
+    return _move(DATE_CROSSINGS, {}, notices)
 
 
-def _move(scope: str, params: dict) -> int:
+def _move(scope: str, params: dict, notices: outbox.Notices | None) -> int:
     # Archived vehicles are out of service: their tasks wait until they return.
     select = meters_sql.task_status_select(f"NOT v.archived AND {scope}")
-    with transaction.atomic():
+    told = notices or outbox.Notices()
+    # No savepoint: a failure here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         moved = sql.run(
             "UPDATE tasks_servicetask AS target "
             "SET status = c.status, status_condition = c.deciding "
@@ -67,19 +73,14 @@ def _move(scope: str, params: dict) -> int:
             f"AND c.rank > {meters_sql.status_rank('target.status')} " + sql.returning("target"),
             {**params, "now": timezone.now()},
         )
-        if moved:
-            batch = outbox.new_batch()
-            outbox.events_insert(
-                _notices(),
-                {"moved": sql.ids_param(row[0] for row in moved)},
-                batch=batch,
-            )
-            outbox.messages_insert(batch)
-    return len(moved)
+        count = told.add(_notices, (row[0] for row in moved))
+        if notices is None:
+            told.write()
+    return count
 
 
-def _notices() -> str:
-    """One notice per moved task (its status already stored), as ``outbox.events_insert`` takes."""
+def _notices(moved: str) -> str:
+    """One notice per moved task in ``%(moved)s``, its new status already stored."""
     expired = "t.status = 'expired'"
     unit = "' ' || v.distance_unit"
     facts = sql.json_array_present(
@@ -134,7 +135,7 @@ def _notices() -> str:
         f"{audience} AS audience "
         "FROM tasks_servicetask t JOIN vehicles_vehicle v ON v.id = t.vehicle_id "
         "JOIN accounts_organization o ON o.id = t.org_id "
-        f"WHERE {sql.in_ids('t.id', 'moved')}"
+        f"WHERE {sql.in_ids('t.id', moved)}"
     )
 
 

@@ -21,6 +21,7 @@ from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import services as contracts
 from fleetmaint.errors import ConfirmationRequired, DomainError, ValidationFailed
 from fleetmaint.intervals import services as intervals
+from fleetmaint.notifications import outbox
 from fleetmaint.tasks import services as tasks
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.meters import MeterPoint
@@ -646,11 +647,13 @@ def _after_readings(org: Organization, vehicle_ids: set[int], first_odometer_ids
         fresh = list(Vehicle.objects.filter(pk__in=first_odometer_ids, archived=False))
         intervals.intervals_fill_mileage(vehicles=fresh)
         intervals.intervals_generate(org=org, vehicles=fresh)
+    notices = outbox.Notices()
     intervals.intervals_refresh_predictions(vehicle_ids=vehicle_ids)
-    intervals.intervals_evaluate(vehicle_ids=vehicle_ids)
+    intervals.intervals_evaluate(vehicle_ids=vehicle_ids, notices=notices)
     tasks.tasks_refresh_predictions(vehicle_ids=vehicle_ids)
-    tasks.tasks_evaluate(vehicle_ids=vehicle_ids)
-    contracts.contracts_evaluate(vehicle_ids=vehicle_ids)
+    tasks.tasks_evaluate(vehicle_ids=vehicle_ids, notices=notices)
+    contracts.contracts_evaluate(vehicle_ids=vehicle_ids, notices=notices)
+    notices.write()
 
 
 def reading_record(
