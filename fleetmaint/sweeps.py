@@ -6,8 +6,8 @@ time alone has made due. Each capability with date thresholds adds its
 set-based sweep function to ``DATE_SWEEPS``.
 
 The whole sweep is one transaction in a fixed number of statements: one
-``UPDATE ... RETURNING`` per kind of threshold, then one insert of every
-event and one of every message, whatever crossed, even nothing.
+``UPDATE ... RETURNING`` per kind of threshold, then, when anything crossed,
+one insert of every event and one of every message, however many crossed.
 """
 
 import logging
@@ -36,6 +36,6 @@ def sweep_dates() -> dict[str, int]:
         for path in DATE_SWEEPS:
             sweep: Callable[..., int] = import_string(path)
             results[path] = sweep(notices=notices)
-        notices.write(always=True)
+        notices.write()
     log.info("Date sweep: %s", results)
     return results

@@ -111,18 +111,21 @@ def _notices(due: str) -> str:
 
 
 def intervals_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
-    """Recomputes predicted due dates after new readings changed the vehicles' use.
+    """Re-predicts due dates after new readings changed the vehicles' use.
 
     ``intervals.services.predict_due`` in one statement: the interval's date,
-    or sooner when the vehicle's daily distance reaches the mileage first.
+    or sooner when the vehicle's daily distance reaches the mileage first. An
+    interval keeps its row unless its date moved (``meters.prediction_moved``).
     """
     by_mileage = meters_sql.reached_after(
         "i.service_at_mileage - v.odometer", "v.daily_distance", "%(now)s"
     )
     predicted = meters_sql.earliest("i.service_at_date", by_mileage)
     return sql.run_count(
-        f"UPDATE intervals_serviceinterval AS i SET predicted_due_at = {predicted} "
-        "FROM vehicles_vehicle v WHERE v.id = i.vehicle_id AND i.serviced_at IS NULL "
-        f"AND {sql.in_ids('i.vehicle_id', 'vehicle_ids')}",
+        "UPDATE intervals_serviceinterval AS target SET predicted_due_at = p.predicted "
+        f"FROM (SELECT i.id, i.predicted_due_at AS old, {predicted} AS predicted "
+        "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
+        f"WHERE i.serviced_at IS NULL AND {sql.in_ids('i.vehicle_id', 'vehicle_ids')}) AS p "
+        f"WHERE target.id = p.id AND {meters_sql.prediction_moved('p.old', 'p.predicted')}",
         {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
     )

@@ -38,7 +38,8 @@ class Notices:
     Each move adds the ids it moved and the SELECT that turns them into notices
     (``EVENT_COLUMNS``); ``write`` inserts the events of every move in one
     statement and their messages in one more. A sweep that moves tasks,
-    intervals and contracts so costs the same statements however much moved.
+    intervals and contracts so costs the same statements however much moved
+    (and two fewer when nothing did).
     """
 
     def __init__(self) -> None:
@@ -55,13 +56,13 @@ class Notices:
         self.count += len(ids)
         return len(ids)
 
-    def write(self, *, always: bool = False) -> None:
-        """Writes the events and messages, when anything moved or ``always`` (a fixed cost)."""
-        if not self._sources or not (self.count or always):
+    def write(self) -> None:
+        """Writes the events and messages of everything added; nothing when nothing moved."""
+        if not self.count:
             return
         batch = new_batch()
         events_insert(" UNION ALL ".join(self._sources), self._params, batch=batch)
-        messages_insert(batch, deliver=self.count > 0)
+        messages_insert(batch)
 
 
 def events_insert(source: str, params: dict, *, batch: uuid.UUID) -> None:
@@ -174,7 +175,7 @@ def _recipient_rows() -> str:
     return " UNION ALL ".join(rows)
 
 
-def messages_insert(batch: uuid.UUID, *, deliver: bool = True) -> None:
+def messages_insert(batch: uuid.UUID) -> None:
     """Writes the messages of every event in ``batch`` and queues their delivery on commit.
 
     Where two recipients give the same address on a channel (a user's e-mail
@@ -191,5 +192,4 @@ def messages_insert(batch: uuid.UUID, *, deliver: bool = True) -> None:
         "WHERE nth = 1 AND address <> '' ON CONFLICT DO NOTHING",
         {"batch": _uuid_param(batch), "now": timezone.now()},
     )
-    if deliver:
-        transaction.on_commit(enqueue_delivery)
+    transaction.on_commit(enqueue_delivery)

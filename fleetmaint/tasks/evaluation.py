@@ -146,10 +146,11 @@ def _fact_if(column: str, label: str, value: str, *, also: str = "") -> str:
 
 
 def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
-    """Recomputes predicted end dates after readings moved the vehicles' meters or use.
+    """Re-predicts end dates after readings moved the vehicles' meters or use.
 
     ``tasks.services.predict_end_date`` in one statement: the earliest of the
-    end date and the days each meter needs at the vehicle's daily use.
+    end date and the days each meter needs at the vehicle's daily use. A task
+    keeps its row unless its date moved (``meters.prediction_moved``).
     """
     by_mileage = meters_sql.reach_moment(
         "v.odometer_at", "v.odometer", "t.mileage_expire_at", "v.daily_distance"
@@ -159,9 +160,11 @@ def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
     )
     predicted = meters_sql.earliest("t.date_end", by_mileage, by_hours)
     return sql.run_count(
-        f"UPDATE tasks_servicetask AS t SET predicted_end_date = {predicted} "
-        "FROM vehicles_vehicle v WHERE v.id = t.vehicle_id "
-        "AND t.status IN ('created', 'notified', 'expired') "
-        f"AND {sql.in_ids('t.vehicle_id', 'vehicle_ids')}",
-        {"vehicle_ids": sql.ids_param(vehicle_ids)},
+        "UPDATE tasks_servicetask AS target SET predicted_end_date = p.predicted "
+        f"FROM (SELECT t.id, t.predicted_end_date AS old, {predicted} AS predicted "
+        "FROM tasks_servicetask t JOIN vehicles_vehicle v ON v.id = t.vehicle_id "
+        "WHERE t.status IN ('created', 'notified', 'expired') "
+        f"AND {sql.in_ids('t.vehicle_id', 'vehicle_ids')}) AS p "
+        f"WHERE target.id = p.id AND {meters_sql.prediction_moved('p.old', 'p.predicted')}",
+        {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
     )

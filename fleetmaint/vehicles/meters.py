@@ -118,6 +118,24 @@ def days_until_reached(remaining: Number, per_day: float | None) -> float | None
     return float(remaining) / per_day
 
 
+# A predicted date is an estimate from the recent daily use, which itself
+# rarely holds to better than a few percent. A new estimate replaces the
+# stored one only when it moves by a day or more and by at least this share
+# of the time still to go: a batch of readings then leaves the rows of tasks
+# whose dates barely moved alone, where rewriting every task of every vehicle
+# read would cost many times the readings themselves.
+PREDICTION_SLACK = 0.05
+
+
+def prediction_moved(old: datetime | None, new: datetime | None, now: datetime) -> bool:
+    """Whether a freshly predicted date should replace the stored one."""
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    shift = abs((new - old).total_seconds())
+    ahead = abs((new - now).total_seconds())
+    return shift >= max(SECONDS_PER_DAY, PREDICTION_SLACK * ahead)
+
+
 def earliest(*moments: datetime | None) -> datetime | None:
     """The earliest of the given moments, ignoring the unknown ones."""
     known = [m for m in moments if m is not None]

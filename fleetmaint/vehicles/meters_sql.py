@@ -9,6 +9,7 @@ Aliases: ``t`` a service task, ``i`` a service interval, ``c`` a contract,
 """
 
 from fleetmaint import sql
+from fleetmaint.vehicles import meters
 
 # A condition's state as a rank, as ``meters.Condition.state`` orders them.
 CREATED, NOTIFIED, EXPIRED = 0, 1, 2
@@ -107,6 +108,18 @@ def earliest(*moments: str) -> str:
     # SQLite's min() is NULL as soon as one argument is; skip the unknown ones.
     known = " UNION ALL ".join(f"SELECT {m} AS m" for m in moments)
     return f"(SELECT min(m) FROM ({known}) WHERE m IS NOT NULL)"
+
+
+def prediction_moved(old: str, new: str) -> str:
+    """``meters.prediction_moved``: the new estimate replaces the stored one (at ``%(now)s``)."""
+    if sql.on_postgres():
+        shift = f"abs(extract(epoch FROM ({new}) - ({old})))"
+        ahead = f"abs(extract(epoch FROM ({new}) - %(now)s))"
+    else:
+        shift = f"abs(julianday({new}) - julianday({old})) * 86400"
+        ahead = f"abs(julianday({new}) - julianday(%(now)s)) * 86400"
+    least = sql.greatest(str(meters.SECONDS_PER_DAY), f"{meters.PREDICTION_SLACK} * {ahead}")
+    return f"((({old}) IS NULL) <> (({new}) IS NULL) OR {shift} >= {least})"
 
 
 def reached_after(remaining: str, per_day: str, start: str) -> str:

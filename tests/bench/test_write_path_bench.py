@@ -584,10 +584,9 @@ def bench_sweeps(fleet: fleets.Fleet, state: State, size: int) -> None:
         messages=expected["messages"],
         floor_content_matches=same_content,
     )
-    same = crossing.statements == nothing.statements
     print(
-        f"    {verdict(same)} statement count independent of crossings: "
-        f"{nothing.statements} nothing due, {crossing.statements} crossing"
+        f"    statements: {nothing.statements} nothing due, {crossing.statements} crossing "
+        "(events and messages inserts, and the delivery job queued on commit)"
     )
 
 
@@ -647,12 +646,12 @@ def capture_plans(fleet: fleets.Fleet, state: State, size: int) -> None:
             if not sql or word in SKIPPED_PREFIXES:
                 continue
             if word in ("SELECT", "UPDATE", "INSERT", "DELETE", "WITH"):
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.replace("%", "%%"))
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 if word in EXPLAINED_PREFIXES:
                     plans.append((sql, plan))
             else:
-                cursor.execute(sql.replace("%", "%%"))
+                cursor.execute(sql)
         transaction.set_rollback(True)
     PLANS[size] = plans
     ARTIFACTS.mkdir(exist_ok=True)
@@ -1014,18 +1013,21 @@ def _cell(value) -> str:
 
 
 def _statement_check() -> list[str]:
-    """Whether the sweeps' statement counts stay the same across sizes and crossings."""
-    counts = {
-        (e["name"], e["size"]): e["statements"]
-        for e in MEASURED
-        if e["name"].startswith("date sweep")
-    }
+    """Whether each sweep's statement count stays the same at every size (so every crossing count).
+
+    A sweep that moved nothing skips the outbox's two inserts; one that moved
+    anything writes them once, however much moved.
+    """
+    counts: dict[str, dict[int, int]] = {}
+    for e in MEASURED:
+        if e["name"].startswith("date sweep"):
+            counts.setdefault(e["name"], {})[e["size"]] = e["statements"]
     if not counts:
         return []
-    distinct = sorted(set(counts.values()))
-    same = len(distinct) == 1
-    detail = ", ".join(
-        f"{name} at {size:,}: {n}" for (name, size), n in sorted(counts.items(), key=str)
+    same = all(len(set(per_size.values())) == 1 for per_size in counts.values())
+    detail = "; ".join(
+        f"{name}: " + ", ".join(f"{n} at {size:,}" for size, n in sorted(per_size.items()))
+        for name, per_size in counts.items()
     )
     line = f"{verdict(same)} sweep statement count independent of size and crossings ({detail})"
     print(f"  {line}")

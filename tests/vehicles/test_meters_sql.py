@@ -82,3 +82,37 @@ def test_a_tasks_status_is_the_same_in_sql_and_in_python(
     expected = meters.task_status(tasks.task_conditions(task, now=now))
 
     assert _sql_status(task, now) == expected
+
+
+def _moment_param(name: str) -> str:
+    return f"CAST(%({name})s AS timestamptz)" if sql.on_postgres() else f"%({name})s"
+
+
+offsets = st.one_of(st.none(), st.integers(-400 * 86_400, 400 * 86_400))
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(old=offsets, shift=st.integers(-40 * 86_400, 40 * 86_400), drop_new=st.booleans())
+def test_a_prediction_moves_in_sql_exactly_when_python_says(db, old, shift, drop_new):
+    now = START + timedelta(days=10)
+    old_at = None if old is None else now + timedelta(seconds=old)
+    base = old_at or now
+    new_at = None if drop_new else base + timedelta(seconds=shift)
+    moved = meters_sql.prediction_moved(_moment_param("old"), _moment_param("new"))
+    [(in_sql,)] = sql.run(
+        f"SELECT CASE WHEN {moved} THEN 1 ELSE 0 END", {"old": old_at, "new": new_at, "now": now}
+    )
+    assert bool(in_sql) == meters.prediction_moved(old_at, new_at, now)
+
+
+def test_a_prediction_far_ahead_keeps_its_day_through_small_moves():
+    now = START
+    stored = now + timedelta(days=200)
+    assert not meters.prediction_moved(stored, stored + timedelta(days=9), now)
+    assert meters.prediction_moved(stored, stored + timedelta(days=11), now)
+    assert meters.prediction_moved(now + timedelta(days=3), now + timedelta(days=4), now)
+    assert not meters.prediction_moved(now + timedelta(days=3), now + timedelta(hours=80), now)
+    assert meters.prediction_moved(None, stored, now)
+    assert not meters.prediction_moved(None, None, now)
