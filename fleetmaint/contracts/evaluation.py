@@ -39,15 +39,30 @@ def contracts_evaluate(
     )
 
 
+def _date_ended() -> str:
+    return f"c.end_date < {meters_sql.contract_today()}"
+
+
+def _date_warned() -> str:
+    return f"c.warn_from_date <= {meters_sql.contract_today()}"
+
+
+def contracts_date_candidates() -> str:
+    """A SELECT of the contracts whose end or warning date has come; the sweep moves these.
+
+    Two halves, each answered by its own index (an OR of both is not).
+    """
+    found = (
+        "SELECT c.id FROM contracts_vehiclecontract c "
+        "JOIN vehicles_vehicle v ON v.id = c.vehicle_id "
+        f"JOIN accounts_organization o ON o.id = c.org_id WHERE {ACTIVE} AND "
+    )
+    return f"{found}{_date_ended()} UNION ALL {found}NOT c.expiring_told AND {_date_warned()}"
+
+
 def contracts_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: only dates; readings measured the distances."""
-    today = meters_sql.contract_today()
-    return _move(
-        ended=f"c.end_date < {today}",
-        warned=f"c.warn_from_date <= {today}",
-        params={},
-        notices=notices,
-    )
+    return _move(ended=_date_ended(), warned=_date_warned(), params={}, notices=notices)
 
 
 def _move(*, ended: str, warned: str, params: dict, notices: outbox.Notices | None) -> int:

@@ -35,6 +35,15 @@ def intervals_evaluate(
     )
 
 
+def intervals_date_candidates() -> str:
+    """A SELECT of the open intervals whose date has come; the sweep marks exactly these."""
+    return (
+        "SELECT i.id FROM intervals_serviceinterval i "
+        "JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
+        f"WHERE {OPEN} AND {meters_sql.INTERVAL_BY_DATE}"
+    )
+
+
 def intervals_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: intervals whose date has come, across every fleet.
 

@@ -50,6 +50,14 @@ def tasks_evaluate(
     return _move(" AND ".join(scope), params, notices)
 
 
+def tasks_date_candidates() -> str:
+    """A SELECT of the tasks whose dates have come; the sweep moves exactly these."""
+    return (
+        "SELECT t.id FROM tasks_servicetask t JOIN vehicles_vehicle v ON v.id = t.vehicle_id "
+        f"WHERE NOT v.archived AND {DATE_CROSSINGS}"
+    )
+
+
 def tasks_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
     """The scheduled sweep: every fleet's tasks whose dates have come.
 
