@@ -42,7 +42,13 @@ def tasks_evaluate(
     """
     scope, params = [OPEN_NOT_EXPIRED], {}
     if vehicle_ids is not None:
+        # Only the tasks some threshold has been reached on: by index, not by
+        # measuring every open task of every vehicle read.
         scope.append(sql.in_ids("t.vehicle_id", "vehicle_ids"))
+        scope.append(
+            f"t.id IN ({meters_sql.task_reached_by_meters()} "
+            f"UNION ALL SELECT t.id FROM tasks_servicetask t WHERE {DATE_CROSSINGS})"
+        )
         params["vehicle_ids"] = sql.ids_param(vehicle_ids)
     if task_ids is not None:
         scope.append(sql.in_ids("t.id", "task_ids"))

@@ -8,10 +8,21 @@ reading or the calendar has pushed over a line with plain SQL comparisons.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.vehicles.models import Vehicle
+
+
+def _next_threshold(start: str, limit: str, notify: str, kind: models.Field) -> Case:
+    """The meter value at which an open task next moves on, as an index expression."""
+    none = Value(0, output_field=kind)
+    return Case(
+        When(status="created", then=F(start) + F(limit) - Coalesce(F(notify), none)),
+        default=F(start) + F(limit),
+        output_field=kind,
+    )
 
 
 class Status(models.TextChoices):
@@ -132,6 +143,25 @@ class ServiceTask(models.Model):
                 fields=["date_end"],
                 name="task_date_end_idx",
                 condition=Q(status__in=["created", "notified"]),
+            ),
+            # After readings: per vehicle, the open tasks whose next threshold
+            # (the reminder while created, the limit once notified) the meter
+            # has reached. The expressions are ``vehicles.meters_sql.task_next_*``.
+            models.Index(
+                F("vehicle"),
+                _next_threshold(
+                    "start_mileage", "mileage_limit", "mileage_notify", models.IntegerField()
+                ),
+                name="task_next_mileage_idx",
+                condition=Q(status__in=["created", "notified"], mileage_limit__isnull=False),
+            ),
+            models.Index(
+                F("vehicle"),
+                _next_threshold(
+                    "start_engine_hours", "hours_limit", "hours_notify", models.DecimalField()
+                ),
+                name="task_next_hours_idx",
+                condition=Q(status__in=["created", "notified"], hours_limit__isnull=False),
             ),
         ]
 

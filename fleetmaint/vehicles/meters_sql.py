@@ -50,6 +50,49 @@ def task_condition_states() -> dict[str, str]:
     }
 
 
+def _next_threshold(start: str, limit: str, notify: str) -> str:
+    # Written as the model's index expression (``tasks.models._next_threshold``)
+    # so that PostgreSQL answers it from task_next_mileage_idx / task_next_hours_idx.
+    return (
+        f"CASE WHEN t.status = 'created' THEN t.{start} + t.{limit} - COALESCE(t.{notify}, 0) "
+        f"ELSE t.{start} + t.{limit} END"
+    )
+
+
+def task_reached_by_meters() -> str:
+    """A SELECT of the open tasks of the vehicles in ``%(vehicle_ids)s`` whose next meter
+    threshold the vehicle has reached: exactly those a reading can move, found by index.
+
+    A created task moves once its meter reaches the reminder point (the limit
+    less the reminder distance, the ``NOTIFIED`` line of ``_state``); a
+    notified one once it reaches the limit.
+    """
+    found = []
+    for start, limit, notify, meter in (
+        ("start_mileage", "mileage_limit", "mileage_notify", "odometer"),
+        ("start_engine_hours", "hours_limit", "hours_notify", "engine_hours"),
+    ):
+        reached = (
+            f"t.status IN ('created', 'notified') AND t.{limit} IS NOT NULL "
+            f"AND {_next_threshold(start, limit, notify)} <= v.{meter}"
+        )
+        if sql.on_postgres():
+            # One index probe per vehicle. OFFSET 0 keeps the planner from
+            # flattening the probe into a hash join over every open task,
+            # which it prefers when many vehicles are read at once.
+            found.append(
+                "SELECT r.id FROM vehicles_vehicle v CROSS JOIN LATERAL "
+                f"(SELECT t.id FROM tasks_servicetask t WHERE t.vehicle_id = v.id AND {reached} "
+                f"OFFSET 0) AS r WHERE {sql.in_ids('v.id', 'vehicle_ids')}"
+            )
+        else:
+            found.append(
+                "SELECT t.id FROM vehicles_vehicle v JOIN tasks_servicetask t "
+                f"ON t.vehicle_id = v.id WHERE {sql.in_ids('v.id', 'vehicle_ids')} AND {reached}"
+            )
+    return " UNION ALL ".join(found)
+
+
 def task_status_select(scope: str) -> str:
     """Rows (id, rank, status, deciding) for the open tasks in ``scope`` (``meters.task_status``).
 

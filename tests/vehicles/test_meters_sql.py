@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from fleetmaint.vehicles import meters, meters_sql
 from fleetmaint.vehicles.models import Vehicle
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
+RANK = {"created": 0, "notified": 1, "expired": 2}
 hours = st.decimals(min_value=0, max_value=5000, places=1)
 
 
@@ -36,6 +39,7 @@ def _sql_status(task: ServiceTask, now: datetime) -> tuple[str, str]:
     end_days=st.one_of(st.none(), st.integers(-50, 400)),
     notify_days=st.one_of(st.none(), st.integers(0, 100)),
     now_seconds=st.integers(0, 400 * 86_400),
+    stored=st.sampled_from(["created", "notified"]),
 )
 def test_a_tasks_status_is_the_same_in_sql_and_in_python(
     vehicle,
@@ -50,6 +54,7 @@ def test_a_tasks_status_is_the_same_in_sql_and_in_python(
     end_days,
     notify_days,
     now_seconds,
+    stored,
 ):
     if mileage_limit is None and hours_limit is None and end_days is None:
         end_days = 30
@@ -82,6 +87,14 @@ def test_a_tasks_status_is_the_same_in_sql_and_in_python(
     expected = meters.task_status(tasks.task_conditions(task, now=now))
 
     assert _sql_status(task, now) == expected
+
+    # A reading's evaluation looks only at the tasks whose next threshold was
+    # reached (by index); it must move exactly the tasks measuring all would.
+    ServiceTask.objects.filter(pk=task.pk).update(status=stored)
+    with time_machine.travel(now, tick=False):
+        tasks.tasks_evaluate(vehicle_ids=[vehicle.pk])
+    moves = RANK[expected[0]] > RANK[stored]
+    assert ServiceTask.objects.get(pk=task.pk).status == (expected[0] if moves else stored)
 
 
 def _moment_param(name: str) -> str:
@@ -116,3 +129,48 @@ def test_a_prediction_far_ahead_keeps_its_day_through_small_moves():
     assert not meters.prediction_moved(now + timedelta(days=3), now + timedelta(hours=80), now)
     assert meters.prediction_moved(None, stored, now)
     assert not meters.prediction_moved(None, None, now)
+
+
+@pytest.mark.parametrize(
+    ("odometer", "hours", "stored", "expected"),
+    [
+        (10_899, 0, "created", "created"),
+        (10_900, 0, "created", "notified"),  # the reminder point itself
+        (10_999, 0, "notified", "notified"),
+        (11_000, 0, "notified", "expired"),  # the limit itself
+        (11_000, 0, "created", "expired"),
+        (10_000, 45, "created", "notified"),  # engine hours alone
+        (10_000, 50, "notified", "expired"),
+    ],
+)
+def test_a_reading_moves_a_task_exactly_at_its_thresholds(
+    vehicle, odometer, hours, stored, expected
+):
+    Vehicle.objects.filter(pk=vehicle.pk).update(
+        odometer=10_000, engine_hours=0, tracks_engine_hours=True
+    )
+    vehicle.refresh_from_db()
+    task = ServiceTask(
+        org_id=vehicle.org_id,
+        vehicle=vehicle,
+        description="Service",
+        start_mileage=10_000,
+        start_engine_hours=Decimal(0),
+        start_date=START,
+    )
+    tasks.apply_conditions(
+        task,
+        tasks.CleanConditions(
+            mileage_limit=1_000,
+            mileage_notify=100,
+            hours_limit=Decimal(50),
+            hours_notify=Decimal(5),
+        ),
+    )
+    task.status = stored
+    task.save()
+    Vehicle.objects.filter(pk=vehicle.pk).update(odometer=odometer, engine_hours=hours)
+
+    tasks.tasks_evaluate(vehicle_ids=[vehicle.pk])
+
+    assert ServiceTask.objects.get(pk=task.pk).status == expected
