@@ -52,13 +52,18 @@ def _adapted(params: dict | None) -> dict:
 def in_ids(column: str, param: str) -> str:
     """``column`` is one of the ids passed as ``ids_param(...)`` under the name ``param``."""
     if on_postgres():
-        return f"{column} = ANY(%({param})s)"
+        return f"{column} = ANY(CAST(%({param})s AS bigint[]))"
     return f"{column} IN (SELECT value FROM json_each(%({param})s))"
 
 
-def ids_param(ids: Iterable[int]) -> object:
-    values = [int(i) for i in ids]
-    return values if on_postgres() else json.dumps(values)
+def ids_param(ids: Iterable[int]) -> str:
+    """Ids as one text value: an array literal, or a JSON list for SQLite.
+
+    One string, joined in C, instead of the driver adapting ten thousand
+    integers one by one.
+    """
+    values = ",".join(str(int(i)) for i in ids)
+    return f"{{{values}}}" if on_postgres() else f"[{values}]"
 
 
 def returning(alias: str, column: str = "id") -> str:

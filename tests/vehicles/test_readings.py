@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.services import Conditions, TaskInput
-from fleetmaint.vehicles import meters, readings
+from fleetmaint.vehicles import meters, reading_checks, reading_store, readings
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.meters import MeterPoint
 from fleetmaint.vehicles.models import Reading, Vehicle
@@ -161,11 +161,11 @@ def test_a_staged_batch_leaves_the_python_daily_usage_on_the_vehicle(org, rows, 
     vehicle = vehicle_with(org, history[:split])
     current = readings._lock_vehicles_for(org, [item(0, vehicle_id=vehicle.pk)])[0]
     staged = [
-        readings._Clean(n, current, odo, hours, at, resets, False, "")
+        reading_checks.CleanReading(n, current, odo, hours, at, resets, False, "")
         for n, (at, odo, hours, resets) in enumerate(history[split:])
     ]
     if staged:
-        readings._store(org, staged, source="api", actor_id=None, now=NOW)
+        reading_store.store_readings(org, staged, source="api", actor_id=None, now=NOW)
     got = fresh(vehicle)
     expected_distance, expected_hours = python_usage(history) if staged else (None, None)
     assert close(got.daily_distance, expected_distance), (got.daily_distance, expected_distance)
@@ -237,6 +237,34 @@ def test_a_batch_costs_the_same_statements_for_many_backfilled_vehicles_as_for_f
         return len(ctx.captured_queries)
 
     assert batch(2, "A") == batch(25, "B")
+
+
+def test_a_batch_re_predicts_its_vehicles_dates_once_it_has_committed(
+    org, clock, django_capture_on_commit_callbacks
+):
+    vehicle = vehicles.vehicle_create(org=org, label="Van", vehicle_key="VAN")
+    vehicles.reading_record(vehicle=vehicle, odometer=1_000, recorded_at=ago(20))
+    vehicles.reading_record(vehicle=vehicle, odometer=2_000, recorded_at=ago(10))  # 100 a day
+    task = tasks.task_create(
+        vehicle=fresh(vehicle),
+        data=TaskInput(
+            description="Tyres",
+            conditions=Conditions(mileage={"limit": 3_000, "notification_interval": 1_000}),
+        ),
+    )
+    assert task.predicted_end_date == ago(10) + timedelta(days=30)
+
+    items = [item(0, vehicle_id=vehicle.pk, odometer=4_000, recorded_at=NOW)]  # 150 a day
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        readings.readings_bulk_record(org=org, items=items)
+    # Decided at once: the task is due soon; its date waits for the job.
+    task.refresh_from_db()
+    assert (task.status, task.predicted_end_date) == ("notified", ago(10) + timedelta(days=30))
+
+    for callback in queued:
+        callback()  # the test settings run queued jobs in-process
+    task.refresh_from_db()
+    assert task.predicted_end_date == NOW + timedelta(days=1_000 / 150)
 
 
 # --- edges --------------------------------------------------------------------------------
