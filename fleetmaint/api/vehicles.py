@@ -214,6 +214,11 @@ def _as_id(value: Any) -> int | None:
 
 @router.post("/readings/bulk", response=BulkResultOut)
 def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
+    with readings.collector_paused():
+        return _bulk_readings(request, payload)
+
+
+def _bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]) -> dict:
     items: list[readings.BulkItem] = []
     early_errors: list[dict] = []
     for index, row in enumerate(payload):

@@ -28,13 +28,17 @@ _TENTH = Decimal("0.1")
 
 
 def as_moment(value: object) -> datetime | None:
-    # Aware datetimes pass. The batch lock reads PostgreSQL's moments as ISO
-    # text (parsing ten thousand in C is several times faster than the
-    # driver's loader); SQLite gives text of naive UTC.
-    if value is None or (isinstance(value, datetime) and timezone.is_aware(value)):
-        return value
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # The batch lock reads PostgreSQL's moments as ISO text (parsing ten
+    # thousand in C is several times faster than the driver's loader);
+    # SQLite gives text of naive UTC; other callers pass aware datetimes.
+    if value is None:
+        return None
+    if type(value) is str:
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def as_hours(value: object) -> Decimal | None:

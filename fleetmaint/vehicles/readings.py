@@ -7,9 +7,11 @@ moved on for all their vehicles at once: schedules re-evaluated and crossings
 told, predicted dates refreshed.
 """
 
+import gc
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -201,6 +203,25 @@ def _stored_reading(
     return reading
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Holds Python's cycle collector off while a batch is parsed, checked and stored.
+
+    Ten thousand readings make a few hundred thousand short-lived objects,
+    none of them in cycles: reference counting frees them all the same, but
+    meanwhile the collector would walk the whole heap again and again (a
+    quarter of a batch's time). It runs as usual once the batch is done.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def readings_bulk_record(
     *, org: Organization, items: list[BulkItem], source: str = ReadingSource.API
 ) -> BulkResult:
@@ -216,7 +237,7 @@ def readings_bulk_record(
         )
     errors: list[dict] = []
     now = timezone.now()
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         vehicles = _lock_vehicles_for(org, items)
         by_id = {v.id: v for v in vehicles}
         by_key = {v.vehicle_key: v for v in vehicles}
