@@ -2,6 +2,8 @@
 
 import email
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -41,18 +43,26 @@ class SmtpReceiver:
         return [m for m in self.received if address in m["To"]]
 
 
-@pytest.fixture
-def smtp(settings):
-    receiver = SmtpReceiver(port=free_port())
+@contextmanager
+def smtp_serving(receiver: SmtpReceiver, settings, *, timeout: int) -> Iterator[SmtpReceiver]:
+    """Runs ``receiver`` on loopback with Django's mail settings pointing at it."""
     controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = receiver.port
     settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 3
-    yield receiver
-    controller.stop()
+    settings.EMAIL_TIMEOUT = timeout
+    try:
+        yield receiver
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    with smtp_serving(SmtpReceiver(port=free_port()), settings, timeout=3) as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -30,7 +29,7 @@ from fleetmaint.notifications.models import (
     MessageStatus,
     Outcome,
 )
-from tests.notifications.conftest import SmtpReceiver, free_port, tell
+from tests.notifications.conftest import SmtpReceiver, free_port, smtp_serving, tell
 from tests.notifications.workers import SPAWN, start_worker
 
 postgres_only = pytest.mark.skipif(
@@ -65,17 +64,11 @@ class Receiver(SmtpReceiver):
 
 @pytest.fixture
 def receiver(settings):
-    receiver = Receiver(port=free_port())
-    controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = receiver.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    yield receiver
-    receiver.released.set()
-    controller.stop()
+    with smtp_serving(Receiver(port=free_port()), settings, timeout=5) as receiver:
+        try:
+            yield receiver
+        finally:
+            receiver.released.set()  # a stalled handler lets go before the server stops
 
 
 def backlog(org, count: int, *, channel: str = Channel.EMAIL) -> list[str]:
