@@ -1,5 +1,6 @@
 """Readings at the speed of the database: the staged path, its SQL, its edges."""
 
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fleetmaint.errors import ValidationFailed
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import meters, reading_checks, reading_store, readings
@@ -265,6 +267,35 @@ def test_a_batch_re_predicts_its_vehicles_dates_once_it_has_committed(
         callback()  # the test settings run queued jobs in-process
     task.refresh_from_db()
     assert task.predicted_end_date == NOW + timedelta(days=1_000 / 150)
+
+
+def test_without_a_broker_a_batch_re_predicts_its_dates_itself(org, clock, monkeypatch):
+    vehicle = vehicles.vehicle_create(org=org, label="Van", vehicle_key="VAN")
+    vehicles.reading_record(vehicle=vehicle, odometer=1_000, recorded_at=ago(20))
+    vehicles.reading_record(vehicle=vehicle, odometer=2_000, recorded_at=ago(10))
+    task = tasks.task_create(
+        vehicle=fresh(vehicle),
+        data=TaskInput(description="Tyres", conditions=Conditions(mileage={"limit": 3_000})),
+    )
+    Vehicle.objects.filter(pk=vehicle.pk).update(daily_distance=50)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    readings.enqueue_predictions([vehicle.pk])
+
+    task.refresh_from_db()
+    assert task.predicted_end_date == ago(10) + timedelta(days=3_000 / 50)
+
+
+def test_the_cycle_collector_runs_again_after_a_batch(org, clock):
+    readings.readings_bulk_record(org=org, items=[item(0, vehicle_key="NOPE", odometer=1)])
+    assert gc.isenabled()
+    with pytest.raises(ValidationFailed), readings.collector_paused():
+        assert not gc.isenabled()
+        raise ValidationFailed("stop")
+    assert gc.isenabled()
 
 
 # --- edges --------------------------------------------------------------------------------
