@@ -214,9 +214,11 @@ class State:
         self.fleet = fleet
         self.event_mark = fleets.scalar("SELECT coalesce(max(id), 0) FROM notifications_event")
         self.reading_mark = fleets.scalar("SELECT coalesce(max(id), 0) FROM vehicles_reading")
+        # A plain (unlogged) table, not a temporary one: it must outlive the
+        # test connection, which Django may reopen between measurements.
         run("DROP TABLE IF EXISTS bench_vehicle_meters")
         run(
-            "CREATE TEMP TABLE bench_vehicle_meters AS SELECT id, odometer, odometer_at, "
+            "CREATE UNLOGGED TABLE bench_vehicle_meters AS SELECT id, odometer, odometer_at, "
             "engine_hours, engine_hours_at, daily_distance, daily_engine_hours "
             "FROM vehicles_vehicle"
         )
@@ -836,10 +838,13 @@ def test_write_path(size):
         record("build: vehicles, tasks, intervals, contracts", size=size, product_s=built)
     )
     state = State(fleet)
-    bench_sweeps(fleet, state, size)
-    capture_plans(fleet, state, size)
-    bench_one_reading(fleet, state, size)
-    bench_bulk_readings(fleet, state, size)
+    try:
+        bench_sweeps(fleet, state, size)
+        capture_plans(fleet, state, size)
+        bench_one_reading(fleet, state, size)
+        bench_bulk_readings(fleet, state, size)
+    finally:
+        run("DROP TABLE IF EXISTS bench_vehicle_meters")
 
 
 # --- delivery -------------------------------------------------------------------------------
