@@ -7,7 +7,9 @@ zero-setup default, gets small Python functions registered on each connection
 for what it cannot say itself (time zones, grouped thousands).
 """
 
+import functools
 import json
+import re
 import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -225,10 +227,39 @@ def _fm_iso_moment(value: object) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
+@functools.lru_cache(maxsize=256)
+def _like_pattern(pattern: str, escape: str) -> re.Pattern:
+    parts, chars = [], iter(pattern)
+    for char in chars:
+        if char == escape:
+            parts.append(re.escape(next(chars, "")))
+        elif char == "%":
+            parts.append(".*")
+        elif char == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _like(pattern: str | None, value: object, escape: str = "") -> bool | None:
+    """SQL ``LIKE`` with case folded for every alphabet, not only for ASCII.
+
+    SQLite's own ``LIKE`` ignores case for A-Z alone, so a search for "tüv"
+    would miss "TÜV". Django already reads ``LIKE`` as case-insensitive on
+    SQLite; this keeps that meaning for all letters.
+    """
+    if pattern is None or value is None:
+        return None
+    return _like_pattern(pattern, escape).fullmatch(str(value)) is not None
+
+
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
     if connection.vendor != "sqlite":
         return
     raw = connection.connection
+    raw.create_function("like", 2, _like, deterministic=True)
+    raw.create_function("like", 3, _like, deterministic=True)
     raw.create_function("fm_thousands", 2, _fm_thousands, deterministic=True)
     raw.create_function("fm_local_date", 2, _fm_local_date, deterministic=True)
     raw.create_function("fm_iso_moment", 1, _fm_iso_moment, deterministic=True)
