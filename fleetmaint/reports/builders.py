@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.reports.csv_cells import csv_cell
 
 # The last row an XLS sheet has (65,536 rows, one of them the header).
 XLS_MAX_ROWS = 65_535
@@ -212,11 +213,15 @@ def build_csv(report, out) -> None:
     for group in report.groups():
         for row in group:
             values = [
-                "" if value is None else value.isoformat() if hasattr(value, "isoformat") else value
+                ""
+                if value is None
+                else value.isoformat()
+                if hasattr(value, "isoformat")
+                else csv_cell(value)
                 for value in _values(row)
             ]
             if report.grouped:
-                values.insert(0, group.title)
+                values.insert(0, csv_cell(group.title))
             writer.writerow(values)
     text.flush()
     text.detach()

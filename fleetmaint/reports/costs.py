@@ -28,6 +28,7 @@ from django.utils import timezone
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.orders.models import OrderItem, OrderStatus
+from fleetmaint.reports.csv_cells import csv_cell
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 
@@ -275,8 +276,8 @@ def costs_csv(report: CostReport) -> str:
             cost = report.cell(vehicle, month)
             writer.writerow(
                 [
-                    vehicle.vehicle_key,
-                    vehicle.label,
+                    csv_cell(vehicle.vehicle_key),
+                    csv_cell(vehicle.label),
                     f"{month:%Y-%m}",
                     f"{cost.orders:.2f}",
                     f"{cost.tasks:.2f}",

@@ -98,6 +98,18 @@ def test_the_xlsx_is_a_vehicle_by_month_matrix_with_totals(advisor_client, fleet
     assert sheet.auto_filter.ref == "A4:O7"
 
 
+def test_the_csv_writes_a_formula_like_label_as_plain_text(advisor_client, fleet, vehicle):
+    vehicle.label = '=HYPERLINK("http://evil.example","x")'
+    vehicle.save()
+
+    response = advisor_client.get(CSV_URL, {"months": "3"})
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    labels = {r["vehicle"] for r in rows if r["vehicle_key"] == "VAN-1"}
+    assert labels == {'\'=HYPERLINK("http://evil.example","x")'}
+    assert {r["vehicle"] for r in rows if r["vehicle_key"] == "TRK-2"} == {"Truck 2"}
+
+
 def test_the_csv_has_one_row_per_vehicle_and_month(advisor_client, fleet):
     response = advisor_client.get(CSV_URL, {"months": "3"})
 

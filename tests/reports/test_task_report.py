@@ -204,6 +204,17 @@ def test_csv_is_utf8_with_one_header_and_the_list_order(org, fleet):
     assert oil[6] == fleet["oil"].predicted_end_date.astimezone(UTC).date().isoformat()
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t=", "\r="])
+def test_csv_text_that_could_start_a_formula_is_written_as_plain_text(org, fleet, start):
+    fleet["oil"].description = f"{start}1+1"
+    fleet["oil"].save()
+    content, _ = build(org, everything(format="csv", group_by="vehicle"))
+
+    oil = next(r for r in csv_rows(content) if r[1] == str(fleet["oil"].pk))
+    assert oil[3] == f"'{start}1+1"
+    assert oil[9] == "120.50"  # numbers stay numbers
+
+
 def test_grouped_csv_names_the_group_in_a_first_column(org, fleet):
     content, _ = build(org, everything(format="csv", group_by="vehicle"))
 
