@@ -71,9 +71,12 @@ def stage_source(names: tuple[str, ...], types: tuple[str, ...], columns: list[l
             f"CAST(e.value ->> {n} AS {kind}) AS {name}"
             for n, (name, kind) in enumerate(zip(names, types, strict=True))
         )
+        # The LIMIT (the exact count) tells the planner how few rows a small
+        # batch stages; it guesses 100 for any JSON array, and plans one
+        # reading's usage with a scan of every stored reading.
         return Stage(
             f"SELECT {picks}, e.seq FROM json_array_elements(CAST(%s AS json)) "
-            "WITH ORDINALITY AS e(value, seq)",
+            f"WITH ORDINALITY AS e(value, seq) LIMIT {len(rows)}",
             [json.dumps(rows, default=_postgres_value)],
         )
     picks = ", ".join(f"json_extract(value, '$[{n}]') AS {name}" for n, name in enumerate(names))
