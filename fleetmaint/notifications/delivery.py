@@ -107,17 +107,6 @@ def claim_batch(size: int, *, event_ids: list[int] | None = None) -> list[int]:
     return [row[0] for row in rows]
 
 
-def claim(message_id: int) -> bool:
-    """Takes one message for this worker; False when another worker has it or it is done."""
-    now = timezone.now()
-    return (
-        Message.objects.filter(
-            pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now
-        ).update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-        == 1
-    )
-
-
 def release_stale_claims() -> int:
     """Messages a killed worker left half-sent go back to the queue."""
     cutoff = timezone.now() - SENDING_LEASE
@@ -163,15 +152,6 @@ def deliver_events(event_ids: list[int] | None = None) -> int:
 def deliver_due(*, limit: int | None = None) -> int:
     """The minute's sweep: delivers whatever is due, oldest first, with no cap by default."""
     return deliver_pending(limit=limit)
-
-
-def deliver(message_id: int) -> str | None:
-    """Delivers one message if it can be claimed; returns the outcome, or None if not claimed."""
-    if not claim(message_id):
-        return None
-    [result], _ = _send(_claimed_messages([message_id]), deadline=None)
-    _record([result], unsent=[])
-    return result.outcome
 
 
 def _drain_seconds() -> float:

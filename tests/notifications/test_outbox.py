@@ -145,7 +145,7 @@ def test_retries_back_off_exponentially_and_stop(org, smtp_down):
     for _ in range(delivery.MAX_ATTEMPTS):
         moment += timedelta(hours=7)
         with time_machine.travel(moment):
-            delivery.deliver(message.pk)
+            assert delivery.deliver_due() == 0
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
     assert message.attempts == delivery.MAX_ATTEMPTS
@@ -154,8 +154,7 @@ def test_retries_back_off_exponentially_and_stop(org, smtp_down):
 
 def test_a_message_left_half_sent_by_a_killed_worker_is_delivered_later(org, smtp):
     tell(org, emails=["fleet@example.com"])
-    message = Message.objects.get()
-    assert delivery.claim(message.pk)  # the worker took it, then died
+    assert len(delivery.claim_batch(10)) == 1  # the worker took it, then died
 
     assert delivery.deliver_due() == 0  # still inside the lease
     with time_machine.travel(timezone.now() + delivery.SENDING_LEASE + timedelta(minutes=1)):
@@ -166,8 +165,8 @@ def test_a_message_left_half_sent_by_a_killed_worker_is_delivered_later(org, smt
 def test_a_claimed_message_cannot_be_claimed_again(org):
     tell(org, emails=["fleet@example.com"])
     message = Message.objects.get()
-    assert delivery.claim(message.pk) is True
-    assert delivery.claim(message.pk) is False
+    assert delivery.claim_batch(10) == [message.pk]
+    assert delivery.claim_batch(10) == []
 
 
 @pytest.mark.django_db(transaction=True)
