@@ -214,6 +214,12 @@ def _as_id(value: Any) -> int | None:
 
 @router.post("/readings/bulk", response=BulkResultOut)
 def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
+    """Records up to 10,000 readings at once; each bad item is reported by its index.
+
+    Good items are stored even when others are refused. Statuses and
+    notifications follow at once; predicted dates are refreshed by a
+    background job a few seconds after the batch is stored.
+    """
     with readings.collector_paused():
         return _bulk_readings(request, payload)
 
