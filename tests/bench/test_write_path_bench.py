@@ -16,13 +16,10 @@ import json
 import logging
 import os
 import smtplib
-import statistics
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -39,15 +36,16 @@ from fleetmaint.notifications import delivery
 from fleetmaint.vehicles import jobs as vehicle_jobs
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.bench import common
 from tests.bench import fleet as fleets
-from tests.bench.conftest import ARTIFACTS, env_sizes, peak_rss_mb, record, reset_peak_rss
+from tests.bench.common import Pairs, alternate, duration, env_pairs, timed, verdict
+from tests.bench.conftest import ARTIFACTS, env_sizes, record
 from tests.notifications.conftest import free_port
 
 SIZES = env_sizes("BENCH_SIZES", "100000,1000000")
-PAIRS = max(int(os.environ.get("BENCH_PAIRS", "3")), 1)
+PAIRS = env_pairs(3)
 READINGS = fleets.VEHICLES
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 START, END = "<!-- bench:write-path:start -->", "<!-- bench:write-path:end -->"
 
 # Targets: (description, test on the recorded entry).
@@ -85,84 +83,7 @@ def has_column(table: str, column: str) -> bool:
     return any(c.name == column for c in described)
 
 
-# --- alternating product and floor ------------------------------------------------------
-
-
-@dataclass
-class Run:
-    seconds: float
-    statements: int
-    peak_rss_mb: float | None
-    result: object = None
-    observed: object = None
-
-
-@dataclass
-class Pairs:
-    product: list[Run] = field(default_factory=list)
-    floor: list[Run] = field(default_factory=list)
-
-    @staticmethod
-    def _median(values):
-        values = [v for v in values if v is not None]
-        return statistics.median(values) if values else None
-
-    @property
-    def product_s(self) -> float:
-        return self._median(r.seconds for r in self.product)
-
-    @property
-    def floor_s(self) -> float:
-        return self._median(r.seconds for r in self.floor)
-
-    @property
-    def statements(self) -> int:
-        return max(r.statements for r in self.product)
-
-    @property
-    def floor_statements(self) -> int:
-        return max(r.statements for r in self.floor)
-
-    @property
-    def peak_rss_mb(self) -> float | None:
-        return self._median(r.peak_rss_mb for r in self.product)
-
-
-def timed(work, observe=None, extra_statements: int = 0) -> Run:
-    reset_peak_rss()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        result = work()
-        elapsed = time.perf_counter() - started
-    outcome = Run(elapsed, len(queries.captured_queries) + extra_statements, peak_rss_mb(), result)
-    if os.environ.get("BENCH_DEBUG"):
-        for query in queries.captured_queries:
-            print("      SQL", query["sql"][:160].replace("\n", " "))
-    if observe is not None:
-        outcome.observed = observe()
-    return outcome
-
-
-def alternate(
-    product, floor, reset, *, observe=None, pairs: int = PAIRS, uncounted_floor: int = 0
-) -> Pairs:
-    """Product, then floor, ``pairs`` times; ``reset`` (untimed) before every run.
-
-    ``uncounted_floor``: statements of the floor that do not pass through
-    Django's cursor (COPY) and so are added by hand.
-    """
-    measured = Pairs()
-    for _ in range(pairs):
-        reset()
-        measured.product.append(timed(product, observe))
-        reset()
-        measured.floor.append(timed(floor, observe, uncounted_floor))
-    reset()
-    return measured
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
+# --- reporting ------------------------------------------------------------------------
 
 
 def report(
@@ -514,7 +435,7 @@ def product_sweep() -> int:
 
 
 def bench_sweeps(fleet: fleets.Fleet, state: State, size: int) -> None:
-    nothing = alternate(product_sweep, floor_nothing_due, state.sweep_reset)
+    nothing = alternate(product_sweep, floor_nothing_due, state.sweep_reset, pairs=PAIRS)
     changed = [r.result for r in nothing.product + nothing.floor]
     assert not any(changed), f"A sweep at 'now' changed rows ({changed}): the data is wrong"
     report(
@@ -542,7 +463,11 @@ def bench_sweeps(fleet: fleets.Fleet, state: State, size: int) -> None:
         return state.changes()
 
     crossing = alternate(
-        at_moment(product_sweep), at_moment(floor_crossing), state.sweep_reset, observe=observe
+        at_moment(product_sweep),
+        at_moment(floor_crossing),
+        state.sweep_reset,
+        pairs=PAIRS,
+        observe=observe,
     )
     expected = crossing.product[0].observed
     for kind, runs in (("product", crossing.product), ("floor", crossing.floor)):
@@ -732,7 +657,9 @@ def bench_bulk_readings(fleet: fleets.Fleet, state: State, size: int) -> None:
             {"mark": state.reading_mark},
         )
 
-    measured = alternate(product, floor, state.readings_reset, observe=count_new, uncounted_floor=1)
+    measured = alternate(
+        product, floor, state.readings_reset, pairs=PAIRS, observe=count_new, uncounted_floor=1
+    )
     for outcome in measured.product + measured.floor:
         assert outcome.observed == len(readings), f"{outcome.observed} readings stored"
     product_rate = len(readings) / measured.product_s
@@ -996,7 +923,7 @@ def test_delivery_of_emails(settings):
         return receiver.count, sent
 
     try:
-        measured = alternate(product, floor, reset, observe=delivered)
+        measured = alternate(product, floor, reset, pairs=PAIRS, observe=delivered)
     finally:
         controller.stop()
     for outcome in measured.product:
@@ -1031,12 +958,6 @@ def generated_docs_section():
         write_docs_section()
 
 
-def _ms(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
-
-
 def _cell(value) -> str:
     return "" if value is None else str(value)
 
@@ -1065,7 +986,6 @@ def _statement_check() -> list[str]:
 
 def write_docs_section() -> None:
     lines = [
-        START,
         "",
         f"_Generated by `make bench` on {timezone.now():%Y-%m-%d %H:%M} UTC: medians of "
         f"{PAIRS} alternating product/floor run(s) each (one reading: {max(PAIRS, 5)}); "
@@ -1083,7 +1003,7 @@ def write_docs_section() -> None:
         ]
         for e in (e for e in MEASURED if e["size"] == size):
             if e["floor_s"] is None:
-                lines.append(f"| {e['name']} | {_ms(e['product_s'])} | | | | | | |")
+                lines.append(f"| {e['name']} | {duration(e['product_s'])} | | | | | | |")
                 continue
             statements = (
                 f"{e['statements']} / {e['floor_statements']}"
@@ -1092,7 +1012,7 @@ def write_docs_section() -> None:
             )
             rss = f"{e['peak_rss_mb']:.0f} MB" if e["peak_rss_mb"] else ""
             lines.append(
-                f"| {e['name']} | {_ms(e['product_s'])} | {_ms(e['floor_s'])} | "
+                f"| {e['name']} | {duration(e['product_s'])} | {duration(e['floor_s'])} | "
                 f"{e['ratio']:.2f}x | {statements} | {rss} | {e['target']} | "
                 f"{verdict(e['passed'])} |"
             )
@@ -1125,8 +1045,8 @@ def write_docs_section() -> None:
         ]
         for e in others:
             lines.append(
-                f"| {e['name']} (drain: `{e['drain']}`) | {_ms(e['product_s'])} | "
-                f"{_ms(e['floor_s'])} | {e['ratio']:.2f}x | {e['product_per_s']:,.0f} / "
+                f"| {e['name']} (drain: `{e['drain']}`) | {duration(e['product_s'])} | "
+                f"{duration(e['floor_s'])} | {e['ratio']:.2f}x | {e['product_per_s']:,.0f} / "
                 f"{e['floor_per_s']:,.0f} | {e['target']} | {verdict(e['passed'])} |"
             )
         lines.append("")
@@ -1145,7 +1065,7 @@ def write_docs_section() -> None:
             if other is None or not e["product_s"]:
                 continue
             lines.append(
-                f"| {e['name']} | {_ms(e['product_s'])} | {_ms(other['product_s'])} | "
+                f"| {e['name']} | {duration(e['product_s'])} | {duration(other['product_s'])} | "
                 f"{other['product_s'] / e['product_s']:.1f}x | "
                 f"{_cell(e['statements'])} -> {_cell(other['statements'])} |"
             )
@@ -1176,14 +1096,4 @@ def write_docs_section() -> None:
                 "```",
                 "",
             ]
-    lines.append(END)
-    section = "\n".join(lines)
-    text = DOCS.read_text()
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
-    print(f"  docs/benchmarks.md: generated section rewritten ({len(lines)} lines)")
+    common.write_docs_section(START, END, lines)
