@@ -1,11 +1,14 @@
 """Reads of service tasks shared by the Tasks pages, the JSON API and the compat endpoints."""
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
+from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 
 # Statuses in the order a task lives them (created, notified, expired, done), not by name.
@@ -102,10 +105,5 @@ def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
 
 
 def status_counts(org: Organization) -> dict[str, int]:
-    """How many tasks are in each status, for badges and the dashboard."""
-    from django.db.models import Count
-
-    rows = ServiceTask.objects.filter(org=org).values("status").annotate(n=Count("id"))
-    counts = {status: 0 for status in Status.values}
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+    """How many tasks are in each status, for badges and the dashboard (from the tally)."""
+    return tally.status_counts(org)

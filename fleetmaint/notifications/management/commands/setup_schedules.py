@@ -7,6 +7,7 @@ SCHEDULES = {
     "Check date thresholds": ("fleetmaint.sweeps.sweep_dates", 15),
     "Clean up old deliveries": ("fleetmaint.notifications.jobs.cleanup_deliveries", 24 * 60),
     "Remove old report files": ("fleetmaint.reports.jobs.cleanup_reports", 60),
+    "Fold task counts together": ("fleetmaint.tasks.tally.compact", 5),
 }
 
 
