@@ -6,6 +6,8 @@ schema still documents the intended types.
 """
 
 from datetime import datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -14,7 +16,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, WithJsonSchema
 
-from fleetmaint.api.common import find_vehicle
+from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
@@ -276,6 +278,67 @@ class FileOut(Schema):
     uploaded_at: datetime
 
 
+# --- a list's rows, in TaskOut's shape ----------------------------------------------------
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _item_conditions(row: SimpleNamespace) -> dict:
+    given = services.given_conditions(row)
+    hours = given.get("engine_hours")
+    if hours is not None:
+        hours = {name: _float(value) for name, value in hours.items()}
+    return {"mileage": given.get("mileage"), "date": given.get("date"), "engine_hours": hours}
+
+
+def _task_item(row: SimpleNamespace, now: datetime) -> dict:
+    """``TaskOut`` of a row from ``queries.task_rows``, as its resolvers give it for a task."""
+    vehicle = row.vehicle
+    done = row.status == TaskStatus.DONE
+    return {
+        "id": row.id,
+        "vehicle_id": row.vehicle_id,
+        "vehicle_label": vehicle.label,
+        "description": row.description,
+        "comment": row.comment,
+        "cost": float(row.cost),
+        "repeat": row.repeat,
+        "unplanned": row.unplanned,
+        "status": row.status,
+        "status_condition": row.status_condition or None,
+        "conditions": _item_conditions(row),
+        "notifications": {
+            "sms_phones": row.sms_phones,
+            "emails": row.emails,
+            "push_enabled": row.push_enabled,
+        },
+        "start": {
+            "mileage": row.start_mileage,
+            "date": row.start_date,
+            "engine_hours": _float(row.start_engine_hours),
+        },
+        "completion": {
+            "mileage": row.completion_mileage,
+            "date": row.completion_date,
+            "engine_hours": _float(row.completion_engine_hours),
+        }
+        if done
+        else None,
+        "completion_date": row.completion_date,
+        "current_position": {
+            "mileage": vehicle.odometer,
+            "date": now,
+            "engine_hours": _float(vehicle.engine_hours),
+        },
+        "prediction": {"end_date": row.predicted_end_date, "wear_percentage": services.wear(row)},
+        "file_ids": row.file_ids,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -326,17 +389,17 @@ def list_tasks(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
-    rows = queries.task_list(
-        request.org,
-        queries.TaskFilters(
-            statuses=tuple(status or ()),
-            vehicle_ids=tuple(vehicle_id or ()),
-            unplanned=unplanned,
-            search=search,
-            sort=_sort(sort or []),
-        ),
+    filters = queries.TaskFilters(
+        statuses=tuple(status or ()),
+        vehicle_ids=tuple(vehicle_id or ()),
+        unplanned=unplanned,
+        search=search,
+        sort=_sort(sort or []),
     )
-    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+    count = queries.task_list(request.org, filters).count()
+    rows = queries.task_rows(request.org, filters, offset=offset, limit=limit)
+    now = timezone.now()
+    return rows_response({"count": count, "items": [_task_item(row, now) for row in rows]})
 
 
 @router.post("/tasks", response={201: TaskOut})

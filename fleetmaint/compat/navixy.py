@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -270,6 +271,11 @@ class _Clock:
             zoneinfo.ZoneInfo(org.time_zone), params.boolean("iso_datetime", False), timezone.now()
         )
 
+    @functools.cached_property
+    def now_text(self) -> str:
+        """The moment of the answer, written once for every task of a list."""
+        return self.time(self.now)
+
     def time(self, moment: datetime | None) -> str | None:
         if moment is None:
             return None
@@ -285,7 +291,7 @@ def _number(value: Decimal | int | None) -> float | int | None:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _conditions_json(task: ServiceTask, clock: _Clock) -> dict:
+def _conditions_json(task: ServiceTask | SimpleNamespace, clock: _Clock) -> dict:
     """The conditions the task has, in the vendor's formats; absent ones are left out."""
     conditions = services.given_conditions(task)
     if "date" in conditions:
@@ -297,9 +303,12 @@ def _conditions_json(task: ServiceTask, clock: _Clock) -> dict:
     return conditions
 
 
-def _task_json(task: ServiceTask, clock: _Clock, *, prediction: bool) -> dict:
+def _task_json(
+    task: ServiceTask | SimpleNamespace, clock: _Clock, *, prediction: bool, file_ids: list[int]
+) -> dict:
     """The vendor's service task object, in the seed's order of fields.
 
+    ``task`` is a task or a row of ``queries.task_rows`` (the same attributes).
     ``current_position`` is the vehicle's current meters and the moment of
     the answer, which is where wear is measured; ``prediction.end_date`` is the
     predicted due date the services keep on the task (null once done).
@@ -307,7 +316,7 @@ def _task_json(task: ServiceTask, clock: _Clock, *, prediction: bool) -> dict:
     vehicle = task.vehicle
     done = task.status == Status.DONE
     body = {
-        "id": task.pk,
+        "id": task.id,
         "repeat": task.repeat,
         "unplanned": task.unplanned,
         "completion_date": clock.time(task.completion_date),
@@ -335,7 +344,7 @@ def _task_json(task: ServiceTask, clock: _Clock, *, prediction: bool) -> dict:
         "status": task.status,
         "description": task.description,
         "comment": task.comment,
-        "file_ids": sorted(f.pk for f in task.files.all()),
+        "file_ids": file_ids,
         "vehicle_label": vehicle.label,
     }
     if prediction:
@@ -345,7 +354,7 @@ def _task_json(task: ServiceTask, clock: _Clock, *, prediction: bool) -> dict:
         }
     body["current_position"] = {
         "mileage": vehicle.odometer,
-        "date": clock.time(clock.now),
+        "date": clock.now_text,
         "engine_hours": _number(vehicle.engine_hours),
     }
     return body
@@ -467,7 +476,8 @@ def service_task_read(org: Organization, params: _Params) -> dict:
     prediction = params.boolean("return_prediction", True)
     clock = _Clock.of(org, params)
     task = services.task_for(org, params.integer("task_id", required=True))
-    return {"value": _task_json(task, clock, prediction=prediction)}
+    file_ids = sorted(f.pk for f in task.files.all())
+    return {"value": _task_json(task, clock, prediction=prediction, file_ids=file_ids)}
 
 
 @_endpoint(writes=True)
@@ -524,8 +534,14 @@ def _page(params: _Params) -> slice:
 def service_task_list(org: Organization, params: _Params) -> dict:
     prediction = params.boolean("return_prediction", True)
     clock = _Clock.of(org, params)
-    tasks = queries.task_list(org, _list_filters(org, params))[_page(params)]
-    return {"list": [_task_json(task, clock, prediction=prediction) for task in tasks]}
+    page = _page(params)
+    limit = None if page.stop is None else page.stop - page.start
+    rows = queries.task_rows(org, _list_filters(org, params), offset=page.start, limit=limit)
+    return {
+        "list": [
+            _task_json(row, clock, prediction=prediction, file_ids=row.file_ids) for row in rows
+        ]
+    }
 
 
 @csrf_exempt
