@@ -1,12 +1,14 @@
 """What the dashboard shows: what is overdue and what is coming, across the fleet."""
 
 import zoneinfo
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import chain
 
-from django.db.models import Case, F, Sum, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection
+from django.db.models import CharField, Count, F, IntegerField, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,11 +18,49 @@ from fleetmaint.intervals import queries as interval_queries
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import queries as order_queries
 from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
-from fleetmaint.tasks import queries as task_queries
+from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 
 ATTENTION_ROWS = 8
+COMING_ROWS = 8
 HORIZON_DAYS = 30
+TIMELINE_DAYS = 90
+
+
+@dataclass
+class Entry:
+    """One line of the dashboard's lists: a task, a service interval or an order."""
+
+    section: str  # "attention" or "coming"
+    kind: str  # "task", "interval" or "order"
+    title: str
+    vehicle: str
+    url: str
+    when: datetime | None
+    status: str = ""
+    mileage: int | None = None
+    unit: str = ""
+
+
+@dataclass
+class DueWeek:
+    start: date
+    tasks: int = 0
+    intervals: int = 0
+    orders: int = 0
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=6)
+
+    @property
+    def total(self) -> int:
+        return self.tasks + self.intervals + self.orders
+
+
+def week_query(week: DueWeek) -> str:
+    """The Tasks page's filter for the open tasks predicted to end in the week."""
+    return f"due_from={week.start:%Y-%m-%d}&due_to={week.end:%Y-%m-%d}"
 
 
 @dataclass
@@ -30,52 +70,248 @@ class Overview:
     open_tasks: int
     required_intervals: int
     soon_intervals: int
-    attention_tasks: list[ServiceTask]
-    attention_intervals: list
-    upcoming_tasks: list[ServiceTask]
     orders_in_progress: int
     orders_delayed: int
     contracts_expiring: int
+    attention: list[Entry]
+    coming: list[Entry]
+    weeks: list[DueWeek]
 
 
 def overview(org: Organization) -> Overview:
-    counts = task_queries.status_counts(org)
-    intervals = interval_queries.open_intervals(org, interval_queries.DueFilters())
-    required = intervals.filter(is_required=True)
-    soon = intervals.filter(is_required=False, is_soon=True)
-    horizon = timezone.now() + timedelta(days=HORIZON_DAYS)
-    tasks = ServiceTask.objects.filter(org=org).select_related("vehicle")
-    orders = ServiceOrder.objects.filter(org=org)
-    today = timezone.localdate()
+    """Everything the dashboard shows, in a fixed number of queries whatever the fleet's size.
+
+    Task counts come from the tally; intervals and orders are grouped by
+    state and local day in one query each; the lists are the first rows of
+    indexes, all fetched in one UNION.
+    """
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    today = timezone.localdate(timezone=zone)
+    last = today + timedelta(days=TIMELINE_DAYS)
+    tasks = tally.summary(org, today, last)
+    intervals = _interval_summary(org, zone)
+    orders = _order_summary(org, zone)
+    weeks = _weeks(today, last)
+    for kind, by_day in (
+        ("tasks", tasks.open_by_day),
+        ("intervals", intervals.by_day),
+        ("orders", orders.by_day),
+    ):
+        for day, n in by_day.items():
+            if today <= day <= last:
+                week = weeks[day - timedelta(days=day.weekday())]
+                setattr(week, kind, getattr(week, kind) + n)
+    entries = _entries(org, zone)
     return Overview(
-        orders_in_progress=orders.filter(status=OrderStatus.IN_PROGRESS).count(),
-        orders_delayed=orders.filter(status=OrderStatus.DELAYED).count(),
+        expired_tasks=tasks.statuses[Status.EXPIRED],
+        due_soon_tasks=tasks.statuses[Status.NOTIFIED],
+        open_tasks=sum(tasks.statuses[status] for status in OPEN_STATUSES),
+        required_intervals=intervals.required,
+        soon_intervals=intervals.soon,
+        orders_in_progress=orders.by_status.get(OrderStatus.IN_PROGRESS, 0),
+        orders_delayed=orders.by_status.get(OrderStatus.DELAYED, 0),
         contracts_expiring=contract_queries.contract_list(
             org, contract_queries.ContractFilters(expiring=True), today
         ).count(),
-        expired_tasks=counts[Status.EXPIRED],
-        due_soon_tasks=counts[Status.NOTIFIED],
-        open_tasks=counts[Status.CREATED] + counts[Status.NOTIFIED] + counts[Status.EXPIRED],
-        required_intervals=required.count(),
-        soon_intervals=soon.count(),
-        attention_tasks=list(
-            tasks.filter(status__in=[Status.EXPIRED, Status.NOTIFIED]).order_by(
-                Case(When(status=Status.EXPIRED, then=0), default=1),
-                "predicted_end_date",
-                "id",
-            )[:ATTENTION_ROWS]
-        ),
-        attention_intervals=list(required[:ATTENTION_ROWS]),
-        upcoming_tasks=list(
-            tasks.filter(status=Status.CREATED, predicted_end_date__lte=horizon).order_by(
-                "predicted_end_date", "id"
-            )[:ATTENTION_ROWS]
-        ),
+        attention=[entry for entry in entries if entry.section == "attention"],
+        coming=[entry for entry in entries if entry.section == "coming"][:COMING_ROWS],
+        weeks=list(weeks.values()),
     )
 
 
+def _weeks(first: date, last: date) -> dict[date, DueWeek]:
+    """The weeks (Monday first) from the one holding ``first`` to the one holding ``last``."""
+    start = first - timedelta(days=first.weekday())
+    weeks = {}
+    while start <= last:
+        weeks[start] = DueWeek(start)
+        start += timedelta(days=7)
+    return weeks
+
+
+@dataclass
+class _IntervalSummary:
+    required: int = 0
+    soon: int = 0
+    by_day: dict = field(default_factory=dict)
+
+
+def _interval_summary(org: Organization, zone: zoneinfo.ZoneInfo) -> _IntervalSummary:
+    """Required and due-soon intervals, and open ones per local day they are expected."""
+    rows = (
+        interval_queries.open_intervals(org, interval_queries.DueFilters())
+        .annotate(day=TruncDate(Coalesce("predicted_due_at", "service_at_date"), tzinfo=zone))
+        .values("is_required", "is_soon", "day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    summary = _IntervalSummary()
+    for row in rows:
+        if row["is_required"]:
+            summary.required += row["n"]
+        elif row["is_soon"]:
+            summary.soon += row["n"]
+        if row["day"] is not None:
+            summary.by_day[row["day"]] = summary.by_day.get(row["day"], 0) + row["n"]
+    return summary
+
+
+@dataclass
+class _OrderSummary:
+    by_status: dict = field(default_factory=dict)
+    by_day: dict = field(default_factory=dict)
+
+
+def _order_summary(org: Organization, zone: zoneinfo.ZoneInfo) -> _OrderSummary:
+    """Active orders per status, and per local day the servicer expects to finish."""
+    rows = (
+        ServiceOrder.objects.filter(org=org, status__in=order_queries.ACTIVE)
+        .values("status", day=TruncDate("estimated_completion", tzinfo=zone))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    summary = _OrderSummary()
+    for row in rows:
+        summary.by_status[row["status"]] = summary.by_status.get(row["status"], 0) + row["n"]
+        if row["day"] is not None:
+            summary.by_day[row["day"]] = summary.by_day.get(row["day"], 0) + row["n"]
+    return summary
+
+
+# --- the lists: the first rows of each, in one query ----------------------------------
+
+_COLUMNS = (
+    "section",
+    "kind",
+    "row_id",
+    "title",
+    "vehicle_ref",
+    "vehicle_label",
+    "when",
+    "status_text",
+    "mileage",
+    "unit",
+)
+
+
+def _rows(queryset, section: str, kind: str, title: str, when, *, status=None, mileage=None):
+    """A list's first rows as the columns every list shares, for the UNION."""
+    text = CharField()
+    return queryset.annotate(
+        section=Value(section, output_field=text),
+        kind=Value(kind, output_field=text),
+        row_id=F("id"),
+        vehicle_ref=F("vehicle_id"),
+        title=Cast(title, text),
+        vehicle_label=F("vehicle__label"),
+        when=when,
+        status_text=Cast(status or Value("", output_field=text), text),
+        mileage=Cast(mileage if mileage is not None else Value(None), IntegerField()),
+        unit=F("vehicle__distance_unit"),
+    ).values_list(*_COLUMNS)
+
+
+def _entries(org: Organization, zone: zoneinfo.ZoneInfo) -> list[Entry]:
+    now = timezone.now()
+    horizon = now + timedelta(days=HORIZON_DAYS)
+    tasks = ServiceTask.objects.filter(org=org)
+    open_tasks = tasks.filter(status__in=OPEN_STATUSES, vehicle__archived=False)
+    due = F("predicted_end_date")
+    parts = [
+        _rows(
+            tasks.filter(status=status).order_by("predicted_end_date", "id")[:ATTENTION_ROWS],
+            "attention",
+            "task",
+            "description",
+            due,
+            status=F("status"),
+        )
+        for status in (Status.EXPIRED, Status.NOTIFIED)
+    ]
+    parts.append(
+        _rows(
+            interval_queries.open_intervals(org, interval_queries.DueFilters(state="required"))[
+                :ATTENTION_ROWS
+            ],
+            "attention",
+            "interval",
+            "name",
+            F("service_at_date"),
+            mileage=F("service_at_mileage"),
+        )
+    )
+    parts.append(
+        _rows(
+            open_tasks.filter(
+                predicted_end_date__gte=now, predicted_end_date__lte=horizon
+            ).order_by("predicted_end_date", "id")[:COMING_ROWS],
+            "coming",
+            "task",
+            "description",
+            due,
+            status=F("status"),
+        )
+    )
+    expected = Coalesce("predicted_due_at", "service_at_date")
+    parts.append(
+        _rows(
+            interval_queries.open_intervals(org, interval_queries.DueFilters())
+            .alias(expected=expected)
+            .filter(expected__gte=now, expected__lte=horizon)
+            .order_by("expected", "id")[:COMING_ROWS],
+            "coming",
+            "interval",
+            "name",
+            expected,
+        )
+    )
+    parts.append(
+        _rows(
+            ServiceOrder.objects.filter(
+                org=org,
+                status__in=order_queries.ACTIVE,
+                estimated_completion__gte=now,
+                estimated_completion__lte=horizon,
+            ).order_by("estimated_completion", "id")[:COMING_ROWS],
+            "coming",
+            "order",
+            Concat(Value("Order "), Cast("id", CharField()), Value(" at "), "servicer__name"),
+            F("estimated_completion"),
+        )
+    )
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = parts[0].union(*parts[1:], all=True)
+    else:  # SQLite cannot limit the parts of a UNION: one query each
+        rows = chain(*parts)
+    entries = [_entry(row) for row in rows]
+    order = {"attention": 0, "coming": 1}
+    rank = {Status.EXPIRED: 0, Status.NOTIFIED: 1, "": 2}
+    far = datetime.max.replace(tzinfo=UTC)
+    entries.sort(
+        key=lambda e: (
+            order[e.section],
+            rank.get(e.status, 2) if e.section == "attention" else 0,
+            e.when or far,
+            e.kind,
+            e.title,
+        )
+    )
+    return entries
+
+
+_URLS = {"task": "tasks:vehicle", "interval": "intervals:schedule"}
+
+
+def _entry(row: tuple) -> Entry:
+    section, kind, row_id, title, vehicle_id, vehicle, when, status, mileage, unit = row
+    if kind == "order":
+        url = reverse("orders:detail", args=[row_id])
+    else:
+        url = reverse(_URLS[kind], args=[vehicle_id])
+    return Entry(section, kind, title, vehicle, url, when, status, mileage, unit)
+
+
 COST_MONTHS = 12
-TIMELINE_DAYS = 90
 COMPLETED_ORDER_STATUSES = (OrderStatus.COMPLETED, OrderStatus.CLOSED)
 
 
@@ -99,7 +335,7 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
     """Maintenance cost per month in the organization's time zone, oldest first.
 
     Completed orders count their items' totals in the month they were completed,
-    done tasks their cost in the month they were done: one aggregate query each.
+    done tasks their cost in the month they were done: both aggregates in one query.
     """
     zone = zoneinfo.ZoneInfo(org.time_zone)
     first = _month_start(timezone.localdate(timezone=zone), months - 1)
@@ -112,14 +348,16 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
         )
         .annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
         .values("month")
-        .annotate(amount=Sum("total"))
+        .annotate(amount=Sum("total"), kind=Value("orders"))
+        .values_list("kind", "month", "amount")
         .order_by()
     )
     task_rows = (
         ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__gte=since)
         .annotate(month=TruncMonth("completion_date", tzinfo=zone))
         .values("month")
-        .annotate(amount=Sum("cost"))
+        .annotate(amount=Sum("cost"), kind=Value("tasks"))
+        .values_list("kind", "month", "amount")
         .order_by()
     )
     by_month = {
@@ -128,31 +366,11 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
         )
         for offset in range(months)
     }
-    for rows, attr in ((order_rows, "orders"), (task_rows, "tasks")):
-        for row in rows:
-            month = row["month"].astimezone(zone).date().replace(day=1)
-            if month in by_month and row["amount"] is not None:
-                setattr(by_month[month], attr, getattr(by_month[month], attr) + row["amount"])
+    for attr, moment, amount in order_rows.union(task_rows, all=True):
+        month = moment.astimezone(zone).date().replace(day=1)
+        if month in by_month and amount is not None:
+            setattr(by_month[month], attr, getattr(by_month[month], attr) + amount)
     return list(by_month.values())
-
-
-@dataclass
-class DueEntry:
-    kind: str  # "interval", "task" or "order"
-    day: date
-    title: str
-    vehicle: str
-    url: str
-
-
-@dataclass
-class DueWeek:
-    start: date
-    entries: list[DueEntry]
-
-    @property
-    def end(self) -> date:
-        return self.start + timedelta(days=6)
 
 
 def coming_intervals(org: Organization):
@@ -186,52 +404,3 @@ def coming_orders(org: Organization):
         .select_related("vehicle", "servicer")
         .order_by("when", "id")
     )
-
-
-def due_timeline(org: Organization, *, days: int = TIMELINE_DAYS) -> list[DueWeek]:
-    """What falls due from today to ``days`` ahead, grouped by week (Monday first).
-
-    Open intervals by their expected date, open tasks by their predicted end,
-    active orders by their estimated completion: one query each.
-    """
-    zone = zoneinfo.ZoneInfo(org.time_zone)
-    today = timezone.localdate(timezone=zone)
-    since = datetime.combine(today, time.min, tzinfo=zone)
-    until = datetime.combine(today + timedelta(days=days), time.max, tzinfo=zone)
-    entries: list[DueEntry] = []
-    for interval in coming_intervals(org).filter(when__gte=since, when__lte=until):
-        entries.append(
-            DueEntry(
-                "interval",
-                interval.when.astimezone(zone).date(),
-                interval.name,
-                interval.vehicle.label,
-                reverse("intervals:schedule", args=[interval.vehicle_id]),
-            )
-        )
-    for task in coming_tasks(org).filter(when__gte=since, when__lte=until):
-        entries.append(
-            DueEntry(
-                "task",
-                task.when.astimezone(zone).date(),
-                task.description,
-                task.vehicle.label,
-                reverse("tasks:vehicle", args=[task.vehicle_id]),
-            )
-        )
-    for order in coming_orders(org).filter(when__gte=since, when__lte=until):
-        entries.append(
-            DueEntry(
-                "order",
-                order.when.astimezone(zone).date(),
-                f"Order {order.pk} at {order.servicer.name}",
-                order.vehicle.label,
-                reverse("orders:detail", args=[order.pk]),
-            )
-        )
-    entries.sort(key=lambda entry: (entry.day, entry.kind, entry.title))
-    weeks: dict[date, DueWeek] = {}
-    for entry in entries:
-        start = entry.day - timedelta(days=entry.day.weekday())
-        weeks.setdefault(start, DueWeek(start, [])).entries.append(entry)
-    return list(weeks.values())

@@ -15,6 +15,7 @@ serves. ``tests/tasks/test_tally.py`` holds both ways equal.
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -111,3 +112,36 @@ def compact() -> int:
             """
         )
         return cursor.fetchone()[0]
+
+
+@dataclass
+class Summary:
+    statuses: dict[str, int]
+    open_by_day: dict[date, int]
+
+
+def summary(org: Organization, first: date, last: date) -> Summary:
+    """``status_counts`` and ``open_tasks_by_day`` together: one query on PostgreSQL."""
+    if not kept_by_triggers():
+        return Summary(status_counts(org), open_tasks_by_day(org, first, last))
+    statuses = dict.fromkeys(Status.values, 0)
+    by_day: dict[date, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT status, NULL::date, sum(n) FROM tasks_tasktally
+            WHERE org_id = %(org)s GROUP BY status
+            UNION ALL
+            SELECT NULL, day, sum(n) FROM tasks_tasktally
+            WHERE org_id = %(org)s AND status = ANY(%(open)s) AND NOT archived
+                AND day BETWEEN %(first)s AND %(last)s
+            GROUP BY day
+            """,
+            {"org": org.pk, "open": list(OPEN_STATUSES), "first": first, "last": last},
+        )
+        for status, day, n in cursor.fetchall():
+            if status in statuses:
+                statuses[status] = int(n)
+            elif day is not None and n:
+                by_day[day] = int(n)
+    return Summary(statuses, by_day)

@@ -105,11 +105,16 @@ def test_cost_by_month_leaves_out_other_organizations(org, other_org, vehicle, s
     assert sum(row.total for row in queries.cost_by_month(org)) == 0
 
 
-# due_timeline
+# the weeks ahead and what comes first
 
 
-def test_timeline_groups_what_falls_due_by_week(org, vehicle, servicer):
-    interval = make.interval(vehicle, days=2, name="Brake check")
+def _week_of(day):
+    return day - timedelta(days=day.weekday())
+
+
+def test_what_falls_due_is_counted_per_week_and_the_first_items_are_listed(org, vehicle, servicer):
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    make.interval(vehicle, days=2, name="Brake check")
     task = make.open_task(vehicle, days=15, description="Tyre swap")
     order = make.order(vehicle, servicer, eta_days=40)
     make.interval(vehicle, days=120, name="Too far")
@@ -119,31 +124,60 @@ def test_timeline_groups_what_falls_due_by_week(org, vehicle, servicer):
     done.save()
     make.order(vehicle, servicer, status=OrderStatus.COMPLETED, eta_days=4)
 
-    weeks = queries.due_timeline(org)
+    overview = queries.overview(org)
 
-    entries = [entry for week in weeks for entry in week.entries]
-    assert [(e.kind, e.title) for e in entries] == [
+    counted = {
+        (week.start, week.tasks, week.intervals, week.orders)
+        for week in overview.weeks
+        if week.total
+    }
+    day = timezone.localdate(timezone=zone)
+    assert counted == {
+        (_week_of(day + timedelta(days=2)), 0, 1, 0),
+        (_week_of(task.predicted_end_date.astimezone(zone).date()), 1, 0, 0),
+        (_week_of(order.estimated_completion.astimezone(zone).date()), 0, 0, 1),
+    }
+    assert all(week.start.weekday() == 0 for week in overview.weeks)
+    assert overview.weeks[0].start <= day <= overview.weeks[0].end
+    assert overview.weeks[-1].end >= day + timedelta(days=queries.TIMELINE_DAYS)
+    # Within the next 30 days, soonest first: the order comes later.
+    assert [(e.kind, e.title) for e in overview.coming] == [
         ("interval", "Brake check"),
         ("task", "Tyre swap"),
-        ("order", f"Order {order.pk} at Quick Fix"),
     ]
-    assert entries[0].url == reverse("intervals:schedule", args=[vehicle.pk])
-    assert entries[1].url == reverse("tasks:vehicle", args=[vehicle.pk])
-    assert entries[2].url == reverse("orders:detail", args=[order.pk])
-    assert all(entry.vehicle == "Van 1" for entry in entries)
-    for week in weeks:
-        assert week.start.weekday() == 0
-        assert all(week.start <= entry.day <= week.end for entry in week.entries)
-    assert len(weeks) == 3
-    assert interval.pk and task.pk
+    assert overview.coming[0].url == reverse("intervals:schedule", args=[vehicle.pk])
+    assert overview.coming[1].url == reverse("tasks:vehicle", args=[vehicle.pk])
+    assert all(entry.vehicle == "Van 1" for entry in overview.coming)
 
 
-def test_timeline_uses_the_service_date_without_a_prediction(org, vehicle):
+def test_weeks_use_the_service_date_without_a_prediction(org, vehicle):
     interval = make.interval(vehicle, days=6)
     interval.predicted_due_at = None
     interval.save()
-    entries = [e for week in queries.due_timeline(org) for e in week.entries]
-    assert [e.title for e in entries] == ["Oil Change"]
+    weeks = [week for week in queries.overview(org).weeks if week.total]
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    assert [(week.start, week.intervals) for week in weeks] == [
+        (_week_of(interval.service_at_date.astimezone(zone).date()), 1)
+    ]
+
+
+def test_attention_lists_expired_then_due_soon_tasks_then_required_services(org, vehicle):
+    due_soon = make.open_task(vehicle, days=-1, description="Due soon")
+    due_soon.status = Status.NOTIFIED
+    due_soon.save()
+    expired = make.open_task(vehicle, days=1, description="Expired")
+    expired.status = Status.EXPIRED
+    expired.save()
+    make.interval(vehicle, days=-2, name="Required")
+    make.open_task(vehicle, days=3, description="Planned")
+
+    attention = queries.overview(org).attention
+
+    assert [(e.kind, e.title, e.status) for e in attention] == [
+        ("task", "Expired", Status.EXPIRED),
+        ("task", "Due soon", Status.NOTIFIED),
+        ("interval", "Required", ""),
+    ]
 
 
 # the page
@@ -163,7 +197,8 @@ def test_dashboard_shows_the_cost_chart_and_timeline(advisor_client, org, vehicl
     html = response.content.decode()
     assert 'role="img"' in html
     assert "Maintenance cost per month: 1,234 EUR in total" in html
-    assert len(re.findall(r'<rect class="column"', html)) == 12
+    cost_chart = html[html.index('id="cost-chart"') : html.index('id="due-timeline"')]
+    assert len(re.findall(r'<rect class="column"', cost_chart)) == 12
     month = timezone.localdate().strftime("%B %Y")
     assert f"<title>{month}: 1,234 EUR</title>" in html
     assert f'href="{reverse("orders:list")}?status=completed"' in html
@@ -203,6 +238,8 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(advisor_client, org,
     make.fleet(org, servicer, 27, start=3)
     many = _dashboard_queries(advisor_client)
     assert many == few
-    html = advisor_client.get(reverse("home")).content.decode()
-    assert html.count('class="timeline-interval"') == 30
-    assert html.count('class="timeline-order"') == 30
+    assert many <= 10
+    overview = queries.overview(org)
+    assert sum(week.intervals for week in overview.weeks) == 30
+    assert sum(week.orders for week in overview.weeks) == 30
+    assert len(overview.coming) == queries.COMING_ROWS
