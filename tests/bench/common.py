@@ -64,21 +64,29 @@ class Pairs:
         return median(r.peak_rss_mb for r in self.product)
 
 
+def counts_every_statement(sql: str) -> bool:
+    return True
+
+
 def timed(
     work: Callable[[], object],
     observe: Callable[[], object] | None = None,
     extra_statements: int = 0,
+    *,
+    counts: Callable[[str], bool] = counts_every_statement,
 ) -> Run:
     """Runs ``work`` once: wall time, SQL statements through Django's cursor, peak RSS.
 
-    ``observe`` runs after the clock stops, to check what the run did.
+    ``observe`` runs after the clock stops, to check what the run did;
+    ``counts`` says which captured statements count.
     """
     reset_peak_rss()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         result = work()
         elapsed = time.perf_counter() - started
-    outcome = Run(elapsed, len(queries.captured_queries) + extra_statements, peak_rss_mb(), result)
+    statements = sum(1 for query in queries.captured_queries if counts(query["sql"]))
+    outcome = Run(elapsed, statements + extra_statements, peak_rss_mb(), result)
     if os.environ.get("BENCH_DEBUG"):
         for query in queries.captured_queries:
             print("      SQL", query["sql"][:160].replace("\n", " "))
@@ -95,6 +103,7 @@ def alternate(
     pairs: int,
     observe: Callable[[], object] | None = None,
     uncounted_floor: int = 0,
+    counts: Callable[[str], bool] = counts_every_statement,
 ) -> Pairs:
     """Product, then floor, ``pairs`` times; ``reset`` (untimed) before every run.
 
@@ -105,9 +114,9 @@ def alternate(
     measured = Pairs()
     for _ in range(pairs):
         reset()
-        measured.product.append(timed(product, observe))
+        measured.product.append(timed(product, observe, counts=counts))
         reset()
-        measured.floor.append(timed(floor, observe, uncounted_floor))
+        measured.floor.append(timed(floor, observe, uncounted_floor, counts=counts))
     reset()
     return measured
 
