@@ -7,9 +7,14 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from fleetmaint.api.common import find_vehicle
+from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.contracts import services
-from fleetmaint.contracts.models import ContractStatus, ContractType, VehicleContract
+from fleetmaint.contracts.models import (
+    ContractDocument,
+    ContractStatus,
+    ContractType,
+    VehicleContract,
+)
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["contracts"])
@@ -96,6 +101,29 @@ def _contract(request: HttpRequest, vehicle_id: int, contract_id: int) -> Vehicl
     return contract
 
 
+# The columns of ContractOut; the documents' names come in one more query.
+_ROW_FIELDS = tuple(name for name in ContractOut.model_fields if name != "documents")
+
+
+def _item(values: dict) -> dict:
+    """A contract's row in ContractOut's shape: the price as a number, documents to come."""
+    if values["price"] is not None:
+        values["price"] = float(values["price"])
+    values["documents"] = []
+    return {name: values[name] for name in ContractOut.model_fields}
+
+
+def _attach_documents(items: list[dict]) -> None:
+    by_contract = {item["id"]: item for item in items}
+    if not by_contract:
+        return
+    names = ContractDocument.objects.filter(contract_id__in=by_contract).values_list(
+        "contract_id", "name"
+    )
+    for contract_id, name in names:  # in the documents' own order: name, id
+        by_contract[contract_id]["documents"].append(name)
+
+
 def _given(payload: ContractIn) -> dict:
     return payload.model_dump(exclude_unset=True)
 
@@ -103,13 +131,14 @@ def _given(payload: ContractIn) -> dict:
 @router.get("/vehicles/{vehicle_id}/contracts", response=ContractPage)
 def list_contracts(request: HttpRequest, vehicle_id: int, filters: Query[ContractFilters]):
     vehicle = _vehicle(request, vehicle_id)
-    rows = VehicleContract.objects.filter(vehicle=vehicle).prefetch_related("documents")
+    rows = VehicleContract.objects.filter(vehicle=vehicle)
     if filters.type:
         rows = rows.filter(contract_type=filters.type)
     if filters.status:
         rows = rows.filter(status=filters.status)
-    items = list(rows)
-    return {"count": len(items), "items": items}
+    items = [_item(values) for values in rows.values(*_ROW_FIELDS)]
+    _attach_documents(items)
+    return rows_response({"count": len(items), "items": items})
 
 
 @router.post("/vehicles/{vehicle_id}/contracts", response={201: ContractOut})

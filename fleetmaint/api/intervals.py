@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from fleetmaint.api.common import find_vehicle
+from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import ServiceInterval
@@ -87,8 +87,34 @@ def _interval(request: HttpRequest, interval_id: int) -> ServiceInterval:
     return interval
 
 
-def _page(rows, limit: int, offset: int) -> dict:
-    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+# The columns of IntervalOut; the preset's name and the state come from the query.
+_ROW_FIELDS = (
+    "id",
+    "vehicle_id",
+    "name",
+    "service_at_mileage",
+    "service_at_date",
+    "notes",
+    "preset__name",
+    "predicted_due_at",
+    "is_required",
+    "due_at",
+    "created_at",
+    "last_updated",
+)
+
+
+def _item(values: dict) -> dict:
+    """A row of ``queries.open_intervals`` in IntervalOut's shape and order."""
+    values["preset"] = values.pop("preset__name")
+    values["maintenance_required"] = values.pop("is_required")
+    return {name: values[name] for name in IntervalOut.model_fields}
+
+
+def _page(rows, limit: int, offset: int) -> HttpResponse:
+    """A page of open intervals (annotated with ``is_required``) read as rows."""
+    page = rows.values(*_ROW_FIELDS)[offset : offset + limit]
+    return rows_response({"count": rows.count(), "items": [_item(values) for values in page]})
 
 
 @router.get("/intervals", response=IntervalPage)
@@ -98,8 +124,7 @@ def list_intervals(
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ):
-    rows = queries.maintenance_required(request.org, maintenance_required).select_related("preset")
-    return _page(rows, limit, offset)
+    return _page(queries.maintenance_required(request.org, maintenance_required), limit, offset)
 
 
 @router.post("/intervals/generate", response=Generated)

@@ -29,6 +29,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+from fleetmaint.api import order_rows
+from fleetmaint.api.common import rows_response
 from fleetmaint.api.main import ApiKeyAuth
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.intervals.models import ServiceInterval
@@ -220,9 +222,7 @@ class QuoteOut(Schema):
 
     @staticmethod
     def resolve_status(obj: Quote) -> str:
-        if obj.status == QuoteStatus.PENDING and obj.valid_until < timezone.now():
-            return QuoteStatus.EXPIRED
-        return obj.status
+        return order_rows.quote_status(obj.status, obj.valid_until, timezone.now())
 
     @staticmethod
     def resolve_items(obj: Quote) -> list:
@@ -471,7 +471,8 @@ def list_quotes(
         rows = rows.filter(status=status)
     if vehicle_id is not None:
         rows = rows.filter(vehicle_id=vehicle_id)
-    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+    items = order_rows.quote_items(rows[offset : offset + limit], now)
+    return rows_response({"count": rows.count(), "items": items})
 
 
 @router.get("/quotes/{quote_id}", response=QuoteOut, auth=FLEET)
@@ -510,7 +511,8 @@ def list_orders(
     rows = _orders(request, status or "")
     if vehicle_id is not None:
         rows = rows.filter(vehicle_id=vehicle_id)
-    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+    items = order_rows.order_items(rows[offset : offset + limit])
+    return rows_response({"count": rows.count(), "items": items})
 
 
 @router.get("/orders/{order_id}", response=OrderOut, auth=EITHER)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Query, Router, Schema, Status
 
-from fleetmaint.api.common import find_vehicle
+from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
@@ -132,6 +132,18 @@ class BulkResultOut(Schema):
     errors: list[BulkError]
 
 
+# The lists read exactly the columns of their item schemas.
+VEHICLE_FIELDS = tuple(VehicleOut.model_fields)
+READING_FIELDS = tuple(ReadingOut.model_fields)
+
+
+def _with_float_hours(values: dict) -> dict:
+    """A row in its schema's shape: engine hours are numbers, as the schema writes them."""
+    if values["engine_hours"] is not None:
+        values["engine_hours"] = float(values["engine_hours"])
+    return values
+
+
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
@@ -144,10 +156,9 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleListQuery]):
     rows = queries.vehicle_list(
         request.org, queries.VehicleFilters(search=filters.search, archived=filters.archived)
     )
-    return {
-        "count": rows.count(),
-        "items": list(rows[filters.offset : filters.offset + filters.limit]),
-    }
+    page = rows.values(*VEHICLE_FIELDS)[filters.offset : filters.offset + filters.limit]
+    items = [_with_float_hours(values) for values in page]
+    return rows_response({"count": rows.count(), "items": items})
 
 
 @router.post("/vehicles", response={201: VehicleOut})
@@ -185,7 +196,9 @@ def list_readings(
 ):
     vehicle = _vehicle(request, vehicle_id)
     rows = Reading.objects.filter(vehicle=vehicle)
-    return {"count": rows.count(), "items": list(rows[offset : offset + limit])}
+    page = rows.values(*READING_FIELDS)[offset : offset + limit]
+    items = [_with_float_hours(values) for values in page]
+    return rows_response({"count": rows.count(), "items": items})
 
 
 @router.post("/vehicles/{vehicle_id}/readings", response={201: ReadingOut})

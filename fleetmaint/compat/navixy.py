@@ -360,17 +360,31 @@ def _task_json(
     return body
 
 
-def _vehicle_json(vehicle: Vehicle) -> dict:
+# The vehicle's columns the vendor's vehicle object shows; the list reads only these.
+_VEHICLE_FIELDS = (
+    "id",
+    "label",
+    "model",
+    "plate",
+    "vin",
+    "year",
+    "make",
+    "vehicle_key",
+    "archived",
+)
+
+
+def _vehicle_json(row: dict) -> dict:
     return {
-        "id": vehicle.pk,
-        "label": vehicle.label,
-        "model": vehicle.model,
-        "reg_number": vehicle.plate,
-        "vin": vehicle.vin,
-        "manufacture_year": vehicle.year,
-        "make": vehicle.make,
-        "vehicle_key": vehicle.vehicle_key,
-        "archived": vehicle.archived,
+        "id": row["id"],
+        "label": row["label"],
+        "model": row["model"],
+        "reg_number": row["plate"],
+        "vin": row["vin"],
+        "manufacture_year": row["year"],
+        "make": row["make"],
+        "vehicle_key": row["vehicle_key"],
+        "archived": row["archived"],
     }
 
 
@@ -581,9 +595,10 @@ def service_task_download(request: HttpRequest) -> HttpResponse:
 @_endpoint(writes=False)
 def vehicle_list(org: Organization, params: _Params) -> dict:
     vehicles = vehicle_queries.vehicle_list(org, vehicle_queries.VehicleFilters(archived=None))
-    return {"list": [_vehicle_json(v) for v in vehicles]}
+    return {"list": [_vehicle_json(row) for row in vehicles.values(*_VEHICLE_FIELDS)]}
 
 
 @_endpoint(writes=False)
 def vehicle_read(org: Organization, params: _Params) -> dict:
-    return {"value": _vehicle_json(_vehicle(org, params.integer("vehicle_id", required=True)))}
+    vehicle = _vehicle(org, params.integer("vehicle_id", required=True))
+    return {"value": _vehicle_json({name: getattr(vehicle, name) for name in _VEHICLE_FIELDS})}

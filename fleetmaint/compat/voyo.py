@@ -8,6 +8,7 @@ message. This module only translates; the rules are in intervals.services.
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -34,19 +35,27 @@ def _vendor_time(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime(VENDOR_TIME_FORMAT) if moment else ""
 
 
-def _interval_json(interval: ServiceInterval) -> dict:
-    """The vendor's interval object; fields that were never set are left out."""
+# The columns the vendor's interval object shows; lists read only these.
+_ROW_FIELDS = ("id", "created_at", "last_updated", "notes", "service_at_mileage", "service_at_date")
+
+
+def _interval_json(row: dict) -> dict:
+    """The vendor's interval object from a row; fields that were never set are left out."""
     body = {
-        "id": str(interval.pk),
-        "created_at": _vendor_time(interval.created_at),
-        "last_updated": _vendor_time(interval.last_updated),
-        "notes": interval.notes,
+        "id": str(row["id"]),
+        "created_at": _vendor_time(row["created_at"]),
+        "last_updated": _vendor_time(row["last_updated"]),
+        "notes": row["notes"],
     }
-    if interval.service_at_mileage is not None:
-        body["service_at_mileage"] = str(interval.service_at_mileage)
-    if interval.service_at_date is not None:
-        body["service_at_date"] = _vendor_time(interval.service_at_date)
+    if row["service_at_mileage"] is not None:
+        body["service_at_mileage"] = str(row["service_at_mileage"])
+    if row["service_at_date"] is not None:
+        body["service_at_date"] = _vendor_time(row["service_at_date"])
     return body
+
+
+def _intervals_json(intervals: QuerySet[ServiceInterval]) -> list[dict]:
+    return [_interval_json(row) for row in intervals.values(*_ROW_FIELDS)]
 
 
 def create(org: Organization, data: dict) -> dict:
@@ -70,14 +79,12 @@ def generate(org: Organization, data: dict) -> dict:
 def get_all(org: Organization, data: dict) -> dict:
     flag = (data.get("maintenance_required") or "").strip()
     required = {"0": False, "1": True}.get(flag)
-    rows = queries.maintenance_required(org, required)
-    return _ok(service_intervals=[_interval_json(i) for i in rows])
+    return _ok(service_intervals=_intervals_json(queries.maintenance_required(org, required)))
 
 
 def get_for_vehicle(org: Organization, data: dict) -> dict:
     vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
-    rows = queries.vehicle_schedule(vehicle).order_by("id")
-    return _ok(service_intervals=[_interval_json(i) for i in rows])
+    return _ok(service_intervals=_intervals_json(queries.vehicle_schedule(vehicle).order_by("id")))
 
 
 def remove(org: Organization, data: dict) -> dict:
