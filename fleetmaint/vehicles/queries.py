@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from fleetmaint.accounts.models import Organization
@@ -55,14 +55,19 @@ def vehicle_list(org: Organization, filters: VehicleFilters) -> QuerySet[Vehicle
     return vehicles.order_by(*VEHICLE_SORTS.get(filters.sort, VEHICLE_SORTS["label"]))
 
 
-def vehicle_makes(org: Organization) -> list[str]:
-    return list(
+MAKES_SHOWN = 50
+
+
+def vehicle_makes(org: Organization, *, limit: int | None = None) -> list[str]:
+    """The makes in the fleet, alphabetically; at most ``limit`` of them."""
+    makes = (
         Vehicle.objects.for_org(org)
         .exclude(make="")
         .order_by("make")
         .values_list("make", flat=True)
         .distinct()
     )
+    return list(makes[:limit] if limit is not None else makes)
 
 
 def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
@@ -70,3 +75,102 @@ def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
     newest = list(Reading.objects.filter(vehicle=vehicle).order_by("-recorded_at", "-id")[:limit])
     newest.reverse()
     return newest
+
+
+# --- the vehicle search field ------------------------------------------------------
+#
+# Pages that filter by vehicle show a search field with suggestions instead of a
+# drop-down of the whole fleet. The browser fills the field with a suggestion's
+# text, "Label (KEY)"; without JavaScript people type a label or a key. Both come
+# back here as text and are resolved to one vehicle, or to a message.
+
+SUGGESTIONS = 20
+
+
+def vehicle_choice_text(vehicle: Vehicle) -> str:
+    """What a suggestion puts in the field; ``vehicle_resolve`` reads it back exactly."""
+    return f"{vehicle.label} ({vehicle.vehicle_key})"
+
+
+def _search_q(term: str) -> Q:
+    return Q(label__icontains=term) | Q(vehicle_key__icontains=term) | Q(plate__icontains=term)
+
+
+def _choices(vehicles: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
+    """Only what a suggestion shows, active vehicles first."""
+    return vehicles.only("id", "label", "vehicle_key", "plate", "archived").order_by(
+        "archived", _LABEL, "id"
+    )
+
+
+def vehicle_suggestions(org: Organization, term: str, *, limit: int = SUGGESTIONS) -> list[Vehicle]:
+    """At most ``limit`` of the organization's vehicles whose label, key or plate holds ``term``."""
+    term = term.replace("\x00", "").strip()
+    if not term:
+        return []
+    return list(_choices(Vehicle.objects.for_org(org).filter(_search_q(term)))[:limit])
+
+
+@dataclass(frozen=True)
+class VehicleMatch:
+    """The outcome of resolving typed text: one vehicle, or a message and the candidates."""
+
+    text: str = ""
+    vehicle: Vehicle | None = None
+    message: str = ""
+    candidates: tuple[Vehicle, ...] = ()
+
+    @property
+    def vehicle_id(self) -> int | None:
+        return self.vehicle.pk if self.vehicle else None
+
+
+def _key_in(text: str) -> str:
+    """The key of a suggestion's text, "Label (KEY)", or "" when the text has no such end."""
+    if text.endswith(")") and " (" in text:
+        return text.rsplit(" (", 1)[1][:-1]
+    return ""
+
+
+def _ranked(org: Organization, text: str) -> list[Vehicle]:
+    """Candidates for typed text in one query: the vehicle with that key (rank 0), then those
+    with that label (1), then those whose label, key or plate holds it (2)."""
+    keys = Q(vehicle_key__iexact=text)
+    if _key_in(text):
+        keys |= Q(vehicle_key__iexact=_key_in(text))
+    rank = Case(
+        When(keys, then=Value(0)),
+        When(label__iexact=text, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    found = (
+        _choices(Vehicle.objects.for_org(org).filter(keys | _search_q(text)))
+        .annotate(rank=rank)
+        .order_by("rank", "archived", _LABEL, "id")
+    )
+    return list(found[: SUGGESTIONS + 1])
+
+
+def vehicle_resolve(org: Organization, text: str) -> VehicleMatch:
+    """The one vehicle of ``org`` that typed text names: its key, "Label (KEY)", its label,
+    or a part of its label, key or plate that no other vehicle shares. One query."""
+    text = text.replace("\x00", "").strip()[:200]
+    if not text:
+        return VehicleMatch()
+    found = _ranked(org, text)
+    if found and found[0].rank < 2:
+        # A key or a whole label says which vehicle more surely than a part of one,
+        # and a key spelled exactly more surely than one differing only in case.
+        found = [v for v in found if v.rank == found[0].rank]
+        found = [v for v in found if v.vehicle_key in (text, _key_in(text))] or found
+    if len(found) == 1:
+        return VehicleMatch(text=text, vehicle=found[0])
+    if not found:
+        return VehicleMatch(text=text, message=f"No vehicle matches “{text}”.")
+    many = f"More than {SUGGESTIONS}" if len(found) > SUGGESTIONS else str(len(found))
+    return VehicleMatch(
+        text=text,
+        message=f"{many} vehicles match “{text}”: choose one of the suggestions or type its key.",
+        candidates=tuple(found[:SUGGESTIONS]),
+    )

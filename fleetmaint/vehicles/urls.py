@@ -7,6 +7,7 @@ app_name = "vehicles"
 urlpatterns = [
     path("", views.vehicle_list, name="list"),
     path("new/", views.vehicle_create, name="create"),
+    path("suggest/", views.vehicle_suggest, name="suggest"),
     path("<int:pk>/", views.vehicle_detail, name="detail"),
     path("<int:pk>/edit/", views.vehicle_edit, name="edit"),
     path("<int:pk>/archive/", views.vehicle_archive, name="archive"),

@@ -46,12 +46,16 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.vehicle_list(request.org, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    makes = queries.vehicle_makes(request.org, limit=queries.MAKES_SHOWN + 1)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filters": filters,
-        "makes": queries.vehicle_makes(request.org),
+        # One more than shown tells whether the list had to stop: then the filter is
+        # a text field that suggests the first makes, instead of a long drop-down.
+        "makes": makes[: queries.MAKES_SHOWN],
+        "many_makes": len(makes) > queries.MAKES_SHOWN,
         "query": query.urlencode(),
         "sorts": [
             ("label", "Label"),
@@ -181,3 +185,16 @@ def vehicle_archive(request: HttpRequest, pk: int) -> HttpResponse:
     services.vehicle_set_archived(vehicle=vehicle, archived=archive)
     messages.success(request, f"{vehicle.label} {'archived' if archive else 'restored'}.")
     return _saved(request, vehicle)
+
+
+@member_required
+def vehicle_suggest(request: HttpRequest) -> HttpResponse:
+    """Suggestions for a vehicle search field: ``<option>`` elements for its datalist (htmx),
+    or a short page of matching vehicles when visited directly.
+
+    The field sends its own value under its own name; ``field`` says which name that is.
+    """
+    field = request.GET.get("field", "q")
+    term = request.GET.get(field if field in request.GET else "q", "")[:100]
+    context = {"term": term.strip(), "vehicles": queries.vehicle_suggestions(request.org, term)}
+    return render_page(request, "vehicles/suggest.html", context, partial="options")
