@@ -1,7 +1,8 @@
 """The maintenance schedule: service intervals per vehicle, and the presets they come from."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
 from fleetmaint.vehicles.models import Vehicle
@@ -84,6 +85,24 @@ class ServiceInterval(models.Model):
                 fields=["service_at_date"],
                 name="interval_date_sweep_idx",
                 condition=Q(serviced_at__isnull=True, due_at__isnull=True),
+            ),
+            # The Due page's first pages: open intervals by expected date, by name, newest.
+            models.Index(
+                fields=["org", "predicted_due_at", "id"],
+                name="interval_open_due_idx",
+                condition=Q(serviced_at__isnull=True),
+            ),
+            models.Index(
+                F("org"),
+                Lower("name"),
+                F("id"),
+                name="interval_open_name_idx",
+                condition=Q(serviced_at__isnull=True),
+            ),
+            models.Index(
+                fields=["org", "created_at", "id"],
+                name="interval_open_created_idx",
+                condition=Q(serviced_at__isnull=True),
             ),
         ]
 

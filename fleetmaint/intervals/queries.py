@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS, required_q
+from fleetmaint.tasks.models import ServiceTask, Status
 
 DUE_SOON_DISTANCE = 1_000
 STATES = ("required", "soon", "ok")
@@ -74,7 +75,93 @@ def open_intervals(org: Organization, filters: DueFilters) -> QuerySet[ServiceIn
         intervals = intervals.filter(is_required=False, is_soon=True)
     elif filters.state == "ok":
         intervals = intervals.filter(is_required=False, is_soon=False)
-    return intervals.order_by(*SORTS.get(filters.sort, SORTS["soon"]))
+    order = SORTS.get(filters.sort, SORTS["soon"])
+    if filters.state and order[0] == "-is_required":
+        # Within one state every row is required or none is: the index gives the rest.
+        order = order[1:]
+    return intervals.order_by(*order)
+
+
+class RequiredFirst:
+    """The Due list in its default order, for a paginator: required intervals, then the
+    others, each by expected date.
+
+    Sorting every open interval by "is it required" reads them all to show 25. Here
+    one aggregate counts both groups (the pager needs the total anyway), and each
+    page reads its rows from the ``interval_open_due_idx`` index in order, from the
+    group or the two groups it spans.
+    """
+
+    def __init__(self, intervals: QuerySet[ServiceInterval]):
+        order = SORTS["soon"][1:]
+        self._intervals = intervals
+        self._required = intervals.filter(is_required=True).order_by(*order)
+        self._others = intervals.filter(is_required=False).order_by(*order)
+        self._tally: tuple[int, int] | None = None
+
+    def _counts(self) -> tuple[int, int]:
+        if self._tally is None:
+            counts = self._intervals.order_by().aggregate(
+                total=Count("pk"), required=Count("pk", filter=Q(is_required=True))
+            )
+            self._tally = (counts["total"], counts["required"])
+        return self._tally
+
+    def count(self) -> int:
+        return self._counts()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[ServiceInterval]:
+        required = self._counts()[1]
+        start, stop = window.start or 0, window.stop if window.stop is not None else self.count()
+        rows: list[ServiceInterval] = []
+        if start < required:
+            rows += self._required[start : min(stop, required)]
+        if stop > required:
+            rows += self._others[max(start - required, 0) : stop - required]
+        return rows
+
+
+def due_list(org: Organization, filters: DueFilters) -> "QuerySet[ServiceInterval] | RequiredFirst":
+    """The Due page's intervals, for a paginator."""
+    intervals = open_intervals(org, filters)
+    if filters.sort == "soon" and not filters.state:
+        return RequiredFirst(intervals)
+    return intervals
+
+
+DUE_TASK_ROWS = 50
+DUE_TASK_STATUSES = (Status.EXPIRED, Status.NOTIFIED)
+_DUE_TASK_ORDER = (F("predicted_end_date").asc(nulls_last=True), "id")
+
+
+def due_tasks(
+    org: Organization,
+    *,
+    search: str = "",
+    vehicle_id: int | None = None,
+    limit: int = DUE_TASK_ROWS,
+) -> list[ServiceTask]:
+    """The first ``limit`` expired and due-soon tasks of active vehicles, soonest first.
+
+    One query per status: each reads its first rows from the ``(org, status,
+    predicted_end_date)`` index and stops, where one query over both statuses
+    would sort every expired and due-soon task of the fleet to show fifty.
+    """
+    found: list[ServiceTask] = []
+    for status in DUE_TASK_STATUSES:
+        tasks = ServiceTask.objects.filter(org=org, status=status, vehicle__archived=False)
+        if vehicle_id:
+            tasks = tasks.filter(vehicle_id=vehicle_id)
+        if search:
+            tasks = tasks.filter(
+                Q(description__icontains=search) | Q(vehicle__label__icontains=search)
+            )
+        found += tasks.select_related("vehicle").order_by(*_DUE_TASK_ORDER)[:limit]
+    found.sort(key=lambda t: (t.predicted_end_date is None, t.predicted_end_date, t.pk))
+    return found[:limit]
 
 
 def vehicle_schedule(vehicle) -> QuerySet[ServiceInterval]:

@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +14,9 @@ from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
 from fleetmaint.intervals.models import ServiceInterval
-from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.vehicles.queries import VehicleMatch
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
@@ -180,29 +180,34 @@ def _generated_text(count: int) -> str:
     return f"Generated {count} interval{'s' if count != 1 else ''} from the presets."
 
 
-def _due_filters(request: HttpRequest) -> queries.DueFilters:
+def _due_filters(request: HttpRequest, vehicle: VehicleMatch) -> queries.DueFilters:
     state = request.GET.get("state", "")
     sort = request.GET.get("sort", "soon")
     return queries.DueFilters(
         state=state if state in queries.STATES else "",
         search=request.GET.get("q", "").replace("\x00", "").strip()[:100],
+        vehicle_id=vehicle.vehicle_id,
         sort=sort if sort in queries.SORTS else "soon",
     )
 
 
 @member_required
 def due(request: HttpRequest) -> HttpResponse:
-    filters = _due_filters(request)
-    page = Paginator(queries.open_intervals(request.org, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    vehicle = vehicle_queries.vehicle_resolve(request.org, request.GET.get("vehicle", ""))
+    filters = _due_filters(request, vehicle)
+    intervals = queries.due_list(request.org, filters)
+    if vehicle.message:
+        # Typed text that names no single vehicle filters out everything, with the reason.
+        intervals = ServiceInterval.objects.none()
+    page = Paginator(intervals, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _with_progress(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filters": filters,
-        "due_tasks": _due_tasks(request, filters),
+        "vehicle_match": vehicle,
+        "due_tasks": _due_tasks(request, filters, vehicle),
         "query": query.urlencode(),
         "states": [("", "All"), ("required", "Required"), ("soon", "Due soon"), ("ok", "Not due")],
         "sorts": [
@@ -215,21 +220,11 @@ def due(request: HttpRequest) -> HttpResponse:
     return render_page(request, "intervals/due.html", context, partial="results")
 
 
-DUE_TASK_ROWS = 50
-
-
-def _due_tasks(request: HttpRequest, filters: queries.DueFilters) -> list:
+def _due_tasks(request: HttpRequest, filters: queries.DueFilters, vehicle: VehicleMatch) -> list:
     """Expired and due-soon tasks, shown under the intervals so both can be ordered together."""
-    if filters.state == "ok":
+    if filters.state == "ok" or vehicle.message:
         return []
-    found = ServiceTask.objects.filter(
-        org=request.org, status__in=[Status.EXPIRED, Status.NOTIFIED], vehicle__archived=False
-    ).select_related("vehicle")
-    if filters.search:
-        found = found.filter(
-            Q(description__icontains=filters.search) | Q(vehicle__label__icontains=filters.search)
-        )
-    return list(found.order_by("predicted_end_date", "id")[:DUE_TASK_ROWS])
+    return queries.due_tasks(request.org, search=filters.search, vehicle_id=filters.vehicle_id)
 
 
 @member_required
