@@ -78,6 +78,14 @@ class VehicleContract(models.Model):
                 name="contract_warn_sweep_idx",
                 condition=Q(status="active", expiring_told=False),
             ),
+            # The Contracts page by end date: all, by status (and expiring), by type.
+            models.Index(fields=["org", "end_date", "id"], name="contract_list_idx"),
+            models.Index(
+                fields=["org", "status", "end_date", "id"], name="contract_list_status_idx"
+            ),
+            models.Index(
+                fields=["org", "contract_type", "end_date", "id"], name="contract_list_type_idx"
+            ),
         ]
 
     def __str__(self) -> str:
