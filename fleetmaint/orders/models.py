@@ -199,6 +199,13 @@ class ServiceOrder(models.Model):
         indexes = [
             models.Index(fields=["org", "status", "created_at"]),
             models.Index(fields=["servicer", "status", "created_at"]),
+            # The Orders page, newest first: every order, and the active ones (its default).
+            models.Index(fields=["org", "created_at", "id"], name="order_list_idx"),
+            models.Index(
+                fields=["org", "created_at", "id"],
+                name="order_list_active_idx",
+                condition=Q(status__in=["pending", "accepted", "in-progress", "delayed"]),
+            ),
         ]
 
     def __str__(self) -> str:

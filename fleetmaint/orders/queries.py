@@ -3,7 +3,14 @@
 from django.db.models import Prefetch, QuerySet
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.orders.models import OrderEvent, OrderStatus, Quote, ServiceOrder, Servicer
+from fleetmaint.orders.models import (
+    OrderEvent,
+    OrderStatus,
+    Quote,
+    QuoteStatus,
+    ServiceOrder,
+    Servicer,
+)
 
 ACTIVE = (OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, OrderStatus.DELAYED)
 
@@ -15,6 +22,21 @@ def org_orders(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
     elif status in OrderStatus.values:
         orders = orders.filter(status=status)
     return orders.prefetch_related("items")
+
+
+def order_list_rows(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
+    """The Orders page's rows: what the table shows, newest first, without their items."""
+    return org_orders(org, status).prefetch_related(None).order_by("-created_at", "-id")
+
+
+def pending_quotes(org: Organization, limit: int = 10) -> list[Quote]:
+    """The newest quotes waiting for the fleet's answer; their total is stored on the quote."""
+    return list(
+        org_quotes(org)
+        .filter(status=QuoteStatus.PENDING)
+        .prefetch_related(None)
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def servicer_orders(servicer: Servicer, status: str = "") -> QuerySet[ServiceOrder]:

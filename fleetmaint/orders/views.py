@@ -132,7 +132,7 @@ def quote_decline(request: HttpRequest, quote_id: int) -> HttpResponse:
 @member_required
 def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
-    page = Paginator(queries.org_orders(request.org, status), PAGE_SIZE).get_page(
+    page = Paginator(queries.order_list_rows(request.org, status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -140,7 +140,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": [("active", "Active"), *OrderStatus.choices, ("all", "All")],
         "query": f"status={status}",
-        "quotes": queries.org_quotes(request.org).filter(status="pending")[:10],
+        "quotes": queries.pending_quotes(request.org),
     }
     return render_page(request, "orders/list.html", context, partial="results")
 
