@@ -1,6 +1,8 @@
 """Reads of service tasks shared by the Tasks pages, the JSON API and the compat endpoints."""
 
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -35,6 +37,9 @@ class TaskFilters:
     unplanned: bool | None = None
     search: str = ""
     sort: tuple[tuple[str, str], ...] = DEFAULT_SORT
+    # Predicted to end from the first moment of ``due_from`` to before ``due_until``.
+    due_from: datetime | None = None
+    due_until: datetime | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -61,7 +66,23 @@ def _ordering(sort: tuple[tuple[str, str], ...]) -> list:
     return ordering
 
 
-def filters_from_query(query, *, vehicle_id: int | None = None) -> TaskFilters:
+def _local_day(raw: object) -> date | None:
+    try:
+        return date.fromisoformat(str(raw or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def _due_range(query, zone: str) -> tuple[datetime | None, datetime | None]:
+    """``due_from`` and ``due_to`` (local days, both included) as moments."""
+    tz = zoneinfo.ZoneInfo(zone)
+    first, last = _local_day(query.get("due_from")), _local_day(query.get("due_to"))
+    since = datetime.combine(first, time.min, tzinfo=tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz) if last else None
+    return since, until
+
+
+def filters_from_query(query, *, vehicle_id: int | None = None, zone: str = "UTC") -> TaskFilters:
     """The Tasks page's query string (status, vehicle, unplanned, q, sort) as filters.
 
     No status means the open tasks; ``status=all`` means every status. The
@@ -73,7 +94,10 @@ def filters_from_query(query, *, vehicle_id: int | None = None) -> TaskFilters:
     if vehicle_id is None:
         raw = str(query.get("vehicle") or "").strip()
         vehicle_id = int(raw) if raw.isdecimal() and len(raw) <= 12 else None
+    due_from, due_until = _due_range(query, zone)
     return TaskFilters(
+        due_from=due_from,
+        due_until=due_until,
         statuses=tuple(str(s) for s in statuses),
         vehicle_ids=(vehicle_id,) if vehicle_id is not None else (),
         unplanned={"yes": True, "no": False}.get(query.get("unplanned", "")),
@@ -91,6 +115,10 @@ def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
         tasks = tasks.filter(vehicle_id__in=filters.vehicle_ids)
     if filters.unplanned is not None:
         tasks = tasks.filter(unplanned=filters.unplanned)
+    if filters.due_from is not None:
+        tasks = tasks.filter(predicted_end_date__gte=filters.due_from)
+    if filters.due_until is not None:
+        tasks = tasks.filter(predicted_end_date__lt=filters.due_until)
     if filters.search:
         term = filters.search.replace("\x00", "").strip()
         tasks = tasks.filter(
@@ -107,6 +135,20 @@ def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
 def status_counts(org: Organization) -> dict[str, int]:
     """How many tasks are in each status, for badges and the dashboard (from the tally)."""
     return tally.status_counts(org)
+
+
+def task_count(org: Organization, filters: TaskFilters, tasks: QuerySet[ServiceTask]) -> int:
+    """How many tasks the list holds: from the tally when only status and kind filter it."""
+    narrowed = filters.vehicle_ids or filters.search or filters.due_from or filters.due_until
+    if narrowed:
+        return tasks.order_by().count()
+    statuses = filters.statuses or Status.values
+    return tally.task_count(org, statuses, filters.unplanned)
+
+
+def seek_column(filters: TaskFilters) -> str | None:
+    """The column an index orders the list by, when the sort allows seek pages."""
+    return "predicted_end_date" if filters.sort == DEFAULT_SORT else None
 
 
 # --- plain rows for the API and compat lists --------------------------------------------

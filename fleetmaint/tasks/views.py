@@ -1,7 +1,6 @@
 """The Tasks pages: the fleet-wide list, a vehicle's Tasks tab, and the task dialog."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from fleetmaint import paging
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
 from fleetmaint.errors import DomainError
 from fleetmaint.tasks import queries, services
@@ -19,6 +19,8 @@ from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
+# Where a page starts; the other parameters are the list's filters.
+PAGE_PARAMS = ("page", "after", "before", "last")
 CHANGED = "tasksChanged"
 REFUSED = "tasksRefused"
 SORTS = [
@@ -61,7 +63,9 @@ def _get_task(request: HttpRequest, task_id: int, *, write: bool = False) -> Ser
 
 def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilters:
     return queries.filters_from_query(
-        request.GET, vehicle_id=vehicle.pk if vehicle is not None else None
+        request.GET,
+        vehicle_id=vehicle.pk if vehicle is not None else None,
+        zone=request.org.time_zone,
     )
 
 
@@ -82,12 +86,17 @@ def _rows(tasks) -> list[ServiceTask]:
 
 def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpResponse:
     filters = _filters(request, vehicle)
-    page = Paginator(queries.task_list(request.org, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = _rows(page.object_list)
+    tasks = queries.task_list(request.org, filters)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in PAGE_PARAMS:
+        query.pop(name, None)
+    counted = {"count": queries.task_count(request.org, filters, tasks), "size": PAGE_SIZE}
+    column = queries.seek_column(filters)
+    if column is not None:
+        page = paging.seek_page(tasks, column, request.GET, base_query=query.urlencode(), **counted)
+    else:
+        page = paging.number_page(tasks, request.GET, base_query=query.urlencode(), **counted)
+    page.rows = _rows(page.rows)
     context = {
         "page": page,
         "vehicle": vehicle,

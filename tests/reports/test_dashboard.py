@@ -238,7 +238,8 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(advisor_client, org,
     make.fleet(org, servicer, 27, start=3)
     many = _dashboard_queries(advisor_client)
     assert many == few
-    assert many <= 10
+    if connection.features.supports_slicing_ordering_in_compound:  # one UNION for the lists
+        assert many <= 10
     overview = queries.overview(org)
     assert sum(week.intervals for week in overview.weeks) == 30
     assert sum(week.orders for week in overview.weeks) == 30

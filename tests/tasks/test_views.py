@@ -381,7 +381,7 @@ def test_the_list_pages_through_many_tasks_keeping_its_filters(advisor_client, v
     assert len(rows(first)) == 25
     assert f"1{DASH}25 of 30" in html
     assert "Page 1 of 2" in html
-    assert 'href="?sort=id%3Dasc&amp;q=batch&page=2"' in html
+    assert 'href="?sort=id%3Dasc&amp;q=batch&amp;page=2"' in html
     assert 'hx-target="#results"' in html
     assert not is_full_page(second)
     assert len(rows(second)) == 5
