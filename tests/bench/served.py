@@ -1,6 +1,8 @@
 """Serves the benchmark's database with gunicorn and the production settings.
 
-The environment is what a deployment gives ``fleetmaint.settings``: DEBUG
+The settings module is ``tests.bench.served_settings``: ``fleetmaint.settings``
+with the page floor's URL added. The environment is what a deployment gives
+them: DEBUG
 off, a SECRET_KEY (the test process's own, so that a session it created is
 valid in gunicorn), ALLOWED_HOSTS, and HTTPS off because the load comes over
 plain HTTP on loopback (otherwise every request is redirected to https).
@@ -44,7 +46,7 @@ def database_url(settings_dict: dict) -> str:
 def production_environment(secret_key: str, host: str) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update(
-        DJANGO_SETTINGS_MODULE="fleetmaint.settings",
+        DJANGO_SETTINGS_MODULE="tests.bench.served_settings",
         DATABASE_URL=database_url(connection.settings_dict),
         SECRET_KEY=secret_key,
         DEBUG="false",

@@ -154,10 +154,11 @@ def fetcher(client: Client, url: str) -> Callable[[], Fetched]:
 
 
 def measure_page(client: Client, url: str) -> tuple[Pairs, bool]:
-    """Product and floor alternately; a first, untimed-for-the-median request warms up.
+    """Product and floor alternately, after one product request that warms the page up.
 
-    Returns the runs and whether the page was capped: slower than CAP_S on its
-    first request, it keeps that one figure (beside one floor run).
+    That first request is left out of the medians, unless it took over CAP_S:
+    then it is the page's only figure (beside one floor run), and the page is
+    reported as capped.
     """
     product, floor = fetcher(client, url), fetcher(client, "/" + FLOOR_PATH)
     first = timed(product, counts=not_a_savepoint)
@@ -175,12 +176,14 @@ def bench_page(name: str, url: str, client: Client, size: int) -> dict:
         MEASURED.append(entry)
         return entry
     statuses = sorted({r.result.status for r in measured.product})
+    ratio = measured.product_s / measured.floor_s
     entry = record(
         name,
         size=size,
         url=url,
         product_s=measured.product_s,
         floor_s=measured.floor_s,
+        ratio=ratio,
         statements=measured.statements,
         floor_statements=measured.floor_statements,
         bytes=measured.product[-1].result.bytes,
@@ -190,20 +193,16 @@ def bench_page(name: str, url: str, client: Client, size: int) -> dict:
         capped=capped,
         product_runs_s=[round(r.seconds, 4) for r in measured.product],
         floor_runs_s=[round(r.seconds, 4) for r in measured.floor],
+        passed=page_passed(statuses, ratio, measured.statements),
     )
-    entry["passed"] = page_passed(entry)
     MEASURED.append(entry)
     print_page(entry)
     return entry
 
 
-def page_passed(entry: dict) -> bool:
+def page_passed(statuses: list[int], ratio: float, statements: int) -> bool:
     """The targets one size can tell: status 200, the ratio, the statement count."""
-    return (
-        entry["statuses"] == [200]
-        and entry["ratio"] <= MAX_RATIO
-        and entry["statements"] <= MAX_STATEMENTS
-    )
+    return statuses == [200] and ratio <= MAX_RATIO and statements <= MAX_STATEMENTS
 
 
 def print_page(e: dict) -> None:
@@ -285,29 +284,36 @@ def test_pages(fleet: fleets.Fleet, floor_urls) -> None:
 
 @pytest.mark.django_db
 def test_dashboard_under_load(fleet: fleets.Fleet, committed_session: str) -> None:
+    """The dashboard, then the floor for comparison, each loaded by 50 connections."""
     if fleet.tasks != max(SIZES):
         pytest.skip("measured at the largest size only")
-    size = fleet.tasks
     print(
-        f"  dashboard under load: gunicorn, {LOAD_WORKERS} workers, {LOAD_CONNECTIONS} "
-        f"connections, {LOAD_WARMUP_S} s warm-up, {LOAD_SECONDS:.0f} s measured"
+        f"  under load: gunicorn, {LOAD_WORKERS} workers, {LOAD_CONNECTIONS} connections, "
+        f"{LOAD_WARMUP_S} s warm-up, {LOAD_SECONDS:.0f} s measured"
     )
+    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={committed_session}"}
     with served.gunicorn(
         port=free_port(),
         secret_key=settings.SECRET_KEY,
         workers=LOAD_WORKERS,
         log=ARTIFACTS / "bench-gunicorn.log",
     ) as base:
-        result = load.run_load(
-            base + reverse("home"),
-            connections=LOAD_CONNECTIONS,
-            duration_s=LOAD_SECONDS,
-            warmup_s=LOAD_WARMUP_S,
-            headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={committed_session}"},
-        )
+        for name, path in (("dashboard", reverse("home")), ("floor", "/" + FLOOR_PATH)):
+            result = load.run_load(
+                base + path,
+                connections=LOAD_CONNECTIONS,
+                duration_s=LOAD_SECONDS,
+                warmup_s=LOAD_WARMUP_S,
+                headers=cookie,
+            )
+            report_load(f"{name} under load", fleet.tasks, result, judged=name == "dashboard")
+
+
+def report_load(name: str, size: int, result: load.LoadResult, *, judged: bool) -> None:
+    """Records and prints one load run; only the dashboard's is held to the target."""
     passed = result.errors == 0 and result.p99_s is not None and result.p99_s < MAX_P99_S
     entry = record(
-        "dashboard under load",
+        name,
         size=size,
         requests_per_s=result.requests_per_s,
         p50_s=result.p50_s,
@@ -322,11 +328,11 @@ def test_dashboard_under_load(fleet: fleets.Fleet, committed_session: str) -> No
         connections_opened=result.connects,
         workers=LOAD_WORKERS,
         duration_s=result.duration_s,
-        passed=passed,
+        passed=passed if judged else None,
     )
     LOADED.append(entry)
-    print(f"  {result.summary()}")
-    print(f"  {verdict(passed)} 0 errors and p99 < {MAX_P99_S * 1000:.0f} ms")
+    judgement = f"  {verdict(passed)} 0 errors and p99 < {MAX_P99_S:.0f} s" if judged else ""
+    print(f"  {name}: {result.summary()}{judgement}")
 
 
 # --- growth and docs/benchmarks.md ------------------------------------------------------------
@@ -360,15 +366,20 @@ def record_growth(small: int, large: int) -> None:
         if other is None:
             continue
         growth = other["product_s"] / e["product_s"]
+        # The same growth beside the floor: the floor ran alternately with the page,
+        # so what the shared machine did meanwhile weighs on both and cancels out.
+        beside_floor = other["ratio"] / e["ratio"]
         bytes_change = other["bytes"] / e["bytes"] - 1 if e["bytes"] else None
         same_bytes = bytes_change is not None and abs(bytes_change) <= BYTES_TOLERANCE
         entry = record(
             f"growth: {e['name']}",
+            page=e["name"],
             size=large,
             from_size=small,
             product_s=other["product_s"],
             from_product_s=e["product_s"],
             growth=growth,
+            ratio_growth=beside_floor,
             bytes=other["bytes"],
             from_bytes=e["bytes"],
             bytes_change=bytes_change,
@@ -378,12 +389,12 @@ def record_growth(small: int, large: int) -> None:
             growth_passed=growth < MAX_GROWTH,
             bytes_passed=same_bytes,
         )
-        entry["page"] = e["name"]
         GROWTH.append(entry)
         print(
             f"  {e['name']:<32} {duration(e['product_s']):>10} -> "
             f"{duration(other['product_s']):>10}  {growth:>7.2f}x "
-            f"{verdict(growth < MAX_GROWTH)} < {MAX_GROWTH}x   "
+            f"{verdict(growth < MAX_GROWTH)} < {MAX_GROWTH}x "
+            f"({beside_floor:.2f}x beside the floor)  "
             f"{e['bytes']:>11,} -> {other['bytes']:>11,} B "
             f"{verdict(same_bytes)} within {BYTES_TOLERANCE:.0%}"
         )
@@ -420,15 +431,17 @@ def growth_table(small: int, large: int) -> list[str]:
     lines = [
         f"### Growth from {small:,} to {large:,} tasks",
         "",
-        f"| page | {small:,} | {large:,} | growth (< {MAX_GROWTH}x) | bytes {small:,} -> "
-        f"{large:,} (within {BYTES_TOLERANCE:.0%}) | statements |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| page | {small:,} | {large:,} | growth (< {MAX_GROWTH}x) | growth of the ratio "
+        f"to the floor | bytes {small:,} -> {large:,} (within {BYTES_TOLERANCE:.0%}) "
+        "| statements |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for g in GROWTH:
         change = "" if g["bytes_change"] is None else f" ({g['bytes_change']:+.1%})"
         lines.append(
             f"| {g['page']} | {duration(g['from_product_s'])} | {duration(g['product_s'])} | "
-            f"{g['growth']:,.2f}x {verdict(g['growth_passed'])} | {_bytes(g['from_bytes'])} -> "
+            f"{g['growth']:,.2f}x {verdict(g['growth_passed'])} | {g['ratio_growth']:,.2f}x | "
+            f"{_bytes(g['from_bytes'])} -> "
             f"{_bytes(g['bytes'])}{change} {verdict(g['bytes_passed'])} | "
             f"{g['from_statements']} -> {g['statements']} |"
         )
@@ -440,19 +453,22 @@ def load_table() -> list[str]:
         "### The dashboard under load",
         "",
         f"gunicorn with the production settings, {LOAD_WORKERS} sync workers, "
-        f"{LOAD_CONNECTIONS} keep-alive connections from `tests/bench/load.py`, "
-        f"{LOAD_WARMUP_S} s warm-up; latencies of the 200 answers.",
+        f"{LOAD_CONNECTIONS} keep-alive connections from `tests/bench/load.py` (the sync "
+        "workers close each connection after its answer, so reconnecting is measured too), "
+        f"{LOAD_WARMUP_S} s warm-up; latencies of the 200 answers. The floor, loaded the same "
+        "way after the dashboard, shows what the machine gives a constant page.",
         "",
-        "| size | requests/s | p50 | p99 | max | errors | requests | "
+        "| page | tasks | requests/s | p50 | p99 | max | errors | requests | "
         f"0 errors, p99 < {MAX_P99_S:.0f} s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for e in LOADED:
         kinds = f" {e['error_kinds']}" if e["error_kinds"] else ""
+        judged = "" if e["passed"] is None else verdict(e["passed"])
         lines.append(
-            f"| {e['size']:,} | {e['requests_per_s']:,.1f} | {duration(e['p50_s'])} | "
-            f"{duration(e['p99_s'])} | {duration(e['max_s'])} | {e['errors']}{kinds} | "
-            f"{e['requests']:,} in {e['duration_s']:.0f} s | {verdict(e['passed'])} |"
+            f"| {e['name']} | {e['size']:,} | {e['requests_per_s']:,.1f} | "
+            f"{duration(e['p50_s'])} | {duration(e['p99_s'])} | {duration(e['max_s'])} | "
+            f"{e['errors']}{kinds} | {e['requests']:,} in {e['duration_s']:.0f} s | {judged} |"
         )
     return [*lines, ""]
 
