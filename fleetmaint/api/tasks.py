@@ -16,7 +16,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, WithJsonSchema
 
-from fleetmaint.api.common import find_vehicle, rows_response
+from fleetmaint.api.common import find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
@@ -287,16 +287,19 @@ def _float(value: Decimal | None) -> float | None:
 
 def _item_conditions(row: SimpleNamespace) -> dict:
     given = services.given_conditions(row)
+    if "date" in given:
+        given["date"]["end"] = json_moment(given["date"]["end"])
     hours = given.get("engine_hours")
     if hours is not None:
         hours = {name: _float(value) for name, value in hours.items()}
     return {"mileage": given.get("mileage"), "date": given.get("date"), "engine_hours": hours}
 
 
-def _task_item(row: SimpleNamespace, now: datetime) -> dict:
+def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
     """``TaskOut`` of a row from ``queries.task_rows``, as its resolvers give it for a task."""
     vehicle = row.vehicle
     done = row.status == TaskStatus.DONE
+    completion_date = json_moment(row.completion_date)
     return {
         "id": row.id,
         "vehicle_id": row.vehicle_id,
@@ -316,26 +319,29 @@ def _task_item(row: SimpleNamespace, now: datetime) -> dict:
         },
         "start": {
             "mileage": row.start_mileage,
-            "date": row.start_date,
+            "date": json_moment(row.start_date),
             "engine_hours": _float(row.start_engine_hours),
         },
         "completion": {
             "mileage": row.completion_mileage,
-            "date": row.completion_date,
+            "date": completion_date,
             "engine_hours": _float(row.completion_engine_hours),
         }
         if done
         else None,
-        "completion_date": row.completion_date,
+        "completion_date": completion_date,
         "current_position": {
             "mileage": vehicle.odometer,
-            "date": now,
+            "date": now_text,
             "engine_hours": _float(vehicle.engine_hours),
         },
-        "prediction": {"end_date": row.predicted_end_date, "wear_percentage": services.wear(row)},
+        "prediction": {
+            "end_date": json_moment(row.predicted_end_date),
+            "wear_percentage": services.wear(row, now=now),
+        },
         "file_ids": row.file_ids,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "created_at": json_moment(row.created_at),
+        "updated_at": json_moment(row.updated_at),
     }
 
 
@@ -399,7 +405,9 @@ def list_tasks(
     count = queries.task_list(request.org, filters).count()
     rows = queries.task_rows(request.org, filters, offset=offset, limit=limit)
     now = timezone.now()
-    return rows_response({"count": count, "items": [_task_item(row, now) for row in rows]})
+    now_text = json_moment(now)
+    items = [_task_item(row, now, now_text) for row in rows]
+    return rows_response({"count": count, "items": items})
 
 
 @router.post("/tasks", response={201: TaskOut})

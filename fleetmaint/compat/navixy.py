@@ -280,9 +280,13 @@ class _Clock:
         if moment is None:
             return None
         local = moment.astimezone(self.zone)
-        return (
-            local.isoformat(timespec="seconds") if self.iso else local.strftime(VENDOR_TIME_FORMAT)
-        )
+        if self.iso:
+            return local.isoformat(timespec="seconds")
+        if local.year >= 1000:
+            # The vendor's format is ISO's first 19 characters; isoformat is the faster
+            # spelling, which a list of ten thousand tasks writes forty thousand times.
+            return local.isoformat(" ", "seconds")[:19]
+        return local.strftime(VENDOR_TIME_FORMAT)
 
 
 def _number(value: Decimal | int | None) -> float | int | None:
@@ -350,7 +354,7 @@ def _task_json(
     if prediction:
         body["prediction"] = {
             "end_date": clock.time(task.predicted_end_date),
-            "wear_percentage": services.wear(task),
+            "wear_percentage": services.wear(task, now=clock.now),
         }
     body["current_position"] = {
         "mileage": vehicle.odometer,
@@ -544,13 +548,18 @@ def _page(params: _Params) -> slice:
     return slice(offset, None if limit is None else offset + limit)
 
 
+# The task's columns the vendor's object shows: all but the creation and change times.
+_TASK_FIELDS = tuple(f for f in queries.TASK_ROW_FIELDS if f not in {"created_at", "updated_at"})
+
+
 @_endpoint(writes=False)
 def service_task_list(org: Organization, params: _Params) -> dict:
     prediction = params.boolean("return_prediction", True)
     clock = _Clock.of(org, params)
     page = _page(params)
     limit = None if page.stop is None else page.stop - page.start
-    rows = queries.task_rows(org, _list_filters(org, params), offset=page.start, limit=limit)
+    filters = _list_filters(org, params)
+    rows = queries.task_rows(org, filters, offset=page.start, limit=limit, fields=_TASK_FIELDS)
     return {
         "list": [
             _task_json(row, clock, prediction=prediction, file_ids=row.file_ids) for row in rows

@@ -193,17 +193,22 @@ _VEHICLE_ROW_FIELDS = ("vehicle__label", "vehicle__odometer", "vehicle__engine_h
 
 
 def task_rows(
-    org: Organization, filters: TaskFilters, *, offset: int = 0, limit: int | None = None
+    org: Organization,
+    filters: TaskFilters,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    fields: tuple[str, ...] = TASK_ROW_FIELDS,
 ) -> list[SimpleNamespace]:
     """A page of ``task_list`` as plain rows, in two statements whatever its length.
 
-    Each row has the task's columns under ServiceTask's attribute names,
+    Each row has the task's ``fields`` under ServiceTask's attribute names,
     ``vehicle`` (its label, odometer and engine hours) and ``file_ids``
     (ascending), so the services' rules (``wear``, ``given_conditions``)
     apply to a row as they are and stay the one definition.
     """
     tasks = task_list(org, filters).prefetch_related(None)
-    page = tasks.values(*TASK_ROW_FIELDS, *_VEHICLE_ROW_FIELDS)
+    page = tasks.values(*fields, *_VEHICLE_ROW_FIELDS)
     page = page[offset:] if limit is None else page[offset : offset + limit]
     rows = []
     for values in page:

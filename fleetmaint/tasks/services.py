@@ -428,10 +428,11 @@ def task_conditions(
     return found
 
 
-def wear(task: ServiceTask) -> int:
+def wear(task: ServiceTask, *, now: datetime | None = None) -> int:
+    """How far the task is worn (``now`` defaults to the clock; a list passes one moment)."""
     if task.status == Status.DONE and task.completion_wear is not None:
         return task.completion_wear
-    return meters.wear_percentage(task_conditions(task))
+    return meters.wear_percentage(task_conditions(task, now=now))
 
 
 def predict_end_date(task: ServiceTask) -> datetime | None:
