@@ -3,6 +3,7 @@
 from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from fleetmaint.errors import DomainError
@@ -45,3 +46,24 @@ def redirect_page(request: HttpRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return HttpResponseRedirect(url)
+
+
+class RowUrls:
+    """The links of a list's rows: each route reversed once per page, then filled in per row.
+
+    ``reverse`` walks the URL resolver each time; a page of 25 tasks with nine
+    links each spent a fifth of its time there. Every route here takes one
+    whole-number argument, which a placeholder stands in for.
+    """
+
+    PLACEHOLDER = "2147480001"
+
+    def __init__(self, **routes: str) -> None:
+        self._patterns = {
+            name: reverse(route, args=[int(self.PLACEHOLDER)]) for name, route in routes.items()
+        }
+
+    def for_row(self, pk: int) -> dict[str, str]:
+        return {
+            name: url.replace(self.PLACEHOLDER, str(pk)) for name, url in self._patterns.items()
+        }

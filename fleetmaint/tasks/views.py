@@ -15,8 +15,9 @@ from fleetmaint.errors import DomainError
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
 from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
+from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
-from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
+from fleetmaint.web import INVALID, RowUrls, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
 # Where a page starts; the other parameters are the list's filters.
@@ -61,11 +62,21 @@ def _get_task(request: HttpRequest, task_id: int, *, write: bool = False) -> Ser
     )
 
 
-def _filters(request: HttpRequest, vehicle: Vehicle | None) -> queries.TaskFilters:
+def _vehicle_match(request: HttpRequest) -> vehicle_queries.VehicleMatch:
+    """The vehicle the fleet-wide list is filtered by: an id from a link, or typed text."""
+    raw = str(request.GET.get("vehicle") or "").strip()
+    if raw.isdecimal() and len(raw) <= 12:
+        owned = Vehicle.objects.for_org(request.org).filter(pk=int(raw)).first()
+        if owned is not None:
+            return vehicle_queries.VehicleMatch(
+                text=vehicle_queries.vehicle_choice_text(owned), vehicle=owned
+            )
+    return vehicle_queries.vehicle_resolve(request.org, raw)
+
+
+def _filters(request: HttpRequest, vehicle_id: int | None) -> queries.TaskFilters:
     return queries.filters_from_query(
-        request.GET,
-        vehicle_id=vehicle.pk if vehicle is not None else None,
-        zone=request.org.time_zone,
+        request.GET, vehicle_id=vehicle_id, zone=request.org.time_zone
     )
 
 
@@ -77,20 +88,37 @@ def _whole(raw: object) -> int | None:
 
 def _rows(tasks) -> list[ServiceTask]:
     rows = list(tasks)
+    urls = RowUrls(
+        done="tasks:done", edit="tasks:edit", attach="tasks:attach", delete="tasks:delete"
+    )
+    vehicle_urls = RowUrls(tasks="tasks:vehicle")
     for task in rows:
         # A done task's wear is frozen at completion; the vehicle's meters have moved on.
         task.measures = [] if task.status == Status.DONE else services.task_conditions(task)
         task.wear_now = services.wear(task)
+        task.urls = urls.for_row(task.pk) | vehicle_urls.for_row(task.vehicle_id)
     return rows
 
 
 def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpResponse:
-    filters = _filters(request, vehicle)
-    tasks = queries.task_list(request.org, filters)
+    match = _vehicle_match(request) if vehicle is None else None
     query = request.GET.copy()
     for name in PAGE_PARAMS:
         query.pop(name, None)
-    counted = {"count": queries.task_count(request.org, filters, tasks), "size": PAGE_SIZE}
+    if vehicle is not None:
+        filters = _filters(request, vehicle.pk)
+    elif match.vehicle is not None:
+        filters = _filters(request, match.vehicle_id)
+        query["vehicle"] = str(match.vehicle_id)  # links and downloads name it by id
+    else:
+        filters = _filters(request, None)
+        query.pop("vehicle", None)
+    tasks = queries.task_list(request.org, filters)
+    count = queries.task_count(request.org, filters, tasks)
+    if match is not None and match.message:
+        # Text that names no single vehicle shows no tasks, with the reason.
+        tasks, count = tasks.none(), 0
+    counted = {"count": count, "size": PAGE_SIZE}
     column = queries.seek_column(filters)
     if column is not None:
         page = paging.seek_page(tasks, column, request.GET, base_query=query.urlencode(), **counted)
@@ -107,10 +135,7 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
         "sort": request.GET.get("sort", "predicted_date=asc"),
         "unplanned": request.GET.get("unplanned", ""),
         "search": filters.search,
-        "vehicle_filter": request.GET.get("vehicle", ""),
-        "vehicles": Vehicle.objects.for_org(request.org).filter(archived=False).only("pk", "label")
-        if vehicle is None
-        else (),
+        "vehicle_match": match,
         "counts": queries.status_counts(request.org),
         "list_url": request.path,
     }

@@ -310,11 +310,17 @@ def test_the_fleet_page_filters_by_vehicle(advisor_client, mixed, van, truck, th
     assert set(names(by_van)) == {"Planned oil", "Late brakes"}
     assert set(names(by_truck)) == {"Soon tyres", "Done wipers"}
     assert names(by_theirs) == []
-    assert set(names(nonsense)) == {"Planned oil", "Soon tyres", "Late brakes"}
-    # The chosen filters are shown as chosen on the full page.
+    # Text that names no vehicle shows no tasks, and says why.
+    assert names(nonsense) == []
+    assert "No vehicle matches “abc”." in nonsense.content.decode()
+    # The chosen filters are shown as chosen on the full page: the vehicle by name.
     html = by_truck.content.decode()
-    assert f'<option value="{truck.pk}" selected>Actros 7</option>' in html
+    assert f'name="vehicle" value="Actros 7 ({truck.vehicle_key})"' in html
     assert '<option value="all" selected>All</option>' in html
+    # Its key, typed, filters the same way, and the links name the vehicle by id.
+    typed = advisor_client.get("/tasks/", {"vehicle": truck.vehicle_key, "status": "all"})
+    assert set(names(typed)) == {"Soon tyres", "Done wipers"}
+    assert f"vehicle={truck.pk}" in typed.content.decode()
     # Another fleet's vehicle is not offered.
     assert "Their pickup" not in html
 
