@@ -9,7 +9,7 @@ reading or the calendar has pushed over a line with plain SQL comparisons.
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.vehicles.models import Vehicle
@@ -33,6 +33,12 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.CREATED, Status.NOTIFIED, Status.EXPIRED)
+# Statuses in the order a task lives them (created, notified, expired, done), not by
+# name: the Tasks list sorts by it, from an index on this very expression.
+STATUS_RANK = Case(
+    *[When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)],
+    output_field=models.IntegerField(),
+)
 
 
 class ConditionKind(models.TextChoices):
@@ -62,8 +68,13 @@ class TaskFile(models.Model):
 
 
 class ServiceTask(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="tasks")
+    # Indexed by (org, id) and (vehicle, status) below, which serve these keys too.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     description = models.CharField(max_length=255)
     comment = models.CharField(max_length=255, blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -143,6 +154,16 @@ class ServiceTask(models.Model):
             ),
             models.Index(fields=["org", "predicted_end_date", "id"], name="task_org_due_idx"),
             models.Index(fields=["org", "id"], name="task_org_id_idx"),
+            # The Tasks page's other orders: costliest, by description, by status.
+            models.Index(fields=["org", "-cost", "id"], name="task_org_cost_idx"),
+            models.Index(F("org"), Lower("description"), F("id"), name="task_org_description_idx"),
+            models.Index(F("org"), STATUS_RANK.desc(), F("id"), name="task_org_status_rank_idx"),
+            # The few unplanned tasks, without walking past every planned one.
+            models.Index(
+                fields=["org", "predicted_end_date", "id"],
+                name="task_unplanned_due_idx",
+                condition=Q(unplanned=True),
+            ),
             models.Index(fields=["vehicle", "status"]),
             # The date sweep: open tasks by their reminder and end dates.
             models.Index(

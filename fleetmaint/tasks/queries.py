@@ -5,25 +5,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.tasks import tally
-from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
+from fleetmaint.tasks.models import OPEN_STATUSES, STATUS_RANK, ServiceTask, Status
 
-# Statuses in the order a task lives them (created, notified, expired, done), not by name.
-_STATUS_ORDER = Case(
-    *[When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)],
-    output_field=IntegerField(),
-)
 # The vendor's sort keys (seed 004) and what they order by.
 SORT_FIELDS = {
     "id": ("id",),
     "vehicle": (Lower("vehicle__label"),),
     "description": (Lower("description"),),
-    "status": (_STATUS_ORDER,),
+    "status": (STATUS_RANK,),
     "cost": ("cost",),
     "predicted_date": ("predicted_end_date",),
 }
@@ -54,13 +49,21 @@ def parse_sort(options: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs) or DEFAULT_SORT
 
 
+# Only the predicted date can be empty. Saying NULLS LAST of a column that cannot
+# be NULL would stop PostgreSQL from reading a descending order off an index.
+NULLABLE_SORTS = {"predicted_date"}
+
+
 def _ordering(sort: tuple[tuple[str, str], ...]) -> list:
     ordering = []
     for name, direction in sort:
+        nulls_last = True if name in NULLABLE_SORTS else None
         for expression in SORT_FIELDS[name]:
             target = F(expression) if isinstance(expression, str) else expression
             ordering.append(
-                target.desc(nulls_last=True) if direction == "desc" else target.asc(nulls_last=True)
+                target.desc(nulls_last=nulls_last)
+                if direction == "desc"
+                else target.asc(nulls_last=nulls_last)
             )
     ordering.append(F("id").asc())
     return ordering
@@ -127,6 +130,10 @@ def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
             | Q(vehicle__label__icontains=term)
             | Q(vehicle__vehicle_key__icontains=term)
         )
+    if filters.sort[0][0] == "vehicle":
+        # Said again of the vehicle (a task's vehicle is always its organization's), so
+        # that PostgreSQL walks the vehicles' (org, label) index and stops after a page.
+        tasks = tasks.filter(vehicle__org=org)
     return (
         tasks.select_related("vehicle").prefetch_related("files").order_by(*_ordering(filters.sort))
     )
