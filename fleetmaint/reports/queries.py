@@ -101,7 +101,7 @@ def overview(org: Organization) -> Overview:
             if today <= day <= last:
                 week = weeks[day - timedelta(days=day.weekday())]
                 setattr(week, kind, getattr(week, kind) + n)
-    entries = _entries(org, zone)
+    entries = _entries(org, _wanted(tasks, intervals, orders, today))
     return Overview(
         expired_tasks=tasks.statuses[Status.EXPIRED],
         due_soon_tasks=tasks.statuses[Status.NOTIFIED],
@@ -211,25 +211,54 @@ def _rows(queryset, section: str, kind: str, title: str, when, *, status=None, m
     ).values_list(*_COLUMNS)
 
 
-def _entries(org: Organization, zone: zoneinfo.ZoneInfo) -> list[Entry]:
+def _wanted(
+    tasks: tally.Summary, intervals: _IntervalSummary, orders: _OrderSummary, today: date
+) -> set[str]:
+    """The lists with something to show, as the counts already tell: the others cost nothing."""
+
+    def soon(by_day: dict) -> bool:
+        return any(today <= day <= today + timedelta(days=HORIZON_DAYS + 1) for day in by_day)
+
+    flags = {
+        "expired": tasks.statuses[Status.EXPIRED] > 0,
+        "notified": tasks.statuses[Status.NOTIFIED] > 0,
+        "required": intervals.required > 0,
+        "coming tasks": soon(tasks.open_by_day),
+        "coming intervals": soon(intervals.by_day),
+        "coming orders": soon(orders.by_day),
+    }
+    return {name for name, wanted in flags.items() if wanted}
+
+
+def _parts(org: Organization, wanted: set[str]) -> list:
+    """The first rows of each wanted list, as querysets of the shared columns."""
     now = timezone.now()
     horizon = now + timedelta(days=HORIZON_DAYS)
     tasks = ServiceTask.objects.filter(org=org)
-    open_tasks = tasks.filter(status__in=OPEN_STATUSES, vehicle__archived=False)
     due = F("predicted_end_date")
-    parts = [
-        _rows(
-            tasks.filter(status=status).order_by("predicted_end_date", "id")[:ATTENTION_ROWS],
+    expected = Coalesce("predicted_due_at", "service_at_date")
+    builders = {
+        "expired": lambda: _rows(
+            tasks.filter(status=Status.EXPIRED).order_by("predicted_end_date", "id")[
+                :ATTENTION_ROWS
+            ],
             "attention",
             "task",
             "description",
             due,
             status=F("status"),
-        )
-        for status in (Status.EXPIRED, Status.NOTIFIED)
-    ]
-    parts.append(
-        _rows(
+        ),
+        "notified": lambda: _rows(
+            tasks.filter(status=Status.NOTIFIED).order_by("predicted_end_date", "id")[
+                :ATTENTION_ROWS
+            ],
+            "attention",
+            "task",
+            "description",
+            due,
+            status=F("status"),
+        ),
+        "required": lambda: _rows(
             interval_queries.open_intervals(org, interval_queries.DueFilters(state="required"))[
                 :ATTENTION_ROWS
             ],
@@ -238,23 +267,21 @@ def _entries(org: Organization, zone: zoneinfo.ZoneInfo) -> list[Entry]:
             "name",
             F("service_at_date"),
             mileage=F("service_at_mileage"),
-        )
-    )
-    parts.append(
-        _rows(
-            open_tasks.filter(
-                predicted_end_date__gte=now, predicted_end_date__lte=horizon
+        ),
+        "coming tasks": lambda: _rows(
+            tasks.filter(
+                status__in=OPEN_STATUSES,
+                vehicle__archived=False,
+                predicted_end_date__gte=now,
+                predicted_end_date__lte=horizon,
             ).order_by("predicted_end_date", "id")[:COMING_ROWS],
             "coming",
             "task",
             "description",
             due,
             status=F("status"),
-        )
-    )
-    expected = Coalesce("predicted_due_at", "service_at_date")
-    parts.append(
-        _rows(
+        ),
+        "coming intervals": lambda: _rows(
             interval_queries.open_intervals(org, interval_queries.DueFilters())
             .alias(expected=expected)
             .filter(expected__gte=now, expected__lte=horizon)
@@ -263,10 +290,8 @@ def _entries(org: Organization, zone: zoneinfo.ZoneInfo) -> list[Entry]:
             "interval",
             "name",
             expected,
-        )
-    )
-    parts.append(
-        _rows(
+        ),
+        "coming orders": lambda: _rows(
             ServiceOrder.objects.filter(
                 org=org,
                 status__in=order_queries.ACTIVE,
@@ -277,8 +302,17 @@ def _entries(org: Organization, zone: zoneinfo.ZoneInfo) -> list[Entry]:
             "order",
             Concat(Value("Order "), Cast("id", CharField()), Value(" at "), "servicer__name"),
             F("estimated_completion"),
-        )
-    )
+        ),
+    }
+    return [build() for name, build in builders.items() if name in wanted]
+
+
+def _entries(org: Organization, wanted: set[str]) -> list[Entry]:
+    """The wanted lists' first rows, in one UNION: attention first (expired, due soon,
+    required), then what is coming, soonest first."""
+    parts = _parts(org, wanted)
+    if not parts:
+        return []
     if connection.features.supports_slicing_ordering_in_compound:
         rows = parts[0].union(*parts[1:], all=True)
     else:  # SQLite cannot limit the parts of a UNION: one query each
