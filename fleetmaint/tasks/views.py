@@ -118,6 +118,8 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
     if match is not None and match.message:
         # Text that names no single vehicle shows no tasks, with the reason.
         tasks, count = tasks.none(), 0
+    elif filters.search:
+        tasks = queries.searched(tasks, count)
     counted = {"count": count, "size": PAGE_SIZE}
     column = queries.seek_column(filters)
     if column is not None:

@@ -60,6 +60,9 @@ class Vehicle(models.Model):
             models.Index(
                 F("org"), F("archived"), Lower("label"), F("id"), name="vehicle_list_label_idx"
             ),
+            # The Tasks page sorted by vehicle walks the vehicles in this order, archived
+            # or not, and reads each one's tasks until a page is full.
+            models.Index(F("org"), Lower("label"), F("id"), name="vehicle_org_label_idx"),
             models.Index(
                 F("org"),
                 F("archived"),
