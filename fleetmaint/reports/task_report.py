@@ -1,13 +1,14 @@
-"""The service works report (seed 004 ``download``): its parameters, its rows and its groups.
+"""The service works report (seed 004 ``download``): its rows, its groups, its file.
 
 Every face (the Tasks page's Download menu, the report job, the JSON API and
 the vendor-compatible endpoint) turns its input into a :class:`ReportRequest`
-here and hands it to :func:`write_report`. The rows come from
-``tasks.queries.task_list``, so the report holds the same tasks in the same
-order as the Tasks list with the same filters; grouping only puts the group
-key in front of the list's own ordering. Rows are read from the database in
-chunks (``iterator(chunk_size=2000)``) with their vehicle joined in, so a
-report of any size runs a handful of queries and keeps only one chunk in
+(:mod:`fleetmaint.reports.task_params`) and hands it to :func:`write_report`.
+The rows come from ``tasks.queries.task_list`` (:mod:`fleetmaint.reports.task_rows`),
+so the report holds the same tasks in the same order as the Tasks list with
+the same filters; grouping only puts the group key in front of the list's own
+ordering. The database computes each row's cells (wear, local dates, labels)
+and the report reads plain tuples from a server-side cursor in chunks: a
+report of any size costs a fixed number of queries and keeps one chunk in
 memory; the builders in :mod:`fleetmaint.reports.builders` stream them out.
 """
 
@@ -15,31 +16,47 @@ import logging
 import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.errors import DomainError, NotFound, ValidationFailed
-from fleetmaint.reports import builders
-from fleetmaint.tasks import queries, services
-from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.errors import DomainError, ValidationFailed
+from fleetmaint.reports import builders, task_csv, task_rows
+from fleetmaint.reports.task_params import (
+    FORMATS,
+    GROUPS,
+    MAX_PAGE_VALUE,
+    PAPERS,
+    ReportRequest,
+    page_filters,
+    report_request,
+    strict_filters,
+)
+from fleetmaint.tasks.models import Status
 from fleetmaint.vehicles.models import Vehicle
 
-FORMATS = ("pdf", "xlsx", "xls", "csv")
-GROUPS = ("vehicle", "status")
-PAPERS = ("a4", "letter")
-CHUNK_SIZE = 2000
-MAX_PAGE_VALUE = 2**31 - 1
+__all__ = [
+    "FORMATS",
+    "GROUPS",
+    "MAX_PAGE_VALUE",
+    "PAPERS",
+    "Report",
+    "ReportRequest",
+    "page_filters",
+    "report_request",
+    "strict_filters",
+    "write_report",
+]
+
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -53,7 +70,7 @@ log = logging.getLogger(__name__)
 
 
 def sync_limit() -> int:
-    """Reports with more rows than this are built by a background job."""
+    """Reports with more rows than this are built by a background job (CSV excepted)."""
     return getattr(settings, "REPORT_SYNC_LIMIT", 5000)
 
 
@@ -62,177 +79,45 @@ def keep_hours() -> int:
     return getattr(settings, "REPORT_KEEP_HOURS", 24)
 
 
-# --- parameters -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    """What to report: the Tasks list's filters and sort, a page of it, and how to lay it out."""
-
-    filters: queries.TaskFilters = field(default_factory=queries.TaskFilters)
-    format: str = "pdf"
-    group_by: str | None = None
-    paper: str = "a4"
-    limit: int | None = None
-    offset: int = 0
-
-    def to_json(self) -> dict:
-        """The parameters as a report job stores them."""
-        filters = asdict(self.filters)
-        filters.pop("extra", None)
-        return {
-            "filters": filters,
-            "format": self.format,
-            "group_by": self.group_by,
-            "paper": self.paper,
-            "limit": self.limit,
-            "offset": self.offset,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> "ReportRequest":
-        given = data.get("filters") or {}
-        return report_request(
-            queries.TaskFilters(
-                statuses=tuple(given.get("statuses") or ()),
-                vehicle_ids=tuple(given.get("vehicle_ids") or ()),
-                unplanned=given.get("unplanned"),
-                search=given.get("search") or "",
-                sort=tuple(tuple(pair) for pair in given.get("sort") or ()) or queries.DEFAULT_SORT,
-            ),
-            format=data.get("format"),
-            group_by=data.get("group_by"),
-            paper=data.get("paper"),
-            limit=data.get("limit"),
-            offset=data.get("offset"),
-        )
-
-
-def report_request(
-    filters: queries.TaskFilters,
-    *,
-    format: str | None = None,
-    group_by: str | None = None,
-    paper: str | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
-) -> ReportRequest:
-    """Checks the layout parameters; empty values take their defaults."""
-    format = (format or "pdf").strip().lower()
-    if format not in FORMATS:
-        raise ValidationFailed(
-            f"Unknown format {format!r}; use one of {', '.join(FORMATS)}.", field="format"
-        )
-    group_by = (group_by or "").strip().lower() or None
-    if group_by is not None and group_by not in GROUPS:
-        raise ValidationFailed(
-            f"Unknown group_by {group_by!r}; use {' or '.join(GROUPS)}.", field="group_by"
-        )
-    paper = (paper or "a4").strip().lower()
-    if paper not in PAPERS:
-        raise ValidationFailed(f"Unknown paper {paper!r}; use a4 or letter.", field="paper")
-    offset = offset or 0
-    for name, value in (("limit", limit), ("offset", offset)):
-        whole = isinstance(value, int) and not isinstance(value, bool)
-        if value is not None and not (whole and 0 <= value <= MAX_PAGE_VALUE):
-            raise ValidationFailed(
-                f"{name} must be a whole number between 0 and {MAX_PAGE_VALUE}.", field=name
-            )
-    return ReportRequest(
-        filters=filters, format=format, group_by=group_by, paper=paper, limit=limit, offset=offset
-    )
-
-
-def page_filters(query) -> queries.TaskFilters:
-    """The Tasks page's query string, read exactly as the Tasks list reads it."""
-    return queries.filters_from_query(query)
-
-
-def strict_filters(
-    org: Organization,
-    *,
-    only_unplanned: bool = False,
-    vehicle_ids: list[int] | None = None,
-    statuses: list[str] | None = None,
-    sort: list[str] | None = None,
-) -> queries.TaskFilters:
-    """The vendor's filter parameters; unknown statuses, sorts or vehicles are refused."""
-    vehicle_ids = list(vehicle_ids or [])
-    if vehicle_ids:
-        known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
-        if known != len(set(vehicle_ids)):
-            raise NotFound("One of vehicle_ids was not found.", field="vehicle_ids")
-    statuses = list(statuses or [])
-    for status in statuses:
-        if status not in Status.values:
-            raise ValidationFailed(
-                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
-            )
-    pairs = []
-    for option in sort or []:
-        name, _, direction = str(option).partition("=")
-        name, direction = name.strip(), (direction.strip().lower() or "asc")
-        if name not in queries.SORT_FIELDS or direction not in ("asc", "desc"):
-            raise ValidationFailed(
-                f"Unknown sort option {option!r}; use one of "
-                f"{', '.join(queries.SORT_FIELDS)} with =asc or =desc.",
-                field="sort",
-            )
-        pairs.append((name, direction))
-    return queries.TaskFilters(
-        statuses=tuple(statuses),
-        vehicle_ids=tuple(vehicle_ids),
-        unplanned=True if only_unplanned else None,
-        sort=tuple(pairs) or queries.DEFAULT_SORT,
-    )
-
-
-# --- rows -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    id: int
-    vehicle: str
-    description: str
-    status: str
-    status_label: str
-    unplanned: bool
-    wear: int
-    predicted_date: date | None
-    completion_date: date | None
-    cost: Decimal
+# --- the report being written -----------------------------------------------------------
 
 
 class Group:
     """One group of rows; its count and cost add up as its rows are read."""
 
-    def __init__(self, title: str | None, rows: Iterator[ReportRow], report: "Report"):
+    def __init__(self, title: str | None, rows: Iterator[tuple], report: "Report"):
         self.title = title
         self.count = 0
         self.cost = Decimal(0)
         self._rows = rows
         self._report = report
 
-    def __iter__(self) -> Iterator[ReportRow]:
+    def __iter__(self) -> Iterator[tuple]:
+        advance = self._report.advance
+        cost = task_rows.COST
         for row in self._rows:
             self.count += 1
-            self.cost += row.cost
-            self._report._counted(row)
+            self.cost += row[cost]
+            advance(1, row[cost])
             yield row
 
 
 @dataclass
 class Report:
-    """The report being written: what it is about, and its groups as an iterator."""
+    """The report being written: what it is about, and its groups as an iterator.
+
+    ``count`` and ``cost`` add up as the rows are written. The CSV file has no
+    totals, and its rows pass as text: ``cost`` stays None for it.
+    """
 
     org: Organization
     request: ReportRequest
+    now: datetime
     generated_at: datetime
-    total_rows: int
+    total_rows: int | None
     filters_text: list[tuple[str, str]]
     count: int = 0
-    cost: Decimal = Decimal(0)
+    cost: Decimal | None = None
     on_progress: Callable[[int, int], None] | None = None
     _groups: Iterator[Group] | None = None
 
@@ -265,55 +150,45 @@ class Report:
         return "Service works"
 
     def groups(self) -> Iterator[Group]:
+        """The rows in their groups (one untitled group when not grouped); read once."""
+        if self._groups is None:
+            self.cost = Decimal(0)
+            self._groups = _groups(self)
         return self._groups
 
-    def _counted(self, row: ReportRow) -> None:
-        self.count += 1
-        self.cost += row.cost
-        if self.on_progress and self.count % PROGRESS_EVERY == 0:
-            self.on_progress(self.count, self.total_rows)
+    def advance(self, rows: int, cost: Decimal | None = None) -> None:
+        """Counts rows written; tells the progress callback at every PROGRESS_EVERY rows."""
+        before = self.count
+        self.count += rows
+        if cost is not None:
+            self.cost += cost
+        if self.on_progress:
+            every = PROGRESS_EVERY
+            for done in range((before // every + 1) * every, self.count + 1, every):
+                self.on_progress(done, self.total_rows)
 
 
-def report_queryset(org: Organization, request: ReportRequest) -> QuerySet[ServiceTask]:
-    """The Tasks list's query, group key first, sliced to the requested page.
+def _groups(report: Report) -> Iterator[Group]:
+    rows = task_rows.report_rows(report.org, report.request, report.now)
+    group_by = report.request.group_by
+    if not group_by:
+        yield Group(None, rows, report)
+        return
+    key = itemgetter(task_rows.VEHICLE_ID if group_by == "vehicle" else task_rows.STATUS)
+    title = task_rows.VEHICLE if group_by == "vehicle" else task_rows.STATUS_LABEL
+    # Each group is read to its end before the next is asked for, as groupby needs.
+    for _, members in groupby(rows, key=key):
+        first = next(members)
+        yield Group(first[title], _chain_first(first, members), report)  # noqa: B031
 
-    The files the list prefetches are not part of the report, so they are not loaded.
-    """
-    tasks = queries.task_list(org, request.filters).prefetch_related(None)
-    if request.group_by == "vehicle":
-        tasks = tasks.order_by(
-            Lower("vehicle__label").asc(), F("vehicle_id").asc(), *tasks.query.order_by
-        )
-    elif request.group_by == "status":
-        tasks = tasks.order_by(queries.SORT_FIELDS["status"][0].asc(), *tasks.query.order_by)
-    start = request.offset
-    stop = None if request.limit is None else start + request.limit
-    if start or stop is not None:
-        tasks = tasks[start:stop]
-    return tasks
+
+def _chain_first(first, rest):
+    yield first
+    yield from rest
 
 
 def count_rows(org: Organization, request: ReportRequest) -> int:
-    return report_queryset(org, request).count()
-
-
-def _local_date(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> date | None:
-    return None if moment is None else moment.astimezone(zone).date()
-
-
-def _row(task: ServiceTask, zone: zoneinfo.ZoneInfo) -> ReportRow:
-    return ReportRow(
-        id=task.pk,
-        vehicle=task.vehicle.label,
-        description=task.description,
-        status=task.status,
-        status_label=Status(task.status).label,
-        unplanned=task.unplanned,
-        wear=services.wear(task),
-        predicted_date=_local_date(task.predicted_end_date, zone),
-        completion_date=_local_date(task.completion_date, zone),
-        cost=task.cost,
-    )
+    return task_rows.report_queryset(org, request).count()
 
 
 def _describe(org: Organization, request: ReportRequest) -> list[tuple[str, str]]:
@@ -341,22 +216,6 @@ def _describe(org: Organization, request: ReportRequest) -> list[tuple[str, str]
     return text
 
 
-def _group_key(request: ReportRequest, task: ServiceTask):
-    if request.group_by == "vehicle":
-        return task.vehicle_id
-    if request.group_by == "status":
-        return task.status
-    return None
-
-
-def _group_title(request: ReportRequest, task: ServiceTask) -> str | None:
-    if request.group_by == "vehicle":
-        return task.vehicle.label
-    if request.group_by == "status":
-        return Status(task.status).label
-    return None
-
-
 def prepare(
     org: Organization,
     request: ReportRequest,
@@ -364,43 +223,34 @@ def prepare(
     on_progress: Callable[[int, int], None] | None = None,
     total_rows: int | None = None,
 ) -> Report:
-    """The report with its groups ready to be read, once, by a builder."""
-    total = count_rows(org, request) if total_rows is None else total_rows
-    if request.format == "xls" and total > builders.XLS_MAX_ROWS:
-        raise ValidationFailed(builders.xls_too_many(total), field="format")
-    report = Report(
+    """The report, ready to be written once by a builder.
+
+    Rows are counted beforehand only where that count is needed before the
+    first row: for the progress callback, and to refuse an XLS too large for
+    its sheet. Otherwise ``total_rows`` is the number written.
+    """
+    if total_rows is None and (on_progress is not None or request.format == "xls"):
+        total_rows = count_rows(org, request)
+    if request.format == "xls" and total_rows > builders.XLS_MAX_ROWS:
+        raise ValidationFailed(builders.xls_too_many(total_rows), field="format")
+    now = timezone.now()
+    return Report(
         org=org,
         request=request,
-        generated_at=timezone.now().astimezone(zoneinfo.ZoneInfo(org.time_zone)),
-        total_rows=total,
+        now=now,
+        generated_at=now.astimezone(zoneinfo.ZoneInfo(org.time_zone)),
+        total_rows=total_rows,
         filters_text=_describe(org, request),
         on_progress=on_progress,
     )
-    zone = report.zone
-    tasks = report_queryset(org, request).iterator(chunk_size=CHUNK_SIZE)
-
-    def groups() -> Iterator[Group]:
-        if not request.group_by:
-            yield Group(None, (_row(task, zone) for task in tasks), report)
-            return
-        for _, members in groupby(tasks, key=lambda task: _group_key(request, task)):
-            first = next(members)
-            rows = (_row(task, zone) for task in _chain_first(first, members))
-            yield Group(_group_title(request, first), rows, report)
-
-    report._groups = groups()
-    return report
-
-
-def _chain_first(first, rest):
-    yield first
-    yield from rest
 
 
 def write_report(org: Organization, request: ReportRequest, out, **options) -> Report:
     """Writes the report to the binary file ``out``; returns it, with its totals."""
     report = prepare(org, request, **options)
     builders.BUILDERS[request.format](report, out)
+    if report.total_rows is None:
+        report.total_rows = report.count
     return report
 
 
@@ -419,6 +269,11 @@ def report_file(org: Organization, request: ReportRequest):
     return out
 
 
+def csv_chunks(org: Organization, request: ReportRequest) -> Iterator[bytes]:
+    """The CSV report in chunks, for a streaming response: nothing is kept in between."""
+    return task_csv.chunks(prepare(org, request))
+
+
 def filename(org: Organization, request: ReportRequest, today: date | None = None) -> str:
     """A name that says what the file is: ``service-works-<org>-<YYYY-MM-DD>.<format>``."""
     today = today or timezone.now().astimezone(zoneinfo.ZoneInfo(org.time_zone)).date()
@@ -433,8 +288,12 @@ def content_type(request: ReportRequest) -> str:
 # --- background jobs --------------------------------------------------------------------
 
 
-def needs_job(total_rows: int) -> bool:
-    return total_rows > sync_limit()
+def needs_job(total_rows: int, format: str | None = None) -> bool:
+    """Whether a report of this size is built by a background job.
+
+    A CSV report never is: the database writes it as fast as it can be sent.
+    """
+    return format != "csv" and total_rows > sync_limit()
 
 
 def job_create(*, org: Organization, actor, request: ReportRequest, total_rows: int = 0):

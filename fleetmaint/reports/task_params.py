@@ -1,0 +1,141 @@
+"""The service works report's parameters: the Tasks list's filters, a page of it, a layout.
+
+Every face (the Tasks page's Download menu, the report job, the JSON API and
+the vendor-compatible endpoint) turns its input into a :class:`ReportRequest`
+here; :mod:`fleetmaint.reports.task_report` writes it.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from fleetmaint.accounts.models import Organization
+from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.tasks import queries
+from fleetmaint.tasks.models import Status
+from fleetmaint.vehicles.models import Vehicle
+
+FORMATS = ("pdf", "xlsx", "xls", "csv")
+GROUPS = ("vehicle", "status")
+PAPERS = ("a4", "letter")
+MAX_PAGE_VALUE = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report: the Tasks list's filters and sort, a page of it, and how to lay it out."""
+
+    filters: queries.TaskFilters = field(default_factory=queries.TaskFilters)
+    format: str = "pdf"
+    group_by: str | None = None
+    paper: str = "a4"
+    limit: int | None = None
+    offset: int = 0
+
+    def to_json(self) -> dict:
+        """The parameters as a report job stores them."""
+        filters = asdict(self.filters)
+        filters.pop("extra", None)
+        return {
+            "filters": filters,
+            "format": self.format,
+            "group_by": self.group_by,
+            "paper": self.paper,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ReportRequest":
+        given = data.get("filters") or {}
+        return report_request(
+            queries.TaskFilters(
+                statuses=tuple(given.get("statuses") or ()),
+                vehicle_ids=tuple(given.get("vehicle_ids") or ()),
+                unplanned=given.get("unplanned"),
+                search=given.get("search") or "",
+                sort=tuple(tuple(pair) for pair in given.get("sort") or ()) or queries.DEFAULT_SORT,
+            ),
+            format=data.get("format"),
+            group_by=data.get("group_by"),
+            paper=data.get("paper"),
+            limit=data.get("limit"),
+            offset=data.get("offset"),
+        )
+
+
+def report_request(
+    filters: queries.TaskFilters,
+    *,
+    format: str | None = None,
+    group_by: str | None = None,
+    paper: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> ReportRequest:
+    """Checks the layout parameters; empty values take their defaults."""
+    format = (format or "pdf").strip().lower()
+    if format not in FORMATS:
+        raise ValidationFailed(
+            f"Unknown format {format!r}; use one of {', '.join(FORMATS)}.", field="format"
+        )
+    group_by = (group_by or "").strip().lower() or None
+    if group_by is not None and group_by not in GROUPS:
+        raise ValidationFailed(
+            f"Unknown group_by {group_by!r}; use {' or '.join(GROUPS)}.", field="group_by"
+        )
+    paper = (paper or "a4").strip().lower()
+    if paper not in PAPERS:
+        raise ValidationFailed(f"Unknown paper {paper!r}; use a4 or letter.", field="paper")
+    offset = offset or 0
+    for name, value in (("limit", limit), ("offset", offset)):
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and not (whole and 0 <= value <= MAX_PAGE_VALUE):
+            raise ValidationFailed(
+                f"{name} must be a whole number between 0 and {MAX_PAGE_VALUE}.", field=name
+            )
+    return ReportRequest(
+        filters=filters, format=format, group_by=group_by, paper=paper, limit=limit, offset=offset
+    )
+
+
+def page_filters(query) -> queries.TaskFilters:
+    """The Tasks page's query string, read exactly as the Tasks list reads it."""
+    return queries.filters_from_query(query)
+
+
+def strict_filters(
+    org: Organization,
+    *,
+    only_unplanned: bool = False,
+    vehicle_ids: list[int] | None = None,
+    statuses: list[str] | None = None,
+    sort: list[str] | None = None,
+) -> queries.TaskFilters:
+    """The vendor's filter parameters; unknown statuses, sorts or vehicles are refused."""
+    vehicle_ids = list(vehicle_ids or [])
+    if vehicle_ids:
+        known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
+        if known != len(set(vehicle_ids)):
+            raise NotFound("One of vehicle_ids was not found.", field="vehicle_ids")
+    statuses = list(statuses or [])
+    for status in statuses:
+        if status not in Status.values:
+            raise ValidationFailed(
+                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
+            )
+    pairs = []
+    for option in sort or []:
+        name, _, direction = str(option).partition("=")
+        name, direction = name.strip(), (direction.strip().lower() or "asc")
+        if name not in queries.SORT_FIELDS or direction not in ("asc", "desc"):
+            raise ValidationFailed(
+                f"Unknown sort option {option!r}; use one of "
+                f"{', '.join(queries.SORT_FIELDS)} with =asc or =desc.",
+                field="sort",
+            )
+        pairs.append((name, direction))
+    return queries.TaskFilters(
+        statuses=tuple(statuses),
+        vehicle_ids=tuple(vehicle_ids),
+        unplanned=True if only_unplanned else None,
+        sort=tuple(pairs) or queries.DEFAULT_SORT,
+    )
