@@ -1,9 +1,11 @@
 """The organization's iCalendar feed: what falls due, for a calendar app to subscribe to.
 
 The URL carries the organization's ``calendar_token``; it is the only secret, so
-the feed needs no login. An admin rotates the token on the settings page, after
-which the old URL answers 404. Every date is an all-day event on the day it falls
-in the organization's time zone, with a UID that stays the same across fetches.
+the feed needs no login. It holds a window around today (FEED_DAYS_BACK,
+FEED_DAYS_AHEAD) of at most CALENDAR_FEED_LIMIT events per kind. An admin
+rotates the token on the settings page, after which the old URL answers 404.
+Every date is an all-day event on the day it falls in the organization's time
+zone, with a UID that stays the same across fetches.
 """
 
 import zoneinfo
@@ -12,6 +14,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
@@ -38,9 +41,24 @@ def _event(
     return event
 
 
+# What a calendar app is given: from a month back to a year ahead, and at most
+# settings.CALENDAR_FEED_LIMIT events of each kind, the soonest. A fleet of a
+# million open tasks would otherwise make a feed of hundreds of megabytes on
+# every refresh.
+FEED_DAYS_BACK = 30
+FEED_DAYS_AHEAD = 365
+
+
+def _window(rows, now: datetime):
+    since = now - timedelta(days=FEED_DAYS_BACK)
+    until = now + timedelta(days=FEED_DAYS_AHEAD)
+    return rows.filter(when__gte=since, when__lte=until)[: settings.CALENDAR_FEED_LIMIT]
+
+
 def build_calendar(org: Organization) -> Calendar:
     """The feed's calendar: open intervals, open tasks and active orders, one query each."""
     zone = zoneinfo.ZoneInfo(org.time_zone)
+    now = timezone.now()
     calendar = Calendar()
     calendar.add("prodid", "-//fleetmaint//Maintenance calendar//EN")
     calendar.add("version", "2.0")
@@ -48,7 +66,7 @@ def build_calendar(org: Organization) -> Calendar:
     calendar.add("x-wr-calname", f"{org.name} maintenance")
     calendar.add("x-wr-timezone", org.time_zone)
 
-    for interval in queries.coming_intervals(org):
+    for interval in _window(queries.coming_intervals(org), now):
         calendar.add_component(
             _event(
                 uid=f"interval-{interval.pk}",
@@ -61,7 +79,7 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    for task in queries.coming_tasks(org):
+    for task in _window(queries.coming_tasks(org), now):
         calendar.add_component(
             _event(
                 uid=f"task-{task.pk}",
@@ -73,7 +91,7 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    for order in queries.coming_orders(org):
+    for order in _window(queries.coming_orders(org), now):
         calendar.add_component(
             _event(
                 uid=f"order-{order.pk}",

@@ -419,10 +419,11 @@ def coming_intervals(org: Organization):
 
 
 def coming_tasks(org: Organization):
-    """Open tasks with ``when`` they are expected to end: predicted, else their end date."""
+    """Open tasks with ``when`` they are expected to end (the predicted end, which is
+    never later than a task's own end date), in the order of an index."""
     return (
         ServiceTask.objects.filter(org=org, status__in=OPEN_STATUSES, vehicle__archived=False)
-        .annotate(when=Coalesce("predicted_end_date", "date_end"))
+        .annotate(when=F("predicted_end_date"))
         .filter(when__isnull=False)
         .select_related("vehicle")
         .order_by("when", "id")

@@ -83,6 +83,20 @@ def test_feed_lists_what_falls_due_as_all_day_events(org, vehicle, servicer):
     assert str(repair["URL"]).endswith(reverse("orders:detail", args=[order.pk]))
 
 
+def test_feed_holds_a_window_around_today_and_the_soonest_events(org, vehicle, settings):
+    from fleetmaint.reports import calendar
+
+    settings.CALENDAR_FEED_LIMIT = 2
+    long_past = make.open_task(vehicle, days=-calendar.FEED_DAYS_BACK - 2, description="Old")
+    far = make.open_task(vehicle, days=calendar.FEED_DAYS_AHEAD + 2, description="Far")
+    soon = [make.open_task(vehicle, days=d, description=f"Soon {d}") for d in (9, 3, 6)]
+
+    events = _events(Client().get(_url(org)))
+
+    assert set(events) == {f"task-{soon[1].pk}@fleetmaint", f"task-{soon[2].pk}@fleetmaint"}
+    assert long_past.pk and far.pk
+
+
 def test_uids_stay_the_same_across_fetches(org, vehicle, servicer):
     make.interval(vehicle, days=10)
     make.order(vehicle, servicer, eta_days=3)
