@@ -64,11 +64,12 @@ def _copied(statement: str, params) -> Iterator[tuple[bytes, int]]:
     copy_sql = f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)"
     ends = RecordEnds()
     with connection.cursor() as cursor:
-        # COPY bypasses execute(); said to the query log here so it is counted like any query.
+        # psycopg's own cursor binds the parameters (Django's copy() takes none); the
+        # statement goes to the query log here, so it is counted like any query.
         logged = getattr(cursor, "debug_sql", None)
         with (
             logged(copy_sql, params) if logged else nullcontext(),
-            cursor.copy(copy_sql, params) as copy,
+            cursor.cursor.copy(copy_sql, params) as copy,
         ):
             # PostgreSQL sends one message per record: gathered into larger chunks.
             pending: list[bytes] = []
