@@ -6,6 +6,7 @@ here; :mod:`fleetmaint.reports.task_report` writes it.
 """
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import NotFound, ValidationFailed
@@ -17,6 +18,12 @@ FORMATS = ("pdf", "xlsx", "xls", "csv")
 GROUPS = ("vehicle", "status")
 PAPERS = ("a4", "letter")
 MAX_PAGE_VALUE = 2**31 - 1
+# The filters' moments (the due range), kept as ISO text in a job's parameters.
+_MOMENTS = ("due_from", "due_until")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class ReportRequest:
         """The parameters as a report job stores them."""
         filters = asdict(self.filters)
         filters.pop("extra", None)
+        for name in _MOMENTS:
+            moment = filters.get(name)
+            filters[name] = moment.isoformat() if moment is not None else None
         return {
             "filters": filters,
             "format": self.format,
@@ -53,6 +63,7 @@ class ReportRequest:
                 unplanned=given.get("unplanned"),
                 search=given.get("search") or "",
                 sort=tuple(tuple(pair) for pair in given.get("sort") or ()) or queries.DEFAULT_SORT,
+                **{name: _moment(given.get(name)) for name in _MOMENTS},
             ),
             format=data.get("format"),
             group_by=data.get("group_by"),
@@ -97,9 +108,12 @@ def report_request(
     )
 
 
-def page_filters(query) -> queries.TaskFilters:
-    """The Tasks page's query string, read exactly as the Tasks list reads it."""
-    return queries.filters_from_query(query)
+def page_filters(query, *, zone: str = "UTC") -> queries.TaskFilters:
+    """The Tasks page's query string, read exactly as the Tasks list reads it.
+
+    ``zone`` is the organization's: the due range names its local days.
+    """
+    return queries.filters_from_query(query, zone=zone)
 
 
 def strict_filters(

@@ -46,7 +46,7 @@ def download(request: HttpRequest) -> HttpResponse:
     query = request.GET
     try:
         report_request = task_report.report_request(
-            task_report.page_filters(query),
+            task_report.page_filters(query, zone=request.org.time_zone),
             format=query.get("format"),
             group_by=query.get("group_by"),
             paper=query.get("paper"),

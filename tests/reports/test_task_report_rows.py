@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from fleetmaint.reports import pdf_builder, task_csv, task_report, task_rows
 from fleetmaint.reports.models import ReportJob
-from fleetmaint.tasks import services
+from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
@@ -265,3 +265,30 @@ def test_the_wear_is_measured_at_the_moment_the_report_is_written(org, worn, clo
 
     row = next(r for r in csv.reader(io.StringIO(content.decode())) if r[0] == str(mirror.pk))
     assert int(row[5]) == services.wear(mirror) > 40
+
+
+# --- the due range from the dashboard's weeks ---------------------------------------------------
+
+
+def test_a_due_week_download_holds_the_lists_tasks_of_those_local_days(org, advisor_client, worn):
+    day = (BERLIN_DAY.date() + timedelta(days=10)).isoformat()  # the mirror's predicted day
+    query = f"status=all&due_from={day}&due_to={day}"
+    filters = task_report.page_filters(QueryDict(query), zone=org.time_zone)
+    listed = [t.pk for t in queries.task_list(org, filters)]
+    response = advisor_client.get(f"/reports/tasks/?{query}&format=csv")
+
+    text = b"".join(response.streaming_content).decode()
+    ids = [int(r[0]) for r in list(csv.reader(io.StringIO(text)))[1:]]
+    assert ids == listed == [worn["mirror"].pk]
+
+
+def test_a_due_range_survives_a_jobs_parameters(org, worn):
+    filters = task_report.page_filters(
+        QueryDict("status=all&due_from=2030-06-01&due_to=2030-06-30"), zone=org.time_zone
+    )
+    request = task_report.report_request(filters, format="xlsx")
+    job = ReportJob.objects.create(org=org, parameters=request.to_json())
+
+    job.refresh_from_db()
+    assert task_report.ReportRequest.from_json(job.parameters) == request
+    assert request.filters.due_from is not None
