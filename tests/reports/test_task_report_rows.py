@@ -292,3 +292,15 @@ def test_a_due_range_survives_a_jobs_parameters(org, worn):
     job.refresh_from_db()
     assert task_report.ReportRequest.from_json(job.parameters) == request
     assert request.filters.due_from is not None
+
+
+def test_a_download_stopped_halfway_leaves_the_connection_usable(org, worn, monkeypatch):
+    monkeypatch.setattr(task_csv, "CHUNK_BYTES", 1)  # a chunk per record: stop inside COPY
+    request = task_report.report_request(task_report.page_filters({"status": "all"}), format="csv")
+    chunks = task_report.csv_chunks(org, request)
+    assert next(chunks).startswith(b"ID,")
+    assert next(chunks)
+
+    chunks.close()  # the client went away
+
+    assert ServiceTask.objects.filter(org=org).count() == 4
