@@ -402,7 +402,7 @@ def list_tasks(
         search=search,
         sort=_sort(sort or []),
     )
-    count = queries.task_list(request.org, filters).count()
+    count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
     rows = queries.task_rows(request.org, filters, offset=offset, limit=limit)
     now = timezone.now()
     now_text = json_moment(now)
