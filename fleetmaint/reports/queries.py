@@ -7,7 +7,7 @@ from decimal import Decimal
 from itertools import chain
 
 from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField, Sum, Value
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -89,7 +89,7 @@ def overview(org: Organization) -> Overview:
     today = timezone.localdate(timezone=zone)
     last = today + timedelta(days=TIMELINE_DAYS)
     tasks = tally.summary(org, today, last)
-    intervals = _interval_summary(org, zone)
+    intervals = _interval_summary(org, zone, today, last)
     orders = _order_summary(org, zone)
     weeks = _weeks(today, last)
     for kind, by_day in (
@@ -136,11 +136,21 @@ class _IntervalSummary:
     by_day: dict = field(default_factory=dict)
 
 
-def _interval_summary(org: Organization, zone: zoneinfo.ZoneInfo) -> _IntervalSummary:
-    """Required and due-soon intervals, and open ones per local day they are expected."""
+def _interval_summary(
+    org: Organization, zone: zoneinfo.ZoneInfo, first: date, last: date
+) -> _IntervalSummary:
+    """Required and due-soon intervals, and open ones per local day they are expected,
+    from ``first`` to ``last`` (only those days are worked out: a time-zone conversion
+    per interval of the fleet costs more than the rest of the count)."""
+    expected = Coalesce("predicted_due_at", "service_at_date")
+    since = datetime.combine(first, time.min, tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    in_window = Q(predicted_due_at__gte=since, predicted_due_at__lt=until) | Q(
+        predicted_due_at=None, service_at_date__gte=since, service_at_date__lt=until
+    )
     rows = (
         interval_queries.open_intervals(org, interval_queries.DueFilters())
-        .annotate(day=TruncDate(Coalesce("predicted_due_at", "service_at_date"), tzinfo=zone))
+        .annotate(day=Case(When(in_window, then=TruncDate(expected, tzinfo=zone))))
         .values("is_required", "is_soon", "day")
         .annotate(n=Count("id"))
         .order_by()
@@ -284,7 +294,11 @@ def _parts(org: Organization, wanted: set[str]) -> list:
         "coming intervals": lambda: _rows(
             interval_queries.open_intervals(org, interval_queries.DueFilters())
             .alias(expected=expected)
-            .filter(expected__gte=now, expected__lte=horizon)
+            # Said of each column, so that their indexes find the few in the window.
+            .filter(
+                Q(predicted_due_at__gte=now, predicted_due_at__lte=horizon)
+                | Q(predicted_due_at=None, service_at_date__gte=now, service_at_date__lte=horizon)
+            )
             .order_by("expected", "id")[:COMING_ROWS],
             "coming",
             "interval",
