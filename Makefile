@@ -44,9 +44,14 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: the benchmarks under tests/bench (needs DATABASE_URL pointing at PostgreSQL);
-##   BENCH_SIZES=100000,1000000 sets the write path's task counts (comma-separated),
-##   BENCH_PAIRS=3 its product/floor pairs, BENCH_EMAILS=10000 the e-mails delivered.
+## bench: every benchmark under tests/bench, each beside its floor (needs DATABASE_URL
+##   pointing at PostgreSQL): the write path, the pages (and the dashboard under load in
+##   gunicorn), the API lists and the reports. Settings (environment):
+##   BENCH_SIZES=100000,1000000 the fleets' task counts; BENCH_PAIRS product/floor pairs
+##   per measurement (default 3 for the write path and the reports, 5 for pages and lists);
+##   BENCH_EMAILS=10000 e-mails delivered; BENCH_LOAD_SECONDS=20 the load test's length;
+##   BENCH_DEEP_PAGE=4000 a numbered pager's deep page; BENCH_PAGE_CAP_S=20 a page slower
+##   than this is measured once; BENCH_PDF_RUNS=1 runs of the PDF report.
 ##   Figures go to test-artifacts/bench.json and docs/benchmarks.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/pytest tests/bench -p no:randomly -s -o addopts=""
