@@ -116,6 +116,33 @@ def iso_moment(expression: str) -> str:
     return f"fm_iso_moment({expression})"
 
 
+def json_moment_text(moment: datetime | None) -> str | None:
+    """A moment as the JSON API writes it (Django's encoder): ISO 8601 to the
+    millisecond (truncated) when it has a fraction, ``Z`` for UTC."""
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    if moment.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+def json_moment(expression: str) -> str:
+    """``json_moment_text`` of a stored moment (UTC), in SQL: a long list reads its
+    moments as text instead of parsing each into a datetime to write it out again."""
+    if on_postgres():
+        utc = f"(({expression}) AT TIME ZONE 'UTC')"
+        return (
+            f"CASE WHEN {expression} IS NULL THEN NULL ELSE "
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+            f"CASE WHEN date_part('microseconds', {utc})::int %% 1000000 = 0 THEN '' "
+            f"ELSE to_char({utc}, '.MS') END || 'Z' END"
+        )
+    return f"fm_json_moment({expression})"
+
+
 # --- JSON ---------------------------------------------------------------------------
 
 
@@ -222,6 +249,10 @@ def _fm_local_date(value: object, zone: str) -> str | None:
     return local.isoformat()
 
 
+def _fm_json_moment(value: object) -> str | None:
+    return json_moment_text(_moment(value))
+
+
 def _fm_iso_moment(value: object) -> str | None:
     moment = _moment(value)
     return moment.astimezone(UTC).isoformat() if moment else None
@@ -263,6 +294,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
     raw.create_function("fm_thousands", 2, _fm_thousands, deterministic=True)
     raw.create_function("fm_local_date", 2, _fm_local_date, deterministic=True)
     raw.create_function("fm_iso_moment", 1, _fm_iso_moment, deterministic=True)
+    raw.create_function("fm_json_moment", 1, _fm_json_moment, deterministic=True)
 
 
 connection_created.connect(register_sqlite_functions, dispatch_uid="fleetmaint-sqlite-functions")

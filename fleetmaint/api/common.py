@@ -2,11 +2,11 @@
 answer of a list built from plain rows."""
 
 import json
-from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from ninja.responses import NinjaJSONEncoder
 
+from fleetmaint import sql
 from fleetmaint.vehicles.models import Vehicle
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -29,14 +29,5 @@ def rows_response(data: object) -> HttpResponse:
     return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder), content_type=JSON_CONTENT_TYPE)
 
 
-def json_moment(moment: datetime | None) -> str | None:
-    """A moment as the API's encoder (Django's) writes it: ISO 8601 to the millisecond,
-    ``Z`` for UTC. Lists write their many moments here, past the encoder's type checks."""
-    if moment is None:
-        return None
-    text = moment.isoformat()
-    if moment.microsecond:
-        text = text[:23] + text[26:]
-    if text.endswith("+00:00"):
-        text = text[:-6] + "Z"
-    return text
+# Lists write their many moments here, past the encoder's type checks.
+json_moment = sql.json_moment_text

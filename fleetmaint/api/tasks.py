@@ -299,7 +299,7 @@ def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
     """``TaskOut`` of a row from ``queries.task_rows``, as its resolvers give it for a task."""
     vehicle = row.vehicle
     done = row.status == TaskStatus.DONE
-    completion_date = json_moment(row.completion_date)
+    completion_date = row.completion_date  # these moments come as text: LIST_MOMENTS
     return {
         "id": row.id,
         "vehicle_id": row.vehicle_id,
@@ -336,12 +336,12 @@ def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
             "engine_hours": _float(vehicle.engine_hours),
         },
         "prediction": {
-            "end_date": json_moment(row.predicted_end_date),
+            "end_date": row.predicted_end_date,
             "wear_percentage": services.wear(row, now=now),
         },
         "file_ids": row.file_ids,
-        "created_at": json_moment(row.created_at),
-        "updated_at": json_moment(row.updated_at),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
 
 
@@ -384,6 +384,10 @@ SORT_HELP = (
 )
 
 
+# Moments a list item only shows, read as text; the start and end dates measure wear.
+LIST_MOMENTS = ("completion_date", "predicted_end_date", "created_at", "updated_at")
+
+
 @router.get("/tasks", response=TaskPage)
 def list_tasks(
     request: HttpRequest,
@@ -403,7 +407,9 @@ def list_tasks(
         sort=_sort(sort or []),
     )
     count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
-    rows = queries.task_rows(request.org, filters, offset=offset, limit=limit)
+    rows = queries.task_rows(
+        request.org, filters, offset=offset, limit=limit, json_moments=LIST_MOMENTS
+    )
     now = timezone.now()
     now_text = json_moment(now)
     items = [_task_item(row, now, now_text) for row in rows]

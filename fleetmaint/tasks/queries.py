@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
@@ -243,19 +243,32 @@ def task_rows(
     offset: int = 0,
     limit: int | None = None,
     fields: tuple[str, ...] = TASK_ROW_FIELDS,
+    json_moments: tuple[str, ...] = (),
 ) -> list[SimpleNamespace]:
     """A page of ``task_list`` as plain rows, in two statements whatever its length.
 
     Each row has the task's ``fields`` under ServiceTask's attribute names,
     ``vehicle`` (its label, odometer and engine hours) and ``file_ids``
     (ascending), so the services' rules (``wear``, ``given_conditions``)
-    apply to a row as they are and stay the one definition.
+    apply to a row as they are and stay the one definition. The moments named
+    in ``json_moments`` come as the JSON API writes them (``sql.json_moment``).
     """
     tasks = task_list(org, filters).prefetch_related(None)
-    page = tasks.values(*fields, *_VEHICLE_ROW_FIELDS)
+    table = ServiceTask._meta.db_table
+    texts = {
+        f"{name}__json": RawSQL(
+            sql.json_moment(f'"{table}"."{name}"'), (), output_field=CharField()
+        )
+        for name in json_moments
+    }
+    page = tasks.annotate(**texts).values(
+        *(name for name in fields if name not in json_moments), *texts, *_VEHICLE_ROW_FIELDS
+    )
     page = page[offset:] if limit is None else page[offset : offset + limit]
     rows = []
     for values in page:
+        for name in json_moments:
+            values[name] = values.pop(f"{name}__json")
         vehicle = SimpleNamespace(
             label=values.pop("vehicle__label"),
             odometer=values.pop("vehicle__odometer"),
