@@ -1,5 +1,6 @@
 """An advisor opens the dashboard: the cost chart, what falls due, and the numbers' lists."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -47,10 +48,24 @@ def test_advisor_reads_the_dashboard(page: Page, live_server, advisor, org, busy
     assert max(heights) > 0 and heights.count(0) >= 6
     expect(chart.locator("text.axis-label").first).to_be_visible()
 
+    # What falls due: counts per week, as a chart and a table.
     timeline = page.locator("#due-timeline")
-    expect(timeline.locator("li.timeline-interval")).to_have_count(3)
-    expect(timeline.locator("li.timeline-task")).to_have_count(3)
-    expect(timeline.locator("li.timeline-order")).to_have_count(4)
+    expect(timeline.locator("svg[role=img]")).to_be_visible()
+
+    def column_total(name: str) -> int:
+        return sum(int(text) for text in timeline.locator(f"td.{name}").all_inner_texts())
+
+    assert (column_total("week-tasks"), column_total("week-services")) == (3, 3)
+    assert column_total("week-orders") == 4
+    # The first of what is coming, soonest first: at most eight.
+    coming = page.locator("#coming-up")
+    # The delayed order (5 days), the services (10), the tasks (20), then the
+    # first of the orders due in 30 days fills the eighth line.
+    expect(coming.locator("tbody tr")).to_have_count(8)
+    expect(coming.locator("tr.coming-order").first).to_contain_text("Order")
+    expect(coming.locator("tr.coming-interval")).to_have_count(3)
+    expect(coming.locator("tr.coming-task")).to_have_count(3)
+    expect(coming.locator("tr.coming-order")).to_have_count(2)
     screenshot(page, "dashboard")
 
     # A number leads to the list behind it.
@@ -58,10 +73,16 @@ def test_advisor_reads_the_dashboard(page: Page, live_server, advisor, org, busy
     expect(page).to_have_url(f"{live_server.url}/orders/?status=delayed")
     expect(page.locator("main")).to_contain_text("Van 1")
 
-    # An entry in the timeline leads to its page.
+    # A week's tasks lead to the Tasks page showing just those.
     page.go_back()
-    page.locator("#due-timeline li.timeline-interval a").first.click()
-    expect(page).to_have_url(f"{live_server.url}/vehicles/{busy_fleet[0].pk}/schedule/")
+    timeline.locator("td.week-tasks a").first.click()
+    expect(page).to_have_url(re.compile(r"/tasks/\?due_from=\d{4}-\d\d-\d\d&due_to="))
+    expect(page.locator("#results tbody tr")).to_have_count(3)
+
+    # An entry coming up leads to its page.
+    page.go_back()
+    coming.locator("tr.coming-interval a").first.click()
+    expect(page).to_have_url(re.compile(r"/vehicles/\d+/schedule/$"))
 
 
 def test_admin_rotates_the_calendar_feed_address(page: Page, live_server, admin_user, org):
