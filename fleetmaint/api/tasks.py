@@ -286,20 +286,18 @@ def _float(value: Decimal | None) -> float | None:
 
 
 def _item_conditions(row: SimpleNamespace) -> dict:
-    given = services.given_conditions(row)
-    if "date" in given:
-        given["date"]["end"] = json_moment(given["date"]["end"])
+    given = services.given_conditions(row)  # the row's date end is already JSON text
     hours = given.get("engine_hours")
     if hours is not None:
         hours = {name: _float(value) for name, value in hours.items()}
     return {"mileage": given.get("mileage"), "date": given.get("date"), "engine_hours": hours}
 
 
-def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
+def _task_item(row: SimpleNamespace, now_text: str) -> dict:
     """``TaskOut`` of a row from ``queries.task_rows``, as its resolvers give it for a task."""
     vehicle = row.vehicle
     done = row.status == TaskStatus.DONE
-    completion_date = row.completion_date  # these moments come as text: LIST_MOMENTS
+    completion_date = row.completion_date  # moments come as text: LIST_MOMENTS
     return {
         "id": row.id,
         "vehicle_id": row.vehicle_id,
@@ -319,7 +317,7 @@ def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
         },
         "start": {
             "mileage": row.start_mileage,
-            "date": json_moment(row.start_date),
+            "date": row.start_date,
             "engine_hours": _float(row.start_engine_hours),
         },
         "completion": {
@@ -337,7 +335,7 @@ def _task_item(row: SimpleNamespace, now: datetime, now_text: str) -> dict:
         },
         "prediction": {
             "end_date": row.predicted_end_date,
-            "wear_percentage": services.wear(row, now=now),
+            "wear_percentage": row.wear,
         },
         "file_ids": row.file_ids,
         "created_at": row.created_at,
@@ -384,8 +382,15 @@ SORT_HELP = (
 )
 
 
-# Moments a list item only shows, read as text; the start and end dates measure wear.
-LIST_MOMENTS = ("completion_date", "predicted_end_date", "created_at", "updated_at")
+# A list reads its moments as text and its wear from SQL (tasks.wear_sql).
+LIST_MOMENTS = (
+    "date_end",
+    "start_date",
+    "completion_date",
+    "predicted_end_date",
+    "created_at",
+    "updated_at",
+)
 
 
 @router.get("/tasks", response=TaskPage)
@@ -407,12 +412,12 @@ def list_tasks(
         sort=_sort(sort or []),
     )
     count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
-    rows = queries.task_rows(
-        request.org, filters, offset=offset, limit=limit, json_moments=LIST_MOMENTS
-    )
     now = timezone.now()
+    rows = queries.task_rows(
+        request.org, filters, offset=offset, limit=limit, json_moments=LIST_MOMENTS, wear_at=now
+    )
     now_text = json_moment(now)
-    items = [_task_item(row, now, now_text) for row in rows]
+    items = [_task_item(row, now_text) for row in rows]
     return rows_response({"count": count, "items": items})
 
 

@@ -26,9 +26,8 @@ from django.db.models.functions import Lower
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.reports import wear_sql
 from fleetmaint.reports.csv_cells import csv_cell_sql
-from fleetmaint.tasks import queries
+from fleetmaint.tasks import queries, wear_sql
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 

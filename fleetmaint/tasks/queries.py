@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
-from django.db.models import BooleanField, CharField, F, Q, QuerySet
+from django.db.models import BooleanField, CharField, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.tasks import tally
+from fleetmaint.tasks import tally, wear_sql
 from fleetmaint.tasks.models import OPEN_STATUSES, STATUS_RANK, ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 
@@ -244,6 +244,7 @@ def task_rows(
     limit: int | None = None,
     fields: tuple[str, ...] = TASK_ROW_FIELDS,
     json_moments: tuple[str, ...] = (),
+    wear_at: datetime | None = None,
 ) -> list[SimpleNamespace]:
     """A page of ``task_list`` as plain rows, in two statements whatever its length.
 
@@ -251,7 +252,8 @@ def task_rows(
     ``vehicle`` (its label, odometer and engine hours) and ``file_ids``
     (ascending), so the services' rules (``wear``, ``given_conditions``)
     apply to a row as they are and stay the one definition. The moments named
-    in ``json_moments`` come as the JSON API writes them (``sql.json_moment``).
+    in ``json_moments`` come as the JSON API writes them (``sql.json_moment``);
+    with ``wear_at``, each row's ``wear`` at that moment (``wear_sql``).
     """
     tasks = task_list(org, filters).prefetch_related(None)
     table = ServiceTask._meta.db_table
@@ -261,6 +263,11 @@ def task_rows(
         )
         for name in json_moments
     }
+    if wear_at is not None:
+        vehicles = Vehicle._meta.db_table
+        micros = str(wear_sql.micros_of(wear_at))  # a literal: the expression repeats it
+        wear = wear_sql.task_wear(f'"{table}"', f'"{vehicles}"', micros)
+        texts["wear"] = RawSQL(wear, (), output_field=IntegerField())
     page = tasks.annotate(**texts).values(
         *(name for name in fields if name not in json_moments), *texts, *_VEHICLE_ROW_FIELDS
     )

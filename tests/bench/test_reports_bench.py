@@ -36,8 +36,9 @@ from django.db import connection
 from django.utils import timezone
 
 from fleetmaint import sql
-from fleetmaint.reports import task_report, task_rows, wear_sql
+from fleetmaint.reports import task_report, task_rows
 from fleetmaint.reports.csv_cells import csv_cell_sql
+from fleetmaint.tasks import wear_sql
 from fleetmaint.tasks.models import Status
 from tests.bench import fleet as fleets
 from tests.bench.common import Pairs, Run, duration, env_pairs, verdict, write_docs_section

@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fleetmaint import sql
-from fleetmaint.reports import wear_sql
-from fleetmaint.tasks import services
+from fleetmaint.tasks import services, wear_sql
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 

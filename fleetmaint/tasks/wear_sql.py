@@ -1,10 +1,11 @@
-"""A service task's wear (``tasks.services.wear``) as one SQL expression, for reports.
+"""A service task's wear (``tasks.services.wear``) as one SQL expression, for long lists.
 
 ``vehicles.meters`` (``Condition.wear``, ``wear_percentage``) and
 ``tasks.services.task_conditions`` stay the readable definition; this module
-says the same over table columns so that a report of 100,000 tasks reads its
-wear from the database instead of building a task and its vehicle per row.
-``tests/reports/test_wear_sql.py`` holds the two equal for random tasks,
+says the same over table columns so that a report of 100,000 tasks, or a page
+of the API's task list, reads its wear from the database instead of building a
+task and its vehicle per row.
+``tests/tasks/test_wear_sql.py`` holds the two equal for random tasks,
 meters and moments, on PostgreSQL and on SQLite.
 
 How each condition is measured, as ``task_conditions`` measures it:
