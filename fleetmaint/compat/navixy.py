@@ -354,7 +354,10 @@ def _task_json(
     if prediction:
         body["prediction"] = {
             "end_date": clock.time(task.predicted_end_date),
-            "wear_percentage": services.wear(task, now=clock.now),
+            # A list's rows bring their wear, read in SQL at the same moment.
+            "wear_percentage": task.wear
+            if isinstance(task, SimpleNamespace)
+            else services.wear(task, now=clock.now),
         }
     body["current_position"] = {
         "mileage": vehicle.odometer,
@@ -559,7 +562,9 @@ def service_task_list(org: Organization, params: _Params) -> dict:
     page = _page(params)
     limit = None if page.stop is None else page.stop - page.start
     filters = _list_filters(org, params)
-    rows = queries.task_rows(org, filters, offset=page.start, limit=limit, fields=_TASK_FIELDS)
+    rows = queries.task_rows(
+        org, filters, offset=page.start, limit=limit, fields=_TASK_FIELDS, wear_at=clock.now
+    )
     return {
         "list": [
             _task_json(row, clock, prediction=prediction, file_ids=row.file_ids) for row in rows
