@@ -143,6 +143,29 @@ def json_moment(expression: str) -> str:
     return f"fm_json_moment({expression})"
 
 
+def local_time_text(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
+    """A moment as the wall-clock time in ``zone``, 'YYYY-MM-DD HH:MM:SS' (the vendor
+    lists' format)."""
+    if moment is None:
+        return None
+    local = moment.astimezone(zone)
+    if local.year >= 1000:
+        # isoformat is the faster spelling of the same text, for lists of thousands.
+        return local.isoformat(" ", "seconds")[:19]
+    return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_time(expression: str) -> tuple[str, int]:
+    """``local_time_text`` in SQL: the text and how many time-zone parameters it takes.
+
+    FMYYYY writes the year without leading zeros, as strftime's %Y does.
+    """
+    if on_postgres():
+        local = f"(({expression}) AT TIME ZONE %s)"
+        return f"to_char({local}, 'FMYYYY') || to_char({local}, '-MM-DD HH24:MI:SS')", 2
+    return f"fm_local_time({expression}, %s)", 1
+
+
 # --- JSON ---------------------------------------------------------------------------
 
 
@@ -253,6 +276,10 @@ def _fm_json_moment(value: object) -> str | None:
     return json_moment_text(_moment(value))
 
 
+def _fm_local_time(value: object, zone: str) -> str | None:
+    return local_time_text(_moment(value), zoneinfo.ZoneInfo(zone))
+
+
 def _fm_iso_moment(value: object) -> str | None:
     moment = _moment(value)
     return moment.astimezone(UTC).isoformat() if moment else None
@@ -295,6 +322,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
     raw.create_function("fm_local_date", 2, _fm_local_date, deterministic=True)
     raw.create_function("fm_iso_moment", 1, _fm_iso_moment, deterministic=True)
     raw.create_function("fm_json_moment", 1, _fm_json_moment, deterministic=True)
+    raw.create_function("fm_local_time", 2, _fm_local_time, deterministic=True)
 
 
 connection_created.connect(register_sqlite_functions, dispatch_uid="fleetmaint-sqlite-functions")

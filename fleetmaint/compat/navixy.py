@@ -311,7 +311,13 @@ def service_task_list(org: Organization, params: Params) -> dict:
     limit = None if page.stop is None else page.stop - page.start
     filters = _list_filters(org, params)
     rows = queries.task_rows(
-        org, filters, offset=page.start, limit=limit, fields=TASK_FIELDS, wear_at=clock.now
+        org,
+        filters,
+        offset=page.start,
+        limit=limit,
+        fields=TASK_FIELDS,
+        local_moments=clock.list_moments(),
+        wear_at=clock.now,
     )
     return {
         "list": [

@@ -9,15 +9,18 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.compat.navixy_params import Params
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask, Status
 
-VENDOR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 # The task's columns the vendor's object shows: all but the creation and change times.
 TASK_FIELDS = tuple(f for f in queries.TASK_ROW_FIELDS if f not in {"created_at", "updated_at"})
+
+
+# The task's moments the vendor's object shows.
+MOMENTS_SHOWN = ("date_end", "start_date", "completion_date", "predicted_end_date")
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,24 @@ class Clock:
             zoneinfo.ZoneInfo(org.time_zone), params.boolean("iso_datetime", False), timezone.now()
         )
 
+    def list_moments(self) -> tuple[tuple[str, ...], str]:
+        """The moments a list of tasks reads as text in SQL (``queries.task_rows``): all
+        it shows, unless the ISO variant is asked for, which Python writes."""
+        return ((), "UTC") if self.iso else (MOMENTS_SHOWN, self.zone.key)
+
     @functools.cached_property
     def now_text(self) -> str:
         """The moment of the answer, written once for every task of a list."""
         return self.time(self.now)
 
-    def time(self, moment: datetime | None) -> str | None:
-        if moment is None:
-            return None
-        local = moment.astimezone(self.zone)
+    def time(self, moment: datetime | str | None) -> str | None:
+        """A moment in the vendor's format; text is a moment a list read already
+        written (``list_moments``)."""
+        if moment is None or isinstance(moment, str):
+            return moment
         if self.iso:
-            return local.isoformat(timespec="seconds")
-        if local.year >= 1000:
-            # The vendor's format is ISO's first 19 characters; isoformat is the faster
-            # spelling, which a list of ten thousand tasks writes forty thousand times.
-            return local.isoformat(" ", "seconds")[:19]
-        return local.strftime(VENDOR_TIME_FORMAT)
+            return moment.astimezone(self.zone).isoformat(timespec="seconds")
+        return sql.local_time_text(moment, self.zone)
 
 
 def _number(value: Decimal | int | None) -> float | int | None:

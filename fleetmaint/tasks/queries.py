@@ -244,6 +244,7 @@ def task_rows(
     limit: int | None = None,
     fields: tuple[str, ...] = TASK_ROW_FIELDS,
     json_moments: tuple[str, ...] = (),
+    local_moments: tuple[tuple[str, ...], str] = ((), "UTC"),
     wear_at: datetime | None = None,
 ) -> list[SimpleNamespace]:
     """A page of ``task_list`` as plain rows, in two statements whatever its length.
@@ -252,30 +253,37 @@ def task_rows(
     ``vehicle`` (its label, odometer and engine hours) and ``file_ids``
     (ascending), so the services' rules (``wear``, ``given_conditions``)
     apply to a row as they are and stay the one definition. The moments named
-    in ``json_moments`` come as the JSON API writes them (``sql.json_moment``);
-    with ``wear_at``, each row's ``wear`` at that moment (``wear_sql``).
+    in ``json_moments`` come as the JSON API writes them (``sql.json_moment``),
+    those in ``local_moments`` (names, time zone) as wall-clock text
+    (``sql.local_time``); with ``wear_at``, each row's ``wear`` at that moment
+    (``wear_sql``).
     """
     tasks = task_list(org, filters).prefetch_related(None)
     table = ServiceTask._meta.db_table
     texts = {
-        f"{name}__json": RawSQL(
+        f"{name}__text": RawSQL(
             sql.json_moment(f'"{table}"."{name}"'), (), output_field=CharField()
         )
         for name in json_moments
     }
+    local_names, zone = local_moments
+    for name in local_names:
+        text, zones = sql.local_time(f'"{table}"."{name}"')
+        texts[f"{name}__text"] = RawSQL(text, (zone,) * zones, output_field=CharField())
+    as_text = (*json_moments, *local_names)
     if wear_at is not None:
         vehicles = Vehicle._meta.db_table
         micros = str(wear_sql.micros_of(wear_at))  # a literal: the expression repeats it
         wear = wear_sql.task_wear(f'"{table}"', f'"{vehicles}"', micros)
         texts["wear"] = RawSQL(wear, (), output_field=IntegerField())
     page = tasks.annotate(**texts).values(
-        *(name for name in fields if name not in json_moments), *texts, *_VEHICLE_ROW_FIELDS
+        *(name for name in fields if name not in as_text), *texts, *_VEHICLE_ROW_FIELDS
     )
     page = page[offset:] if limit is None else page[offset : offset + limit]
     rows = []
     for values in page:
-        for name in json_moments:
-            values[name] = values.pop(f"{name}__json")
+        for name in as_text:
+            values[name] = values.pop(f"{name}__text")
         vehicle = SimpleNamespace(
             label=values.pop("vehicle__label"),
             odometer=values.pop("vehicle__odometer"),

@@ -347,7 +347,11 @@ def capture_plans(label: str, size: int, work) -> None:
         sql = query["sql"]
         if not sql.lstrip().upper().startswith("SELECT") or "tasks_servicetask" not in sql:
             continue
-        plan = "\n".join(r[0] for r in rows(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+        # The logged statement has its parameters written in: run it without any, so
+        # that a literal % (SQL's modulo) is not read as a placeholder.
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = "\n".join(r[0] for r in cursor.fetchall())
         plans.append(f"-- {sql}\n{plan}\n")
     text = "\n".join(plans)
     PLANS[f"{label} at {size:,} tasks"] = text
