@@ -85,6 +85,10 @@ def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
 # back here as text and are resolved to one vehicle, or to a message.
 
 SUGGESTIONS = 20
+# Vehicles in use before archived ones. Said as an expression, not the column, so
+# that PostgreSQL filters the fleet first and sorts the few matches, instead of
+# walking an index in this order and reading every vehicle it passes.
+_ACTIVE_FIRST = Case(When(archived=True, then=Value(1)), default=Value(0))
 
 
 def vehicle_choice_text(vehicle: Vehicle) -> str:
@@ -99,7 +103,7 @@ def _search_q(term: str) -> Q:
 def _choices(vehicles: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
     """Only what a suggestion shows, active vehicles first."""
     return vehicles.only("id", "label", "vehicle_key", "plate", "archived").order_by(
-        "archived", _LABEL, "id"
+        _ACTIVE_FIRST, _LABEL, "id"
     )
 
 
@@ -147,7 +151,7 @@ def _ranked(org: Organization, text: str) -> list[Vehicle]:
     found = (
         _choices(Vehicle.objects.for_org(org).filter(keys | _search_q(text)))
         .annotate(rank=rank)
-        .order_by("rank", "archived", _LABEL, "id")
+        .order_by("rank", _ACTIVE_FIRST, _LABEL, "id")
     )
     return list(found[: SUGGESTIONS + 1])
 
