@@ -9,7 +9,6 @@ from itertools import chain
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
@@ -20,6 +19,7 @@ from fleetmaint.orders import queries as order_queries
 from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
 from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
+from fleetmaint.web import RowUrls
 
 ATTENTION_ROWS = 8
 COMING_ROWS = 8
@@ -331,7 +331,8 @@ def _entries(org: Organization, wanted: set[str]) -> list[Entry]:
         rows = parts[0].union(*parts[1:], all=True)
     else:  # SQLite cannot limit the parts of a UNION: one query each
         rows = chain(*parts)
-    entries = [_entry(row) for row in rows]
+    urls = RowUrls(task="tasks:vehicle", interval="intervals:schedule", order="orders:detail")
+    entries = [_entry(row, urls) for row in rows]
     order = {"attention": 0, "coming": 1}
     rank = {Status.EXPIRED: 0, Status.NOTIFIED: 1, "": 2}
     far = datetime.max.replace(tzinfo=UTC)
@@ -347,15 +348,10 @@ def _entries(org: Organization, wanted: set[str]) -> list[Entry]:
     return entries
 
 
-_URLS = {"task": "tasks:vehicle", "interval": "intervals:schedule"}
-
-
-def _entry(row: tuple) -> Entry:
+def _entry(row: tuple, urls: RowUrls) -> Entry:
+    """A list line; an order links to itself, a task or a service to its vehicle's tab."""
     section, kind, row_id, title, vehicle_id, vehicle, when, status, mileage, unit = row
-    if kind == "order":
-        url = reverse("orders:detail", args=[row_id])
-    else:
-        url = reverse(_URLS[kind], args=[vehicle_id])
+    url = urls.for_row(row_id if kind == "order" else vehicle_id)[kind]
     return Entry(section, kind, title, vehicle, url, when, status, mileage, unit)
 
 
