@@ -313,6 +313,7 @@ def test_the_fleet_page_filters_by_vehicle(advisor_client, mixed, van, truck, th
     # Text that names no vehicle shows no tasks, and says why.
     assert names(nonsense) == []
     assert "No vehicle matches “abc”." in nonsense.content.decode()
+    assert 'id="task-download"' not in nonsense.content.decode()  # nothing to download
     # The chosen filters are shown as chosen on the full page: the vehicle by name.
     html = by_truck.content.decode()
     assert f'name="vehicle" value="Actros 7 ({truck.vehicle_key})"' in html
