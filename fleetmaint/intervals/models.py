@@ -2,7 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
 from fleetmaint.vehicles.models import Vehicle
@@ -102,6 +102,15 @@ class ServiceInterval(models.Model):
             models.Index(
                 fields=["org", "created_at", "id"],
                 name="interval_open_created_idx",
+                condition=Q(serviced_at__isnull=True),
+            ),
+            # What is coming (the dashboard, the calendar feed): open intervals by the
+            # day they are expected, predicted or else their own date.
+            models.Index(
+                F("org"),
+                Coalesce("predicted_due_at", "service_at_date"),
+                F("id"),
+                name="interval_open_expected_idx",
                 condition=Q(serviced_at__isnull=True),
             ),
         ]

@@ -294,11 +294,7 @@ def _parts(org: Organization, wanted: set[str]) -> list:
         "coming intervals": lambda: _rows(
             interval_queries.open_intervals(org, interval_queries.DueFilters())
             .alias(expected=expected)
-            # Said of each column, so that their indexes find the few in the window.
-            .filter(
-                Q(predicted_due_at__gte=now, predicted_due_at__lte=horizon)
-                | Q(predicted_due_at=None, service_at_date__gte=now, service_at_date__lte=horizon)
-            )
+            .filter(expected__gte=now, expected__lte=horizon)  # interval_open_expected_idx
             .order_by("expected", "id")[:COMING_ROWS],
             "coming",
             "interval",
