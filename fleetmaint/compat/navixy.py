@@ -273,34 +273,17 @@ def service_task_set_status(org: Organization, params: Params) -> dict:
 
 def _list_filters(org: Organization, params: Params) -> queries.TaskFilters:
     """The vendor's list parameters as the shared task filters; nonsense is refused."""
-    vehicle_ids = params.int_list("vehicle_ids") or []
-    if vehicle_ids:
-        known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
-        if known != len(set(vehicle_ids)):
-            raise VendorError(NOT_IN_DATABASE, "One of vehicle_ids was not found.")
-    statuses = params.string_list("statuses") or []
-    for status in statuses:
-        if status not in Status.values:
-            raise ValidationFailed(
-                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
-            )
-    sort = []
-    for option in params.string_list("sort") or []:
-        name, _, direction = option.partition("=")
-        name, direction = name.strip(), (direction.strip().lower() or "asc")
-        if name not in queries.SORT_FIELDS or direction not in {"asc", "desc"}:
-            raise ValidationFailed(
-                f"Unknown sort option {option!r}; use one of "
-                f"{', '.join(queries.SORT_FIELDS)} with =asc or =desc.",
-                field="sort",
-            )
-        sort.append((name, direction))
-    return queries.TaskFilters(
-        statuses=tuple(statuses),
-        vehicle_ids=tuple(vehicle_ids),
-        unplanned=True if params.boolean("only_unplanned", False) else None,
-        sort=tuple(sort) or queries.DEFAULT_SORT,
-    )
+    try:
+        return queries.strict_filters(
+            org,
+            only_unplanned=params.boolean("only_unplanned", False),
+            vehicle_ids=params.int_list("vehicle_ids") or [],
+            statuses=params.string_list("statuses") or [],
+            sort=params.string_list("sort") or [],
+        )
+    except NotFound as error:
+        # The vendor calls a missing vehicle in a list "not in the database".
+        raise VendorError(NOT_IN_DATABASE, error.message) from None
 
 
 @_endpoint(writes=False)

@@ -8,11 +8,8 @@ here; :mod:`fleetmaint.reports.task_report` writes it.
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from fleetmaint.accounts.models import Organization
-from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.errors import ValidationFailed
 from fleetmaint.tasks import queries
-from fleetmaint.tasks.models import Status
-from fleetmaint.vehicles.models import Vehicle
 
 FORMATS = ("pdf", "xlsx", "xls", "csv")
 GROUPS = ("vehicle", "status")
@@ -116,40 +113,5 @@ def page_filters(query, *, zone: str = "UTC") -> queries.TaskFilters:
     return queries.filters_from_query(query, zone=zone)
 
 
-def strict_filters(
-    org: Organization,
-    *,
-    only_unplanned: bool = False,
-    vehicle_ids: list[int] | None = None,
-    statuses: list[str] | None = None,
-    sort: list[str] | None = None,
-) -> queries.TaskFilters:
-    """The vendor's filter parameters; unknown statuses, sorts or vehicles are refused."""
-    vehicle_ids = list(vehicle_ids or [])
-    if vehicle_ids:
-        known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
-        if known != len(set(vehicle_ids)):
-            raise NotFound("One of vehicle_ids was not found.", field="vehicle_ids")
-    statuses = list(statuses or [])
-    for status in statuses:
-        if status not in Status.values:
-            raise ValidationFailed(
-                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
-            )
-    pairs = []
-    for option in sort or []:
-        name, _, direction = str(option).partition("=")
-        name, direction = name.strip(), (direction.strip().lower() or "asc")
-        if name not in queries.SORT_FIELDS or direction not in ("asc", "desc"):
-            raise ValidationFailed(
-                f"Unknown sort option {option!r}; use one of "
-                f"{', '.join(queries.SORT_FIELDS)} with =asc or =desc.",
-                field="sort",
-            )
-        pairs.append((name, direction))
-    return queries.TaskFilters(
-        statuses=tuple(statuses),
-        vehicle_ids=tuple(vehicle_ids),
-        unplanned=True if only_unplanned else None,
-        sort=tuple(pairs) or queries.DEFAULT_SORT,
-    )
+# The vendor's filter parameters (the reports API and /v2 lists share them).
+strict_filters = queries.strict_filters

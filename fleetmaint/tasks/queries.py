@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
+from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import tally, wear_sql
 from fleetmaint.tasks.models import OPEN_STATUSES, STATUS_RANK, ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
@@ -307,3 +308,42 @@ def _attach_file_ids(rows: list[SimpleNamespace]) -> None:
     )
     for task_id, file_id in found:
         by_task[task_id].file_ids.append(file_id)
+
+
+def strict_filters(
+    org: Organization,
+    *,
+    only_unplanned: bool = False,
+    vehicle_ids: list[int] | None = None,
+    statuses: list[str] | None = None,
+    sort: list[str] | None = None,
+) -> TaskFilters:
+    """The vendor's filter parameters; unknown statuses, sorts or vehicles are refused."""
+    vehicle_ids = list(vehicle_ids or [])
+    if vehicle_ids:
+        known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
+        if known != len(set(vehicle_ids)):
+            raise NotFound("One of vehicle_ids was not found.", field="vehicle_ids")
+    statuses = list(statuses or [])
+    for status in statuses:
+        if status not in Status.values:
+            raise ValidationFailed(
+                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
+            )
+    pairs = []
+    for option in sort or []:
+        name, _, direction = str(option).partition("=")
+        name, direction = name.strip(), (direction.strip().lower() or "asc")
+        if name not in SORT_FIELDS or direction not in ("asc", "desc"):
+            raise ValidationFailed(
+                f"Unknown sort option {option!r}; use one of "
+                f"{', '.join(SORT_FIELDS)} with =asc or =desc.",
+                field="sort",
+            )
+        pairs.append((name, direction))
+    return TaskFilters(
+        statuses=tuple(statuses),
+        vehicle_ids=tuple(vehicle_ids),
+        unplanned=True if only_unplanned else None,
+        sort=tuple(pairs) or DEFAULT_SORT,
+    )
