@@ -161,6 +161,9 @@ SMS_FROM = env_str("SMS_FROM", "")
 SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION")
 HTTP_DELIVERY_TIMEOUT = env_int("HTTP_DELIVERY_TIMEOUT", 10)
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+# Webhooks and the SMS gateway reach only public internet addresses unless this
+# is on (receivers on the installation's own network; on under `make run`).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
 # Reports with more rows are built by a background job; their files are kept this long.
 REPORT_SYNC_LIMIT = env_int("REPORT_SYNC_LIMIT", 5000)

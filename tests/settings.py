@@ -9,6 +9,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/fleetmaint-test-media")
 # Receivers in the tests listen on plain HTTP on loopback.
 os.environ.setdefault("WEBHOOKS_ALLOW_HTTP", "true")
+os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")
 os.environ.setdefault("HTTP_DELIVERY_TIMEOUT", "3")
 
 from fleetmaint.settings import *  # noqa: F403

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from fleetmaint import outbound
 from fleetmaint.accounts.models import Membership, Organization, Role
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.notifications import outbox
@@ -204,6 +205,13 @@ def _clean_webhook(url: str, events: list[str]) -> tuple[str, list[str]]:
         raise ValidationFailed("The URL can be at most 500 characters.", field="url")
     if url.startswith("http://") and not settings.WEBHOOKS_ALLOW_HTTP:
         raise ValidationFailed("Webhooks are sent over HTTPS only.", field="url")
+    if not outbound.private_allowed():
+        try:
+            outbound.check_url(url)
+        except outbound.AddressRefused as error:
+            raise ValidationFailed(
+                f"Webhooks can reach only the public internet: {error}.", field="url"
+            ) from None
     unknown = [e for e in events if e not in EVENT_KINDS]
     if unknown:
         raise ValidationFailed(f"Unknown event {unknown[0]!r}.", field="events")

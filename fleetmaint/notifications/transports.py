@@ -28,11 +28,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from standardwebhooks import Webhook
 
+from fleetmaint import outbound
 from fleetmaint.notifications.models import Channel, Message
 from fleetmaint.notifications.phones import fit_sms
 
 log = logging.getLogger(__name__)
-EXCERPT_LENGTH = 1000
+# Enough of an answer to tell a receiver's error page from its success; no more is kept.
+EXCERPT_LENGTH = 500
 
 
 class TransportError(Exception):
@@ -246,12 +248,18 @@ class WebhookTransport(Transport):
 
 
 def _http(request: urllib.request.Request) -> tuple[int, str]:
-    """Sends the request; returns status and a response excerpt, or raises for no answer."""
+    """Sends the request; returns status and a response excerpt, or raises for no answer.
+
+    Only public addresses are reached and redirects are not followed
+    (``fleetmaint.outbound``): a 3xx comes back as a failed attempt with its status.
+    """
     try:
-        with urllib.request.urlopen(request, timeout=settings.HTTP_DELIVERY_TIMEOUT) as response:
+        with outbound.opener().open(request, timeout=settings.HTTP_DELIVERY_TIMEOUT) as response:
             return response.status, response.read(EXCERPT_LENGTH).decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read(EXCERPT_LENGTH).decode(errors="replace")
+    except outbound.AddressRefused as error:
+        raise TransportError(f"Refused: {error}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise TransportError(f"No answer: {reason}") from None
