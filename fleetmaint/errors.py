@@ -42,3 +42,14 @@ class ConfirmationRequired(DomainError):
 
     code = "confirmation_required"
     status = 400
+
+
+class TooManyAttempts(DomainError):
+    """Too many failures from one account or address: it must wait ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_q",
     "ninja",
     "fleetmaint.accounts",
+    "fleetmaint.attempts",
     "fleetmaint.vehicles",
     "fleetmaint.notifications",
     "fleetmaint.intervals",
@@ -164,6 +165,9 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
 # Webhooks and the SMS gateway reach only public internet addresses unless this
 # is on (receivers on the installation's own network; on under `make run`).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+# How many reverse proxies in front append to X-Forwarded-For; 0 trusts only the
+# connection's own address (used to count failed sign-ins per address).
+FORWARDED_FOR_PROXIES = env_int("FORWARDED_FOR_PROXIES", 0)
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
 # Reports with more rows are built by a background job; their files are kept this long.
 REPORT_SYNC_LIMIT = env_int("REPORT_SYNC_LIMIT", 5000)

@@ -2,19 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from fleetmaint.accounts.sign_in import AdminSignInForm, SignInView
 from fleetmaint.api.main import api
 from fleetmaint.compat import extend, voyo
 from fleetmaint.reports import views as report_views
 
+admin.site.login_form = AdminSignInForm
+
 urlpatterns = [
     path("", report_views.dashboard, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),

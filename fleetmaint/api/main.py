@@ -17,8 +17,10 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from fleetmaint.accounts.models import ApiKey
 from fleetmaint.accounts.services import apikey_authenticate
-from fleetmaint.errors import DomainError, PermissionDenied
+from fleetmaint.attempts import services as attempts
+from fleetmaint.errors import DomainError, PermissionDenied, TooManyAttempts
 from fleetmaint.orders.services import servicer_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -43,8 +45,12 @@ class ApiKeyAuth(HttpBearer):
         self.servicer = servicer
 
     def authenticate(self, request: HttpRequest, token: str):
-        key = apikey_authenticate(token)
-        if key is not None:
+        # Wrong keys count against the caller's address (attempts.services).
+        found = attempts.key_lookup(
+            request, lambda: apikey_authenticate(token) or servicer_authenticate(token)
+        )
+        if isinstance(found, ApiKey):
+            key = found
             if not self.fleet:
                 raise PermissionDenied("This endpoint takes a servicer's API key.")
             if key.read_only and request.method not in SAFE_METHODS:
@@ -53,7 +59,7 @@ class ApiKeyAuth(HttpBearer):
             request.api_key = key
             request.servicer = None
             return key
-        servicer = servicer_authenticate(token)
+        servicer = found
         if servicer is None:
             return None
         if not self.servicer:
@@ -97,6 +103,13 @@ def error_response(
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_response(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(TooManyAttempts)
+def on_too_many_attempts(request: HttpRequest, exc: TooManyAttempts) -> HttpResponse:
+    response = error_response(request, exc.status, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

@@ -23,8 +23,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token
-from fleetmaint.errors import DomainError, ValidationFailed
+from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.orders import services
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder
 
@@ -75,7 +76,14 @@ def servicer_endpoint(handler: Handler) -> Callable[[HttpRequest, str], JsonResp
     @wraps(handler)
     def view(request: HttpRequest, order_id: str) -> JsonResponse:
         token = bearer_token(request, "Bearer") or request.headers.get(TOKEN_HEADER, "").strip()
-        servicer = services.servicer_authenticate(token)
+        try:
+            servicer = (
+                attempts.key_lookup(request, lambda: services.servicer_authenticate(token))
+                if token
+                else None
+            )
+        except TooManyAttempts as locked:
+            return _error(locked.status, locked.code, locked.message)
         if servicer is None:
             return _error(
                 401,

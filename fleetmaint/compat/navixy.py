@@ -49,6 +49,7 @@ from django.views.decorators.http import require_http_methods
 
 from fleetmaint.accounts.models import ApiKey, Organization
 from fleetmaint.accounts.services import API_KEY_PREFIX
+from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token, key_from
 from fleetmaint.compat.navixy_json import (
     TASK_FIELDS,
@@ -58,7 +59,13 @@ from fleetmaint.compat.navixy_json import (
     vehicle_json,
 )
 from fleetmaint.compat.navixy_params import Params, as_int, page_of, params_of
-from fleetmaint.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from fleetmaint.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import Status
 from fleetmaint.vehicles import queries as vehicle_queries
@@ -69,8 +76,9 @@ KEY_SCHEME = "NVX"
 KEY_SHAPE = re.compile(rf"^{re.escape(API_KEY_PREFIX)}[A-Za-z0-9_-]{{20,128}}$")
 
 WRONG_HASH, KEY_NOT_FOUND, INVALID_PARAMETERS, ACCESS_DENIED = 3, 4, 7, 11
+TOO_MANY_REQUESTS = 15  # the vendor's "Too many requests (rate limit exceeded)"
 NOT_IN_DATABASE, ENTITY_NOT_FOUND, NOT_SUPPORTED, NONEXISTENT_IN_LIST = 201, 204, 214, 217
-HTTP_STATUS = {ACCESS_DENIED: 403, ENTITY_NOT_FOUND: 404}  # every other code: 400
+HTTP_STATUS = {ACCESS_DENIED: 403, ENTITY_NOT_FOUND: 404, TOO_MANY_REQUESTS: 429}  # else 400
 
 Handler = Callable[[Organization, Params], dict]
 
@@ -123,9 +131,12 @@ def _authenticate(request: HttpRequest, params: Params) -> ApiKey:
         raise VendorError(
             WRONG_HASH, f"Wrong hash: send the API key as hash or 'Authorization: {KEY_SCHEME}'."
         )
-    if not KEY_SHAPE.match(raw):
+    try:
+        key = attempts.key_lookup(request, lambda: key_from(raw) if KEY_SHAPE.match(raw) else None)
+    except TooManyAttempts as locked:
+        raise VendorError(TOO_MANY_REQUESTS, f"Too many requests: {locked.message}") from None
+    if key is None and not KEY_SHAPE.match(raw):
         raise VendorError(WRONG_HASH, "Wrong hash: that is not an API key of this system.")
-    key = key_from(raw)
     if key is None:
         raise VendorError(KEY_NOT_FOUND, "API key not found or revoked.")
     return key

@@ -14,8 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.models import Organization
+from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token, key_from
-from fleetmaint.errors import DomainError
+from fleetmaint.errors import DomainError, TooManyAttempts
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import ServiceInterval
 
@@ -116,7 +117,11 @@ def dispatch(request: HttpRequest, method: str) -> JsonResponse:
     handler = METHODS.get(method)
     if handler is None:
         return JsonResponse({"error": f"Unknown method {method}!"}, status=404)
-    key = key_from(bearer_token(request, "Bearer"))
+    raw = bearer_token(request, "Bearer")
+    try:
+        key = attempts.key_lookup(request, lambda: key_from(raw)) if raw else None
+    except TooManyAttempts as locked:
+        return JsonResponse({"error": locked.message}, status=429)
     if key is None:
         return JsonResponse({"error": INVALID_AUTHORIZATION}, status=401)
     if key.read_only and handler not in (get_all, get_for_vehicle):

@@ -8,6 +8,7 @@ SCHEDULES = {
     "Clean up old deliveries": ("fleetmaint.notifications.jobs.cleanup_deliveries", 24 * 60),
     "Remove old report files": ("fleetmaint.reports.jobs.cleanup_reports", 60),
     "Fold task counts together": ("fleetmaint.tasks.tally.compact", 5),
+    "Forget old failed sign-ins": ("fleetmaint.attempts.services.forget_old", 24 * 60),
 }
 
 
