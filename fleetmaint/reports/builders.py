@@ -5,8 +5,11 @@ report is about, and its groups as an iterator of rows) and a binary file,
 reads every group once, in order, and writes the file. Rows are plain tuples
 straight from the database (``task_rows.ROW``: wear, local dates and labels
 already computed there), so writing a row costs the writer's calls and
-little else. Memory stays flat: XlsxWriter in ``constant_memory`` mode, xlwt
-with its rows flushed, CSV from the database's own CSV output
+little else. Text people typed (vehicle labels, descriptions, search words)
+goes through :func:`fleetmaint.reports.sheet_text.plain` in every spreadsheet
+format (its SQL twin in the CSV), so no spreadsheet runs it as a formula.
+Memory stays flat: XlsxWriter in ``constant_memory`` mode, xlwt with its rows
+flushed, CSV from the database's own CSV output
 (:mod:`fleetmaint.reports.task_csv`) and the PDF in parts
 (:mod:`fleetmaint.reports.pdf_builder`). Group and grand totals are added up
 by the report as its rows are read; the builders only lay them out.
@@ -19,6 +22,7 @@ import xlwt
 
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.reports.pdf_builder import COLUMN_WIDTHS, when
+from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
 
 # The last row an XLS sheet has (65,536 rows, one of them the header).
 XLS_MAX_ROWS = 65_535
@@ -40,7 +44,7 @@ def currency_format(currency: str) -> str:
 
 
 def build_xlsx(report, out) -> None:
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, **WORKBOOK_OPTIONS})
     workbook.set_properties(
         {
             "title": f"{report.title} · {report.org.name}",
@@ -65,7 +69,7 @@ def build_xlsx(report, out) -> None:
     r = 1
     for group in report.groups():
         if group.title is not None:
-            sheet.write_string(r, 0, group.title, heading)
+            sheet.write_string(r, 0, plain(group.title), heading)
             for col in range(1, last_col + 1):
                 sheet.write_blank(r, col, None, heading)
             r += 1
@@ -93,8 +97,8 @@ def _xlsx_row_writer(workbook, sheet, currency: str) -> Callable:
     def write_rows(rows, r: int) -> int:
         for pk, vehicle, description, _, label, unplanned, wear, predicted, done, cost, _ in rows:
             number(r, 0, pk)
-            string(r, 1, vehicle)
-            string(r, 2, description)
+            string(r, 1, plain(vehicle))
+            string(r, 2, plain(description))
             string(r, 3, label)
             string(r, 4, "Yes" if unplanned else "No")
             number(r, 5, wear)
@@ -121,7 +125,7 @@ def _about_sheet(workbook, report, bold) -> None:
     ]
     for r, (name, value) in enumerate(lines):
         about.write_string(r, 0, name, bold)
-        about.write_string(r, 1, str(value))
+        about.write_string(r, 1, plain(str(value)))
 
 
 # --- XLS --------------------------------------------------------------------------------
@@ -156,12 +160,12 @@ def build_xls(report, out) -> None:
     write = sheet.write
     for group in report.groups():
         if group.title is not None:
-            write(next_row(), 0, group.title, bold)
+            write(next_row(), 0, plain(group.title), bold)
         for pk, vehicle, description, _, label, unplanned, wear, predicted, done, cost, _ in group:
             at = next_row()
             write(at, 0, pk)
-            write(at, 1, vehicle)
-            write(at, 2, description)
+            write(at, 1, plain(vehicle))
+            write(at, 2, plain(description))
             write(at, 3, label)
             write(at, 4, "Yes" if unplanned else "No")
             write(at, 5, wear)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.orders.models import OrderItem, OrderStatus
-from fleetmaint.reports.csv_cells import csv_cell
+from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 
@@ -211,7 +211,7 @@ def money_format(currency: str) -> str:
 def costs_xlsx(report: CostReport) -> bytes:
     """Vehicles down, months across, totals in the last row and column."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **WORKBOOK_OPTIONS})
     currency = report.org.currency
     title = book.add_format({"bold": True, "font_size": 14})
     header = book.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
@@ -241,8 +241,8 @@ def costs_xlsx(report: CostReport) -> bytes:
 
     row = top
     for row, vehicle in enumerate(report.vehicles, start=top + 1):
-        sheet.write_string(row, 0, vehicle.vehicle_key)
-        sheet.write_string(row, 1, vehicle.label)
+        sheet.write_string(row, 0, plain(vehicle.vehicle_key))
+        sheet.write_string(row, 1, plain(vehicle.label))
         for col, month in enumerate(report.months, start=2):
             sheet.write_number(row, col, float(report.cell(vehicle, month).total), money)
         sheet.write_number(row, total_col, float(report.vehicle_total(vehicle).total), money_total)
@@ -276,8 +276,8 @@ def costs_csv(report: CostReport) -> str:
             cost = report.cell(vehicle, month)
             writer.writerow(
                 [
-                    csv_cell(vehicle.vehicle_key),
-                    csv_cell(vehicle.label),
+                    plain(vehicle.vehicle_key),
+                    plain(vehicle.label),
                     f"{month:%Y-%m}",
                     f"{cost.orders:.2f}",
                     f"{cost.tasks:.2f}",

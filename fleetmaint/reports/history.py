@@ -46,6 +46,7 @@ from fleetmaint.reports.costs import (
     monthly_costs,
     org_zone,
 )
+from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
 from fleetmaint.tasks import services as task_services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Reading, Vehicle
@@ -683,7 +684,7 @@ def _sheet_name(section: Section) -> str:
 
 def history_xlsx(history: VehicleHistory) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **WORKBOOK_OPTIONS})
     currency = history.currency
     formats = {
         TEXT: None,
@@ -704,15 +705,15 @@ def history_xlsx(history: VehicleHistory) -> bytes:
     vehicle = history.vehicle
     summary = book.add_worksheet("Vehicle")
     summary.write(0, 0, f"Vehicle history — {vehicle.label}", title)
-    summary.write(1, 0, "Generated")
+    summary.write_string(1, 0, "Generated")
     summary.write_datetime(1, 1, history.generated_at.replace(tzinfo=None), formats[DATETIME])
-    summary.write(1, 2, history.org.time_zone)
+    summary.write_string(1, 2, history.org.time_zone)
     for row, (label, value) in enumerate(history.facts, start=3):
-        summary.write(row, 0, label, bold)
+        summary.write_string(row, 0, label, bold)
         if isinstance(value, int):
             summary.write_number(row, 1, value)
         else:
-            summary.write_string(row, 1, str(value))
+            summary.write_string(row, 1, plain(str(value)))
     summary.set_column(0, 0, 18)
     summary.set_column(1, 1, 40)
 
@@ -769,7 +770,7 @@ def _write(sheet, row: int, col: int, value, kind: str, formats: dict) -> None:
     elif kind in (INT, NUMBER, MONEY, PERCENT):
         sheet.write_number(row, col, float(value), formats[kind])
     else:
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, plain(str(value)))
 
 
 def _costs_chart(book, sheet, section: Section, currency: str) -> None:

@@ -12,7 +12,7 @@ Two shapes of row:
 - :data:`ROW` for the spreadsheets and the PDF: typed values (dates, a
   Decimal cost) that the builders write as cells;
 - :data:`CSV_COLUMNS` for the CSV file: every cell already text as the file
-  shows it, formula-like text neutralised (``csv_cells.csv_cell_sql``).
+  shows it, formula-like text neutralised (``sheet_text.plain_sql``).
 """
 
 from collections.abc import Iterator
@@ -26,7 +26,7 @@ from django.db.models.functions import Lower
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.reports.csv_cells import csv_cell_sql
+from fleetmaint.reports.sheet_text import plain_sql
 from fleetmaint.tasks import queries, wear_sql
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
@@ -138,7 +138,7 @@ def csv_select(org: Organization, request, now: datetime) -> tuple[str, list]:
     t, v = _tables()
 
     def text(expression: str) -> str:
-        return f"NULLIF({csv_cell_sql(expression)}, '')"
+        return f"NULLIF({plain_sql(expression)}, '')"
 
     status_label = sql.choice_label(f"{t}.status", Status.choices)
     columns = {

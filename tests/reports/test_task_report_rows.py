@@ -95,7 +95,7 @@ def test_xlsx_rows_hold_wear_dates_and_labels_as_the_user_expects(org, worn):
     assert rows[worn["note"].pk][2:6] == ("Line one\nline two", "Created", "Yes", 5)
     predicted = mirror.predicted_end_date.astimezone(report.zone).replace(tzinfo=None)
     assert rows[worn["mirror"].pk][1:7] == (
-        "=Truck", "-Mirror", "Created", "No", 0,
+        "'=Truck", "'-Mirror", "Created", "No", 0,  # typed text is never a formula
         datetime.combine(predicted.date(), datetime.min.time()),
     )  # fmt: skip
 
@@ -146,7 +146,7 @@ def test_search_sort_and_grouping_by_vehicle_together(org, worn):
     content, _ = build(org, "status=all&q=i&sort=vehicle%3Ddesc", format="xlsx", group_by="vehicle")
 
     rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert [r[0] for r in rows if isinstance(r[0], str)][1:] == ["=Truck", "Van 1"]
+    assert [r[0] for r in rows if isinstance(r[0], str)][1:] == ["'=Truck", "Van 1"]
     assert rows[-1][2] == "Total (3 tasks)" and rows[-1][8] == 135.75
 
 
