@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -81,13 +82,20 @@ def _seed_users(org: Organization) -> None:
     for username, (password, role) in DEMO_USERS.items():
         user = user_model.objects.filter(username=username).first()
         if user is None:
-            user = user_model.objects.create_user(
-                username=username, email=f"{username}@demo.invalid", password=password
-            )
+            user = _create_user(username, f"{username}@demo.invalid", password)
         if role == Role.ADMIN and not user.is_staff:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         accounts.membership_set(org=org, user=user, role=role)
+
+
+def _create_user(username: str, email: str, password: str):
+    """A demo login whose password passes the same validators as everyone's."""
+    user = get_user_model()(username=username, email=email)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.save()
+    return user
 
 
 def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
@@ -261,9 +269,7 @@ def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
         created.append(servicer)
     username, password = DEMO_SERVICER_LOGIN
     if not user_model.objects.filter(username=username).exists():
-        user = user_model.objects.create_user(
-            username=username, email="servicer@demo.invalid", password=password
-        )
+        user = _create_user(username, "servicer@demo.invalid", password)
         ServicerStaff.objects.create(user=user, servicer=created[0])
     if vehicles:
         _seed_orders(org, created[0], vehicles)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", report_views.dashboard, name="home"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("fleetmaint.accounts.account_urls")),
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),
     path("notifications/", include("fleetmaint.notifications.urls")),

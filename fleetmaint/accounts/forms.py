@@ -37,9 +37,50 @@ class OrganizationForm(forms.Form):
 
 
 class MemberInviteForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False)
+    email = forms.EmailField(
+        max_length=254,
+        label="E-mail address",
+        help_text="They receive a link to join; it works once, for 7 days.",
+        error_messages={
+            "required": "Give the e-mail address to send the invitation to.",
+            "invalid": "That is not an e-mail address.",
+        },
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.ADVISOR)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_invite_%s")
+        super().__init__(*args, **kwargs)
+
+
+class InvitationAccountForm(forms.Form):
+    """A new account for an invited person: their own username and password."""
+
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Leave empty to sign in with your e-mail address.",
+        error_messages={"max_length": "A username can be at most 150 characters."},
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=4096,
+        error_messages={"required": "Choose a password."},
+    )
+    password_again = forms.CharField(
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=4096,
+        error_messages={"required": "Type the password a second time."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") not in (None, data["password"]):
+            self.add_error("password_again", "The two passwords differ.")
+        return data
 
 
 class MemberRoleForm(forms.Form):

@@ -1,7 +1,10 @@
 """Puts the signed-in user's current organization on the request.
 
 ``request.org`` and ``request.membership`` are None for anonymous users and
-for users without any membership. The organization's time zone is activated
+for users without any membership. The current organization is the one chosen
+in this session; a new session (the next sign-in) opens the fleet the person
+chose last (``Membership.last_used_at``), and the first by name only for
+someone who never chose. The organization's time zone is activated
 so that pages show times where the fleet is.
 """
 
@@ -14,6 +17,14 @@ from django.utils import timezone
 from fleetmaint.accounts.models import Membership
 
 SESSION_ORG_KEY = "org_id"
+
+
+def last_used(memberships: list[Membership]) -> Membership:
+    """The membership chosen most recently; ties (never chosen) keep the order by name."""
+    chosen = [m for m in memberships if m.last_used_at is not None]
+    if not chosen:
+        return memberships[0]
+    return max(chosen, key=lambda m: m.last_used_at)
 
 
 class OrganizationMiddleware:
@@ -29,7 +40,9 @@ class OrganizationMiddleware:
             request.memberships = memberships
             if memberships:
                 wanted = request.session.get(SESSION_ORG_KEY)
-                current = next((m for m in memberships if m.org_id == wanted), memberships[0])
+                current = next((m for m in memberships if m.org_id == wanted), None)
+                if current is None:
+                    current = last_used(memberships)
                 request.membership = current
                 request.org = current.org
         if request.org is not None:

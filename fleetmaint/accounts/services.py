@@ -5,7 +5,6 @@ import secrets
 import zoneinfo
 from functools import cache
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -157,31 +156,14 @@ def _ensure_an_admin_remains(org: Organization, *, leaving: Membership) -> None:
         raise Conflict("An organization needs at least one admin.", field="role")
 
 
-def member_invite(
-    *, org: Organization, username: str, email: str, role: str
-) -> tuple[Membership, str | None]:
-    """Adds a user by username, creating the account when it is new.
-
-    Returns the membership and, for a new account, its one-time password.
-    """
-    username = (username or "").strip()
-    if not username:
-        raise ValidationFailed("Give a username.", field="username")
-    if len(username) > 150:
-        raise ValidationFailed("A username can be at most 150 characters.", field="username")
-    user_model = get_user_model()
-    password = None
-    with transaction.atomic():
-        user = user_model.objects.filter(username=username).first()
-        if user is None:
-            password = secrets.token_urlsafe(12)
-            user = user_model.objects.create_user(
-                username=username, email=(email or "").strip(), password=password
-            )
-        elif Membership.objects.filter(org=org, user=user).exists():
-            raise Conflict(f"{username} is already a member.", field="username")
-        membership = membership_set(org=org, user=user, role=role)
-    return membership, password
+def membership_choose(*, user: AbstractBaseUser, org_id: int) -> Membership:
+    """Makes one of the person's fleets their current one, remembered across sign-ins."""
+    membership = Membership.objects.filter(user=user, org_id=org_id).select_related("org").first()
+    if membership is None:
+        raise NotFound("You are not a member of that organization.")
+    membership.last_used_at = timezone.now()
+    membership.save(update_fields=["last_used_at"])
+    return membership
 
 
 def new_raw_key() -> str:

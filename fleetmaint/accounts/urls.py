@@ -7,7 +7,17 @@ app_name = "accounts"
 urlpatterns = [
     path("switch/", views.switch_org, name="switch"),
     path("", views.settings_page, name="settings"),
-    path("members/", views.member_invite, name="member-invite"),
+    path("invitations/", views.invitation_create, name="invitation-create"),
+    path(
+        "invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation-resend",
+    ),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation-revoke",
+    ),
     path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
     path("api-keys/", views.apikey_create, name="apikey-create"),

@@ -1,13 +1,14 @@
-"""Sign-in, switching organization, and the organization settings page."""
+"""Switching organization, and the organization settings page: members, invitations, keys."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fleetmaint.accounts import services
+from fleetmaint.accounts import invitations, queries, services
 from fleetmaint.accounts.access import admin_required, member_required
 from fleetmaint.accounts.forms import ApiKeyForm, MemberInviteForm, MemberRoleForm, OrganizationForm
 from fleetmaint.accounts.middleware import SESSION_ORG_KEY
@@ -25,6 +26,7 @@ def switch_org(request: HttpRequest) -> HttpResponse:
         raise Http404("Unknown organization") from None
     if not any(m.org_id == org_id for m in request.memberships):
         raise Http404("Unknown organization")
+    services.membership_choose(user=request.user, org_id=org_id)
     request.session[SESSION_ORG_KEY] = org_id
     return redirect("home")
 
@@ -45,9 +47,9 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         ),
         "invite_form": MemberInviteForm(),
         "apikey_form": ApiKeyForm(),
-        "members": Membership.objects.filter(org=org)
-        .select_related("user")
-        .order_by("user__username"),
+        "members": queries.members(org),
+        "invitations": queries.invitations_pending(org),
+        "now": timezone.now(),
         "api_keys": ApiKey.objects.filter(org=org).select_related("created_by"),
         "role_form": MemberRoleForm(),
         "calendar_url": settings.SITE_URL + reverse("calendar:feed", args=[org.calendar_token]),
@@ -80,23 +82,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def member_invite(request: HttpRequest) -> HttpResponse:
+def invitation_create(request: HttpRequest) -> HttpResponse:
     form = MemberInviteForm(request.POST)
     if form.is_valid():
         try:
-            membership, password = services.member_invite(org=request.org, **form.cleaned_data)
+            invitation = invitations.invitation_create(
+                org=request.org, invited_by=request.user, **form.cleaned_data
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            if password:
-                messages.success(
-                    request,
-                    f"Added {membership.user.username}. Their one-time password is "
-                    f"{password}. It will not be shown again.",
-                )
-            else:
-                messages.success(request, f"Added {membership.user.username}.")
-            return redirect("accounts:settings")
+            # The same answer whether or not the address has an account anywhere.
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email}. They join when they accept it.",
+            )
+            return redirect_page(request, reverse("accounts:settings") + "#members")
     return render_page(
         request,
         "accounts/settings.html",
@@ -104,6 +105,44 @@ def member_invite(request: HttpRequest) -> HttpResponse:
         partial="members",
         status=INVALID,
     )
+
+
+def _members_card(request: HttpRequest, notice: str) -> HttpResponse:
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(reverse("accounts:settings") + "#members")
+    return render_page(
+        request,
+        "accounts/settings.html",
+        _settings_context(request, members_notice=notice),
+        partial="members",
+    )
+
+
+@admin_required
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = invitations.invitation_resend(
+            org=request.org, invitation_id=invitation_id, actor=request.user
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from None
+        return _members_card(request, error.message)
+    return _members_card(request, f"A new link was sent to {invitation.email}.")
+
+
+@admin_required
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = invitations.invitation_revoke(org=request.org, invitation_id=invitation_id)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from None
+        return _members_card(request, error.message)
+    return _members_card(request, f"The invitation for {invitation.email} was withdrawn.")
 
 
 @admin_required

@@ -190,57 +190,6 @@ def test_it_does_not_remove_a_member_of_another_fleet(org, admin_user, outsider,
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_inviting_a_new_username_creates_an_account_with_a_one_time_password(org):
-    membership, password = services.member_invite(
-        org=org, username=" newbie ", email="newbie@example.com", role=Role.VIEWER
-    )
-    user = User.objects.get(username="newbie")
-    assert membership.user == user
-    assert membership.role == Role.VIEWER
-    assert user.email == "newbie@example.com"
-    assert password
-    assert user.check_password(password)
-    assert password not in user.password
-
-
-def test_every_invitation_gets_its_own_password(org):
-    _, first = services.member_invite(org=org, username="one", email="", role=Role.VIEWER)
-    _, second = services.member_invite(org=org, username="two", email="", role=Role.VIEWER)
-    assert first != second
-
-
-def test_inviting_an_existing_user_adds_them_without_a_password(org, outsider):
-    membership, password = services.member_invite(
-        org=org, username="oscar", email="", role=Role.ADVISOR
-    )
-    assert password is None
-    assert membership.user == outsider
-    assert membership.org == org
-    assert outsider.check_password("pw")
-    assert Membership.objects.filter(user=outsider).count() == 2
-
-
-def test_it_refuses_to_invite_someone_who_is_already_a_member(org, advisor):
-    with pytest.raises(Conflict) as excinfo:
-        services.member_invite(org=org, username="bob", email="", role=Role.VIEWER)
-    assert excinfo.value.field == "username"
-    assert Membership.objects.get(user=advisor).role == Role.ADVISOR
-
-
-@pytest.mark.parametrize("username", ["", "   ", "u" * 151])
-def test_it_refuses_an_invitation_without_a_usable_username(org, username):
-    with pytest.raises(ValidationFailed) as excinfo:
-        services.member_invite(org=org, username=username, email="", role=Role.VIEWER)
-    assert excinfo.value.field == "username"
-    assert not User.objects.exists()
-
-
-def test_an_invitation_with_an_unknown_role_creates_no_account(org):
-    with pytest.raises(ValidationFailed):
-        services.member_invite(org=org, username="ghost", email="", role="owner")
-    assert not User.objects.filter(username="ghost").exists()
-
-
 # --- API keys -------------------------------------------------------------------
 
 

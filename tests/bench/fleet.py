@@ -25,6 +25,7 @@ tasks only.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
@@ -90,9 +91,8 @@ def build_base(now: datetime | None = None) -> Fleet:
     org = accounts.org_create(
         name="Write Path Bench", slug="write-path-bench", time_zone="Europe/Berlin"
     )
-    membership, _ = accounts.member_invite(
-        org=org, username="bench-advisor", email="advisor@bench.example", role=Role.ADVISOR
-    )
+    advisor = User.objects.create_user(username="bench-advisor", email="advisor@bench.example")
+    membership = accounts.membership_set(org=org, user=advisor, role=Role.ADVISOR)
     endpoint = notifications.webhook_create(
         org=org, url="http://127.0.0.1:9/bench-hook", events=[], description="bench"
     )
