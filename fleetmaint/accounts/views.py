@@ -93,11 +93,9 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             # The same answer whether or not the address has an account anywhere.
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.email}. They join when they accept it.",
+            return _members_card(
+                request, f"Invitation sent to {invitation.email}. They join when they accept it."
             )
-            return redirect_page(request, reverse("accounts:settings") + "#members")
     return render_page(
         request,
         "accounts/settings.html",
