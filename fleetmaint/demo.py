@@ -32,6 +32,7 @@ DEMO_USERS = {
     "advisor": ("demo-advisor-pass", Role.ADVISOR),
     "viewer": ("demo-viewer-pass", Role.VIEWER),
 }
+DEMO_OPERATOR_LOGIN = ("operator", "demo-operator-pass")
 
 # make, model, unit, tracks engine hours, typical distance per day
 DEMO_MODELS = [
@@ -83,10 +84,21 @@ def _seed_users(org: Organization) -> None:
         user = user_model.objects.filter(username=username).first()
         if user is None:
             user = _create_user(username, f"{username}@demo.invalid", password)
-        if role == Role.ADMIN and not user.is_staff:
-            user.is_staff = user.is_superuser = True
+        if user.is_staff or user.is_superuser:
+            # Fleet logins see their fleet only; the Django admin is the operator's.
+            user.is_staff = user.is_superuser = False
             user.save(update_fields=["is_staff", "is_superuser"])
         accounts.membership_set(org=org, user=user, role=role)
+    _seed_operator()
+
+
+def _seed_operator() -> None:
+    """The installation's operator: runs the Django admin, belongs to no fleet."""
+    username, password = DEMO_OPERATOR_LOGIN
+    if not get_user_model().objects.filter(username=username).exists():
+        get_user_model().objects.create_superuser(
+            username=username, email="operator@demo.invalid", password=password
+        )
 
 
 def _create_user(username: str, email: str, password: str):
@@ -257,6 +269,7 @@ def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
                 "service_types": types,
                 "auto_accept": auto_accept,
                 "email": f"{slugify(name)}@demo.invalid",
+                "open_to_new_fleets": True,
             },
         )
         for code, item_name, price, minutes in catalog:
@@ -265,7 +278,7 @@ def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
                 code=code,
                 defaults={"name": item_name, "price": price, "duration_minutes": minutes},
             )
-        orders.partnership_set(org=org, servicer=servicer, active=True)
+        orders.partnership_link(org=org, servicer=servicer)
         created.append(servicer)
     username, password = DEMO_SERVICER_LOGIN
     if not user_model.objects.filter(username=username).exists():

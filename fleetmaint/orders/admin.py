@@ -47,8 +47,16 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Servicer)
 class ServicerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "types", "auto_accept", "active"]
-    list_filter = ["active", "auto_accept"]
+    list_display = [
+        "name",
+        "email",
+        "phone",
+        "types",
+        "auto_accept",
+        "open_to_new_fleets",
+        "active",
+    ]
+    list_filter = ["active", "open_to_new_fleets", "auto_accept"]
     search_fields = ["name", "email", "phone", "catalog__code"]
     inlines = [CatalogInline, StaffInline, PartnershipInline, ApiKeyInline]
     actions = ["activate", "deactivate", "create_api_key"]

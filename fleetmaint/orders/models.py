@@ -35,6 +35,11 @@ class Servicer(models.Model):
     )
     currency = models.CharField(max_length=3, default="EUR")
     active = models.BooleanField(default=True)
+    open_to_new_fleets = models.BooleanField(
+        default=False,
+        help_text="Any fleet may start working with it from its Servicers page; otherwise "
+        "only the operator links fleets to it (Partnerships below).",
+    )
     fleets = models.ManyToManyField(
         Organization, through="Partnership", related_name="servicers", blank=True
     )

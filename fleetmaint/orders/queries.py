@@ -1,6 +1,6 @@
 """Reads of quotes and orders for the fleet pages, the portal and the API."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.orders.models import (
@@ -36,6 +36,16 @@ def pending_quotes(org: Organization, limit: int = 10) -> list[Quote]:
         .filter(status=QuoteStatus.PENDING)
         .prefetch_related(None)
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def servicers_offered(org: Organization) -> QuerySet[Servicer]:
+    """The servicers a fleet's admin sees: those it works with, and those open to new fleets."""
+    return (
+        Servicer.objects.filter(active=True)
+        .filter(Q(open_to_new_fleets=True) | Q(partnership__org=org))
+        .distinct()
+        .prefetch_related("catalog")
     )
 
 

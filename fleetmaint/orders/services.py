@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from fleetmaint.accounts.models import Organization
 from fleetmaint.accounts.services import hash_key, new_raw_key
 from fleetmaint.contracts import services as contracts
-from fleetmaint.errors import Conflict, NotFound, ValidationFailed
+from fleetmaint.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications import services as notifications
@@ -158,11 +158,26 @@ def servicer_for(org: Organization, servicer_id: object) -> Servicer:
     return servicer
 
 
+def partnership_link(*, org: Organization, servicer: Servicer) -> None:
+    """The operator links a fleet and a servicer, whether or not it takes new fleets."""
+    Partnership.objects.get_or_create(org=org, servicer=servicer)
+
+
 def partnership_set(*, org: Organization, servicer: Servicer, active: bool) -> None:
-    if active:
-        Partnership.objects.get_or_create(org=org, servicer=servicer)
-    else:
-        Partnership.objects.filter(org=org, servicer=servicer).delete()
+    """A fleet starts or stops working with a servicer.
+
+    Stopping is always possible; starting only with a servicer that is open to
+    new fleets (the operator links the others in the admin).
+    """
+    partners = Partnership.objects.filter(org=org, servicer=servicer)
+    if not active:
+        partners.delete()
+        return
+    if partners.exists():
+        return
+    if not (servicer.active and servicer.open_to_new_fleets):
+        raise PermissionDenied(f"{servicer.name} is not taking new fleets.", field="servicer")
+    Partnership.objects.get_or_create(org=org, servicer=servicer)
 
 
 def servicer_apikey_create(*, servicer: Servicer, name: str) -> tuple[ServicerApiKey, str]:

@@ -135,11 +135,32 @@ def test_seed_demo_loads_a_fleet_with_logins_and_readings(db):
     roles = dict(Membership.objects.filter(org=org).values_list("user__username", "role"))
     assert roles == {"admin": Role.ADMIN, "advisor": Role.ADVISOR, "viewer": Role.VIEWER}
     assert User.objects.get(username="advisor").check_password("demo-advisor-pass")
-    assert User.objects.get(username="admin").is_staff
+    fleet_admin = User.objects.get(username="admin")
+    assert (fleet_admin.is_staff, fleet_admin.is_superuser) == (False, False)
+    operator = User.objects.get(username="operator")
+    assert (operator.is_staff, operator.is_superuser) == (True, True)
+    assert not Membership.objects.filter(user=operator).exists()
+    assert "operator" in out
     for vehicle in Vehicle.objects.filter(org=org):
         newest = Reading.objects.filter(vehicle=vehicle).first()
         assert newest is not None
         assert vehicle.odometer == newest.odometer
+
+
+def test_seed_demo_takes_the_admin_of_an_older_demo_out_of_the_django_admin(db):
+    run("seed_demo", "--force")
+    User.objects.filter(username="admin").update(is_staff=True, is_superuser=True)
+    run("seed_demo", "--force")
+    fleet_admin = User.objects.get(username="admin")
+    assert (fleet_admin.is_staff, fleet_admin.is_superuser) == (False, False)
+
+
+def test_the_demo_fleet_admin_cannot_open_the_django_admin(db, client):
+    run("seed_demo", "--force")
+    client.login(username="admin", password="demo-admin-pass")
+    assert client.get("/admin/").status_code == 302
+    client.login(username="operator", password="demo-operator-pass")
+    assert client.get("/admin/").status_code == 200
 
 
 def test_seed_demo_is_idempotent(db):

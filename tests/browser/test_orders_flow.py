@@ -91,10 +91,10 @@ def northside(org) -> Servicer:
         price=Decimal("45.00"),
         duration_minutes=30,
     )
-    orders.partnership_set(org=org, servicer=servicer, active=True)
+    orders.partnership_link(org=org, servicer=servicer)
     # Another partner listed first, so choosing Northside is a real choice.
     other = Servicer.objects.create(name="Eastgate Tyres", service_types=["scheduled_maintenance"])
-    orders.partnership_set(org=org, servicer=other, active=True)
+    orders.partnership_link(org=org, servicer=other)
     return servicer
 
 

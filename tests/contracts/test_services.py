@@ -573,7 +573,7 @@ def garage(org) -> Servicer:
             CatalogItem(servicer=servicer, code="brake-pads", name="Brakes", price="220.50"),
         ]
     )
-    orders.partnership_set(org=org, servicer=servicer, active=True)
+    orders.partnership_link(org=org, servicer=servicer)
     return servicer
 
 

@@ -53,7 +53,7 @@ def make_servicer(
         ]
     )
     for org in fleets:
-        services.partnership_set(org=org, servicer=servicer, active=True)
+        services.partnership_link(org=org, servicer=servicer)
     return servicer
 
 

@@ -88,7 +88,7 @@ def garage(org) -> Servicer:
             ("brake-pads", "Brake pads, front axle", "220.50", 90),
         ],
     )
-    services.partnership_set(org=org, servicer=servicer, active=True)
+    services.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
@@ -101,16 +101,25 @@ def mobile(org) -> Servicer:
         [("diagnostics", "On-site diagnostics", "95.00", 60)],
         auto_accept=True,
     )
-    services.partnership_set(org=org, servicer=servicer, active=True)
+    services.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
 @pytest.fixture
 def stranger(db) -> Servicer:
-    """A servicer this fleet does not work with."""
+    """A servicer this fleet does not work with, open to new fleets."""
     return _servicer(
-        "Far Away Motors", ["scheduled_maintenance"], [("oil-change", "Oil", "50.00", 30)]
+        "Far Away Motors",
+        ["scheduled_maintenance"],
+        [("oil-change", "Oil", "50.00", 30)],
+        open_to_new_fleets=True,
     )
+
+
+@pytest.fixture
+def closed_shop(db) -> Servicer:
+    """A servicer that takes no new fleets on its own: the operator links them."""
+    return _servicer("Private Fleet Works", ["repair_depot"], [("check", "Check", "10.00", 30)])
 
 
 @pytest.fixture

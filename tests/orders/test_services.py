@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from standardwebhooks import Webhook
 
-from fleetmaint.errors import Conflict, NotFound, ValidationFailed
+from fleetmaint.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications import delivery
 from fleetmaint.notifications import services as notifications
@@ -247,6 +247,14 @@ def test_a_servicer_the_fleet_stopped_working_with_is_not_found(org, garage):
     services.partnership_set(org=org, servicer=garage, active=False)
     with pytest.raises(NotFound):
         services.servicer_for(org, garage.pk)
+
+
+def test_a_fleet_cannot_start_with_a_servicer_closed_to_new_fleets(org, closed_shop, stranger):
+    with pytest.raises(PermissionDenied, match=r"Private Fleet Works is not taking new fleets\."):
+        services.partnership_set(org=org, servicer=closed_shop, active=True)
+    assert list(services.servicers_for(org)) == []
+    services.partnership_set(org=org, servicer=stranger, active=True)
+    assert list(services.servicers_for(org)) == [stranger]
 
 
 def test_an_inactive_servicer_is_not_offered(org, garage):

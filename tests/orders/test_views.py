@@ -537,9 +537,36 @@ def test_the_admin_chooses_the_servicers(admin_client, org, garage, mobile, stra
 
 
 def test_choosing_servicers_leaves_other_fleets_alone(admin_client, other_org, garage):
-    services.partnership_set(org=other_org, servicer=garage, active=True)
+    services.partnership_link(org=other_org, servicer=garage)
     admin_client.post("/settings/servicers/", {})
     assert Partnership.objects.filter(org=other_org, servicer=garage).exists()
+
+
+def test_a_servicer_closed_to_new_fleets_is_neither_listed_nor_chosen(
+    admin_client, org, garage, closed_shop
+):
+    assert "Private Fleet Works" not in page(admin_client.get("/settings/servicers/"))
+    response = admin_client.post("/settings/servicers/", {"servicer": [garage.pk, closed_shop.pk]})
+    assert response.status_code == 302
+    chosen = set(Partnership.objects.filter(org=org).values_list("servicer__name", flat=True))
+    assert chosen == {"Bay Garage"}
+
+
+def test_a_fleet_the_operator_linked_keeps_its_closed_servicer_on_the_page(
+    admin_client, org, closed_shop
+):
+    services.partnership_link(org=org, servicer=closed_shop)
+    html = page(admin_client.get("/settings/servicers/"))
+    assert re.search(
+        rf'value="{closed_shop.pk}" aria-label="Work with Private Fleet Works" checked', html
+    )
+    admin_client.post("/settings/servicers/", {"servicer": [closed_shop.pk]})
+    assert Partnership.objects.filter(org=org, servicer=closed_shop).exists()
+    # Leaving is always possible; coming back is not.
+    admin_client.post("/settings/servicers/", {})
+    assert not Partnership.objects.filter(org=org, servicer=closed_shop).exists()
+    admin_client.post("/settings/servicers/", {"servicer": [closed_shop.pk]})
+    assert not Partnership.objects.filter(org=org, servicer=closed_shop).exists()
 
 
 @pytest.mark.parametrize("who", ["advisor_client", "viewer_client"])

@@ -34,7 +34,7 @@ def garage(org: Organization) -> Servicer:
             CatalogItem(servicer=servicer, code="brake-pads", name="Brake pads", price="220.50"),
         ]
     )
-    orders.partnership_set(org=org, servicer=servicer, active=True)
+    orders.partnership_link(org=org, servicer=servicer)
     return servicer
 
 

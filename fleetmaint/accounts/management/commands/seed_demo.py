@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from fleetmaint.demo import DEMO_SERVICER_LOGIN, DEMO_USERS, seed_demo
+from fleetmaint.demo import DEMO_OPERATOR_LOGIN, DEMO_SERVICER_LOGIN, DEMO_USERS, seed_demo
 
 
 class Command(BaseCommand):
@@ -30,3 +30,5 @@ class Command(BaseCommand):
             self.stdout.write(f"    {username:8} / {password:20} {role}")
         username, password = DEMO_SERVICER_LOGIN
         self.stdout.write(f"    {username:8} / {password:20} servicer portal")
+        username, password = DEMO_OPERATOR_LOGIN
+        self.stdout.write(f"    {username:8} / {password:20} operator: the Django admin (/admin/)")
