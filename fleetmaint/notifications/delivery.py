@@ -8,13 +8,16 @@ a failure is retried with backoff until it succeeds, fails for good, or runs
 out of attempts.
 
 At least once, and at most one batch twice: a worker killed mid-batch leaves
-its claims in ``sending``; after ``SENDING_LEASE`` they return to the queue.
+its claims in ``sending``; once they have gone ``SENDING_LEASE`` without the
+worker's heartbeat renewing them (``leases``), they return to the queue.
 Only the messages of that one batch that the channel had accepted but the
-worker had not yet recorded can go out a second time.
+worker had not yet recorded can go out a second time; a live worker's
+claims are renewed, so they are never handed to a second worker.
 """
 
 import logging
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -27,6 +30,7 @@ from django.utils import timezone
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.notifications import leases
 from fleetmaint.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -42,13 +46,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 6 * 3600
-SENDING_LEASE = timedelta(minutes=10)
 BATCH_SIZE = 200
 # A batch stops sending once it has run this long and gives its unsent
-# messages back, so a live worker's claims never outlast the lease and get
-# handed to a second worker (a slow webhook receiver times out at 10 s a
-# message; 200 of them would otherwise take longer than the lease).
-BATCH_BUDGET = SENDING_LEASE / 2
+# messages back, so other messages do not wait long behind slow receivers
+# (a slow webhook receiver times out at 10 s a message).
+BATCH_BUDGET = timedelta(minutes=5)
 # A drain takes no new batch after this share of django-q's job timeout, so
 # the cluster never kills it mid-batch; what is left waits for the next run
 # of the minute's sweep.
@@ -100,19 +102,16 @@ def claim_batch(size: int, *, event_ids: list[int] | None = None) -> list[int]:
         f"WHERE status = 'pending' AND next_attempt_at <= %(now)s{of_events} "
         f"ORDER BY next_attempt_at LIMIT %(size)s{skip_locked}) "
         "UPDATE notifications_message SET status = 'sending', claimed_at = %(now)s, "
-        "attempts = attempts + 1 WHERE status = 'pending' "
+        "claimed_by = %(token)s, attempts = attempts + 1 WHERE status = 'pending' "
         "AND id IN (SELECT id FROM picked) RETURNING id",
-        {"now": now, "size": size, "events": sql.ids_param(event_ids or [])},
+        {
+            "now": now,
+            "size": size,
+            "events": sql.ids_param(event_ids or []),
+            "token": leases.new_claim_token(),
+        },
     )
     return [row[0] for row in rows]
-
-
-def release_stale_claims() -> int:
-    """Messages a killed worker left half-sent go back to the queue."""
-    cutoff = timezone.now() - SENDING_LEASE
-    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff).update(
-        status=MessageStatus.PENDING, next_attempt_at=timezone.now()
-    )
 
 
 # --- draining -----------------------------------------------------------------
@@ -130,7 +129,7 @@ def deliver_pending(
     ``event_ids`` keeps it to those events' messages. Any number of workers
     may drain at once: each claims its own batches.
     """
-    release_stale_claims()
+    leases.release_stale_claims()
     stop_at = time.monotonic() + _drain_seconds()
     delivered = claimed = 0
     while time.monotonic() < stop_at:
@@ -183,7 +182,12 @@ class Result:
 def deliver_batch(ids: list[int]) -> int:
     """Sends messages this worker claimed, records every outcome; returns how many went out."""
     messages = _claimed_messages(ids)
-    results, unsent = _send(messages, deadline=timezone.now() + BATCH_BUDGET)
+    if not messages:
+        return 0
+    with leases.Heartbeat(messages[0].claimed_by, [m.pk for m in messages]) as heartbeat:
+        results, unsent = _send(
+            messages, deadline=timezone.now() + BATCH_BUDGET, lost=heartbeat.lost
+        )
     _record(results, unsent)
     return sum(r.outcome == Outcome.DELIVERED for r in results)
 
@@ -196,7 +200,9 @@ def _claimed_messages(ids: list[int]) -> list[Message]:
     )
 
 
-def _send(messages: list[Message], *, deadline: datetime | None) -> tuple[list[Result], list[int]]:
+def _send(
+    messages: list[Message], *, deadline: datetime | None, lost: Container[int] = frozenset()
+) -> tuple[list[Result], list[int]]:
     """Sends each message through one transport per channel; returns results and the unsent."""
     results: list[Result] = []
     unsent: list[int] = []
@@ -205,6 +211,8 @@ def _send(messages: list[Message], *, deadline: datetime | None) -> tuple[list[R
         # connection is not left idle while webhooks go out.
         with TRANSPORTS[channel]() as transport:
             for message in group:
+                if message.pk in lost:
+                    continue  # another worker may have it now (leases)
                 # At least one message per batch, so a drain always moves on.
                 if deadline is not None and results and timezone.now() >= deadline:
                     unsent.append(message.pk)
@@ -261,7 +269,10 @@ def _record(results: list[Result], unsent: list[int]) -> None:
         if unsent:
             # Not tried: the claim's attempt is given back.
             Message.objects.filter(pk__in=unsent, status=MessageStatus.SENDING).update(
-                status=MessageStatus.PENDING, attempts=F("attempts") - 1, claimed_at=None
+                status=MessageStatus.PENDING,
+                attempts=F("attempts") - 1,
+                claimed_at=None,
+                claimed_by="",
             )
 
 

@@ -108,7 +108,10 @@ class Message(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="Claim last renewed.")
+    claimed_by = models.CharField(
+        max_length=16, blank=True, db_default="", help_text="The claiming batch."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     read_at = models.DateTimeField(null=True, blank=True, help_text="In-app messages only.")

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from werkzeug import Response
 
-from fleetmaint.notifications import delivery, services
+from fleetmaint.notifications import delivery, leases, services
 from fleetmaint.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -230,7 +230,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_one_batch(o
     # A second worker takes what is waiting, but not the dead worker's claims while they last.
     assert delivery.deliver_pending(batch_size=batch) == 5
     assert Message.objects.filter(status=MessageStatus.SENDING).count() == 10
-    with time_machine.travel(timezone.now() + delivery.SENDING_LEASE + timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + leases.SENDING_LEASE + timedelta(minutes=1)):
         assert delivery.deliver_pending(batch_size=batch) == 10
 
     assert delivered_once_each()
@@ -255,3 +255,74 @@ def test_two_worker_processes_draining_one_backlog_send_each_message_once(org, r
     assert sum(delivered) == 300
     assert sorted(receiver.addresses()) == sorted(addresses)
     assert delivered_once_each()
+
+
+# --- leases ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@postgres_only
+def test_a_live_worker_keeps_its_claims_past_the_lease(org, receiver, monkeypatch):
+    # The heartbeat beats often here so the test need not wait ten seconds for it.
+    monkeypatch.setattr(leases, "HEARTBEAT_SECONDS", 0.05)
+    backlog(org, 1)
+    receiver.stall_after = 0
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        worker = threading.Thread(target=_drain_then_close)
+        worker.start()
+        assert receiver.stalled.wait(timeout=30), "the worker never reached the receiver"
+
+        # Long past the lease: only the heartbeat can keep the claim.
+        traveller.shift(leases.SENDING_LEASE * 3)
+        renewed_after = timezone.now()
+        assert _claim_renewed_since(renewed_after), "the heartbeat never renewed the claim"
+        assert leases.release_stale_claims() == 0
+        assert delivery.deliver_pending() == 0
+
+        receiver.released.set()  # the receiver answers "451 try again later"
+        worker.join(timeout=30)
+    # One worker, one attempt: the message was never handed to the second drain.
+    message = Message.objects.get()
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
+    assert DeliveryAttempt.objects.get().outcome == Outcome.RETRY
+
+
+def _drain_then_close() -> None:
+    try:
+        delivery.deliver_pending()
+    finally:
+        connection.close()
+
+
+def _claim_renewed_since(moment) -> bool:
+    """Waits (up to five seconds) for the heartbeat thread to write a newer claim."""
+    waited = threading.Event()
+    for _ in range(100):
+        if Message.objects.filter(claimed_at__gte=moment).exists():
+            return True
+        waited.wait(0.05)
+    return False
+
+
+def test_a_claim_another_batch_took_over_is_noted_as_lost_and_not_sent(org, smtp):
+    tell(org, emails=["a@example.com", "b@example.com"])
+    ids = delivery.claim_batch(10)
+    token = Message.objects.get(pk=ids[0]).claimed_by
+    Message.objects.filter(pk=ids[1]).update(claimed_by="someone-else")
+
+    heartbeat = leases.Heartbeat(token, ids)
+    heartbeat.renew()
+    assert heartbeat.lost == {ids[1]}
+    messages = list(Message.objects.filter(pk__in=ids).order_by("pk"))
+    results, _ = delivery._send(messages, deadline=None, lost=heartbeat.lost)
+    assert [r.message.pk for r in results] == [ids[0]]
+    assert len(smtp.received) == 1
+
+
+def test_a_dead_workers_claim_is_released_within_a_minute(org, smtp):
+    assert timedelta(minutes=1) >= leases.SENDING_LEASE
+    tell(org, emails=["fleet@example.com"])
+    delivery.claim_batch(10)  # the worker took it, then died
+    with time_machine.travel(timezone.now() + leases.SENDING_LEASE + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(smtp.received) == 1

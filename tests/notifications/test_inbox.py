@@ -101,11 +101,12 @@ def test_setup_schedules_is_idempotent(db):
     call_command("setup_schedules")
     from fleetmaint.notifications.management.commands.setup_schedules import SCHEDULES
 
-    assert Schedule.objects.count() == len(SCHEDULES) == 5
+    assert Schedule.objects.count() == len(SCHEDULES) == 6
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "fleetmaint.notifications.jobs.sweep_outbox",
         "fleetmaint.sweeps.sweep_dates",
         "fleetmaint.notifications.jobs.cleanup_deliveries",
         "fleetmaint.reports.jobs.cleanup_reports",
         "fleetmaint.tasks.tally.compact",
+        "fleetmaint.attempts.services.forget_old",
     }

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fleetmaint.notifications import delivery, services
+from fleetmaint.notifications import delivery, leases, services
 from fleetmaint.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -157,7 +157,7 @@ def test_a_message_left_half_sent_by_a_killed_worker_is_delivered_later(org, smt
     assert len(delivery.claim_batch(10)) == 1  # the worker took it, then died
 
     assert delivery.deliver_due() == 0  # still inside the lease
-    with time_machine.travel(timezone.now() + delivery.SENDING_LEASE + timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + leases.SENDING_LEASE + timedelta(minutes=1)):
         assert delivery.deliver_due() == 1
     assert len(smtp.received) == 1
 
