@@ -96,9 +96,9 @@ def _seed_operator() -> None:
     """The installation's operator: runs the Django admin, belongs to no fleet."""
     username, password = DEMO_OPERATOR_LOGIN
     if not get_user_model().objects.filter(username=username).exists():
-        get_user_model().objects.create_superuser(
-            username=username, email="operator@demo.invalid", password=password
-        )
+        operator = _create_user(username, "operator@demo.invalid", password)
+        operator.is_staff = operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
 
 
 def _create_user(username: str, email: str, password: str):
