@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fleetmaint.accounts.models import ApiKey, Membership, Organization
+from fleetmaint.accounts.models import ApiKey, Invitation, Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,6 +25,40 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "org__name"]
     list_select_related = ["user", "org"]
     autocomplete_fields = ["user", "org"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made on the settings page; here they can be looked at and revoked."""
+
+    list_display = ["email", "org", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "org"]
+    search_fields = ["email", "org__name"]
+    list_select_related = ["org"]
+    exclude = ["token_digest"]
+    readonly_fields = [
+        "org",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected invitations")
+    def revoke(self, request, queryset) -> None:
+        from django.utils import timezone
+
+        count = queryset.filter(accepted_at=None, revoked_at=None).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} invitation(s).")
 
 
 @admin.register(ApiKey)

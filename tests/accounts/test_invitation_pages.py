@@ -291,3 +291,32 @@ def test_another_fleets_member_signs_in_and_accepts(
     # Accepting again (a double click) lands in the same place.
     assert client.post(link).status_code == 302
     assert Membership.objects.filter(org=org, user=outsider).count() == 1
+
+
+def test_an_htmx_invite_answers_with_the_members_card(post_invite, smtp):  # noqa: F811
+    response = post_invite(**HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html and 'id="members"' in html
+    assert "Invitation sent to carla@example.com. They join when they accept it." in html
+    assert 'id="id_invite_email"' in html and 'value="carla@example.com"' not in html
+
+
+def test_someone_signed_in_as_the_wrong_person_can_sign_out_and_come_back(invited, advisor_client):
+    page = advisor_client.get(invited)
+    assert b"You are signed in as <strong>bob</strong>" in page.content
+    response = advisor_client.post("/logout/", {"next": invited})
+    assert response.status_code == 302 and response["Location"] == invited
+    assert b"Create your account" in advisor_client.get(invited).content
+
+
+def test_the_operator_sees_invitations_in_the_django_admin_without_their_digest(invited):
+    operator = User.objects.create_superuser("operator", "op@example.com", "pw")
+    client = Client()
+    client.force_login(operator)
+    invitation = Invitation.objects.get()
+    listing = client.get("/admin/accounts/invitation/")
+    assert listing.status_code == 200 and b"carla@example.com" in listing.content
+    page = client.get(f"/admin/accounts/invitation/{invitation.pk}/change/")
+    assert page.status_code == 200
+    assert invitation.token_digest.encode() not in page.content
