@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fleetmaint.attempts import services as attempts
 from fleetmaint.attempts.models import FailedAttempts
+from tests.notifications.conftest import smtp  # noqa: F401  (the real SMTP receiver)
 
 WRONG_KEY = "fm_" + "x" * 43  # shaped like a key, but no key
 
@@ -197,3 +198,39 @@ def test_old_counts_are_forgotten(admin_user, clock):
     clock.shift(timedelta(days=1, minutes=1))
     assert attempts.forget_old() == 2
     assert FailedAttempts.objects.count() == 0
+
+
+# --- password reset e-mails ---------------------------------------------------------------
+
+
+def test_reset_emails_to_one_address_stop_after_three_an_hour_without_saying_so(
+    advisor,
+    smtp,
+    clock,  # noqa: F811
+):
+    answers = [
+        Client(REMOTE_ADDR=f"203.0.113.{n}").post("/password-reset/", {"email": "bob@example.com"})
+        for n in range(5)
+    ]
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/password-reset/sent/")}
+    assert len(smtp.received) == 3
+    clock.shift(timedelta(hours=1, seconds=1))
+    Client(REMOTE_ADDR="203.0.113.9").post("/password-reset/", {"email": "bob@example.com"})
+    assert len(smtp.received) == 4
+
+
+def test_one_address_asking_for_many_resets_is_refused_after_five_an_hour(
+    advisor,
+    smtp,
+    clock,  # noqa: F811
+):
+    asker = Client(REMOTE_ADDR="203.0.113.50")
+    answers = [
+        asker.post("/password-reset/", {"email": f"person{n}@example.com"}).status_code
+        for n in range(5)
+    ]
+    assert answers == [302] * 5
+    refused = asker.post("/password-reset/", {"email": "bob@example.com"})
+    assert refused.status_code == 429
+    assert "Too many password reset requests from your address." in refused.content.decode()
+    assert smtp.received == []

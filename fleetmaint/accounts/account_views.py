@@ -12,7 +12,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
@@ -20,7 +20,8 @@ from fleetmaint.accounts import invitations
 from fleetmaint.accounts.forms import InvitationAccountForm
 from fleetmaint.accounts.middleware import SESSION_ORG_KEY
 from fleetmaint.accounts.models import Invitation, Membership
-from fleetmaint.errors import DomainError
+from fleetmaint.attempts import services as attempts
+from fleetmaint.errors import DomainError, TooManyAttempts
 from fleetmaint.web import INVALID, add_domain_error
 
 
@@ -49,6 +50,19 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
 
     def form_valid(self, form):
+        try:
+            attempts.use(attempts.RESET_FROM_ADDRESS, attempts.client_address(self.request))
+        except TooManyAttempts as locked:
+            form.add_error(None, locked.message)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(locked.retry_after)
+            return response
+        try:
+            attempts.use(attempts.RESET_TO_EMAIL, attempts.account_key(form.cleaned_data["email"]))
+        except TooManyAttempts:
+            # Answered as if sent: the limit must not tell whether the address has an account.
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)
 

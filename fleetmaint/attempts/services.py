@@ -8,7 +8,11 @@ The policy (``docs/security.md`` says it for users):
   that address for 15 minutes (one address trying many accounts);
 - API keys (the native API, the vendor-compatible endpoints, servicers' keys),
   per address: 20 wrong keys within 15 minutes lock key use from that address
-  for 15 minutes.
+  for 15 minutes;
+- password reset e-mails: 5 requests an hour per address asking (the next
+  is refused for an hour) and 3 an hour per e-mail address (the next are
+  answered as usual but not sent, so the limit tells nobody whether the
+  address has an account).
 
 While locked even the right password or key is refused, with a message that
 says how long to wait; a lock is over when its time is up, and the count then
@@ -16,6 +20,7 @@ starts again. A successful sign-in clears its account's count. Counts live in
 the database, so every web worker sees the same ones.
 """
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +68,22 @@ KEY_ADDRESS = Policy(
     timedelta(minutes=15),
     timedelta(minutes=15),
     "Too many wrong API keys from your address. Try again in {minutes}.",
+)
+
+
+RESET_FROM_ADDRESS = Policy(
+    "reset-address",
+    5,
+    timedelta(hours=1),
+    timedelta(hours=1),
+    "Too many password reset requests from your address. Try again in {minutes}.",
+)
+RESET_TO_EMAIL = Policy(
+    "reset-email",
+    3,
+    timedelta(hours=1),
+    timedelta(hours=1),
+    "Too many password reset e-mails to this address.",
 )
 
 
@@ -118,6 +139,17 @@ def fail(policy: Policy, key: str) -> None:
         row.save()
     if locks:
         raise _locked(policy, policy.lock)
+
+
+def use(policy: Policy, key: str) -> None:
+    """One more use of something limited (not a failure): refused only once the limit is spent.
+
+    Raises ``TooManyAttempts`` while locked; the use that reaches the limit
+    still goes ahead, and locks the next ones.
+    """
+    check(policy, key)
+    with contextlib.suppress(TooManyAttempts):
+        fail(policy, key)
 
 
 def forget(policy: Policy, key: str) -> None:
