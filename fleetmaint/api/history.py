@@ -21,7 +21,9 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 def _file(*content_types: str) -> dict:
     """The OpenAPI answer of an endpoint that returns a file of one of these types."""
     content = {kind: _BINARY for kind in content_types}
-    return {"responses": {"200": {"description": "The report file.", "content": content}}}
+    # 200 as django-ninja writes it (an int), so this fills in its answer: a "200" string
+    # beside it was a second "200" key in the JSON, which the docs page refused to read.
+    return {"responses": {200: {"description": "The report file.", "content": content}}}
 
 
 class HistoryQuery(Schema):

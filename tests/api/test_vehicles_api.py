@@ -759,3 +759,14 @@ def test_any_reading_body_gets_a_reading_or_an_error_in_the_envelope(api, truck,
         assert response.status_code == 400, response.content
         assert set(response.json()) == {"code", "message", "field"}
         assert Reading.objects.count() == before
+
+
+def test_the_openapi_document_names_each_key_once(db):
+    """The docs page reads the document strictly: one key twice in an object fails it."""
+
+    def unique(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    json.loads(Client().get("/api/v1/openapi.json").content, object_pairs_hook=unique)
