@@ -44,17 +44,48 @@ def browser() -> Iterator[Browser]:
         playwright.stop()
 
 
+# Every page reports what its Content-Security-Policy refused (an inline style or
+# handler, eval, a foreign source) to the test, across navigations.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.violatedDirective} refused ${event.blockedURI || "inline"}` +
+      ` at ${event.sourceFile || event.documentURI}:${event.lineNumber} ${event.sample || ""}`
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test; uncaught JS errors fail the test."""
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy refused on the test's pages (see ``page``)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
+    """A fresh browser context (no cookies) per test.
+
+    Uncaught JS errors and anything the Content-Security-Policy refuses (seen as a
+    securitypolicyviolation event or as the console's report of it) fail the test.
+    """
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     context.set_default_timeout(10_000)
+    context.expose_binding("__cspViolation", lambda source, text: csp_violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            csp_violations.append(f"console: {message.text[:160]}")
+
+    context.on("console", on_console)
     page = context.new_page()
     js_errors: list[str] = []
     page.on("pageerror", lambda error: js_errors.append(str(error)))
     yield page
     context.close()
     assert not js_errors, f"JavaScript errors on the page: {js_errors}"
+    assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"
 
 
 def login(page: Page, live_server, username: str, password: str = "pw") -> None:
@@ -71,7 +102,9 @@ def screenshot(page: Page, name: str) -> Path:
     """Saves a full-page PNG under test-artifacts/screenshots/ in the repository."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret writes a style="" onto every input, which htmx
+    # then copies onto swapped-in inputs, an inline style the CSP rightly refuses.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     _taken.append(path)
     return path
 

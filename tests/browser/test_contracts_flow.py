@@ -83,7 +83,7 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
     expect(row.get_by_role("progressbar", name="Distance left")).to_have_attribute(
         "aria-valuenow", "60"
     )
-    time_bar = row.get_by_role("progressbar", name="Time left").locator("span")
+    time_bar = row.get_by_role("progressbar", name="Time left").locator("rect")
     width = time_bar.evaluate(
         "s => s.getBoundingClientRect().width / s.parentElement.getBoundingClientRect().width"
     )

@@ -116,7 +116,7 @@ def test_the_tab_lists_the_contracts_with_what_is_left(advisor_client, van):
     assert "until 15,000 km" in plan_row
     assert "3,000 km left" in plan_row
     assert re.search(r'aria-label="Distance left" aria-valuenow="60"', plan_row)
-    assert 'style="width:60%"' in plan_row
+    assert '<rect width="60%"' in plan_row
 
     warranty_row = row(html, warranty)
     assert "no end date" in warranty_row
