@@ -68,9 +68,11 @@ def ids_param(ids: Iterable[int]) -> str:
     return f"{{{values}}}" if on_postgres() else f"[{values}]"
 
 
-def returning(alias: str, column: str = "id") -> str:
-    """RETURNING one column of the updated table (SQLite names it without the alias)."""
-    return f"RETURNING {alias}.{column}" if on_postgres() else f"RETURNING {column}"
+def returning(alias: str, *columns: str) -> str:
+    """RETURNING columns of the updated table, ``id`` when none are named (SQLite names
+    them without the alias)."""
+    prefix = f"{alias}." if on_postgres() else ""
+    return "RETURNING " + ", ".join(f"{prefix}{column}" for column in columns or ("id",))
 
 
 # --- values -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts.models import VehicleContract
+from fleetmaint.intervals.evaluation import intervals_evaluate
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders.models import Quote, ServiceOrder, Servicer
 from fleetmaint.tasks.models import ServiceTask, Status
@@ -47,6 +48,8 @@ def grow(org: Organization, count: int) -> list[Vehicle]:
         )
         for n, v in enumerate(vehicles)
     )
+    # As the services leave them: due ones marked, those near their mileage flagged.
+    intervals_evaluate(vehicle_ids=[v.pk for v in vehicles])
     ServiceTask.objects.bulk_create(
         ServiceTask(
             org=org,

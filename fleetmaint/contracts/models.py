@@ -78,6 +78,12 @@ class VehicleContract(models.Model):
                 name="contract_warn_sweep_idx",
                 condition=Q(status="active", expiring_told=False),
             ),
+            # The dashboard's count of contracts ending soon: those already warned of.
+            models.Index(
+                fields=["org"],
+                name="contract_told_expiring_idx",
+                condition=Q(status="active", expiring_told=True),
+            ),
             # The Contracts page by end date: all, by status (and expiring), by type.
             models.Index(fields=["org", "end_date", "id"], name="contract_list_idx"),
             models.Index(

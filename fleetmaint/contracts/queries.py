@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import F, Q, QuerySet
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts.models import ContractStatus, VehicleContract
 
@@ -39,6 +40,41 @@ def contract_list(
     return contracts.prefetch_related("documents").order_by(
         F("end_date").asc(nulls_last=True), "id"
     )
+
+
+# The ``expiring`` filter of ``contract_list`` (``meters_sql.contract_warning`` with the
+# organization's day as %(today)s), over active contracts.
+_WARNING = "(c.warn_from_date <= %(today)s OR c.warn_at_odometer <= v.odometer)"
+_ACTIVE = (
+    "FROM contracts_vehiclecontract c JOIN vehicles_vehicle v ON v.id = c.vehicle_id "
+    "WHERE c.org_id = %(org)s AND c.status = 'active' AND "
+)
+_EXPIRING_COUNT = (
+    # Warned of (contract_told_expiring_idx), or warned by date, not yet by the sweep
+    # (contract_warn_sweep_idx).
+    f"SELECT (SELECT COUNT(*) {_ACTIVE}((c.expiring_told AND {_WARNING}) "
+    "OR (NOT c.expiring_told AND c.warn_from_date <= %(today)s))) + "
+    # Vehicles out of service, which the evaluation leaves alone: by distance only.
+    f"(SELECT COUNT(*) {_ACTIVE}NOT c.expiring_told AND c.vehicle_id IN "
+    "(SELECT id FROM vehicles_vehicle WHERE org_id = %(org)s AND archived) "
+    "AND (c.warn_from_date IS NULL OR c.warn_from_date > %(today)s) "
+    "AND c.warn_at_odometer <= v.odometer)"
+)
+
+
+def expiring_count(org: Organization, today: date) -> int:
+    """How many contracts the ``expiring`` filter of ``contract_list`` shows, exactly,
+    without comparing every active contract with its vehicle's odometer.
+
+    Whatever moves an odometer or a contract evaluates the vehicle's contracts in
+    its transaction (``contracts.evaluation``), so an active contract of a vehicle
+    in use whose warning distance was reached is ``expiring_told``. The contracts
+    read are those warned of, those whose warning date came before the sweep told
+    them, and those of archived vehicles, which the evaluation leaves alone; each
+    is checked as the filter checks it.
+    """
+    [(count,)] = sql.run(_EXPIRING_COUNT, {"org": org.pk, "today": today})
+    return count
 
 
 @dataclass(frozen=True)

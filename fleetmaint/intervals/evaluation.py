@@ -4,6 +4,15 @@ One ``UPDATE ... RETURNING`` marks the intervals the odometer or the calendar
 has reached (``intervals.services.is_required``, as ``vehicles.meters_sql``
 says it in SQL); their notices go to the outbox with the rest of the
 transaction's (``outbox.Notices``).
+
+The same statement flags (``near_at``) the intervals whose mileage the
+odometer has come within ``DUE_SOON_DISTANCE`` of. Every path that moves an
+odometer or adds an interval evaluates in its transaction, so an open
+interval of an active vehicle that is due or due soon by its mileage always
+carries ``due_at`` or ``near_at``: the dashboard counts those states from
+an index (``reports.queries``) instead of comparing every interval with its
+vehicle's odometer. A flag left by an odometer corrected downwards is
+harmless: the counts check each flagged interval against the odometer.
 """
 
 from collections.abc import Iterable
@@ -16,6 +25,11 @@ from fleetmaint.notifications import outbox
 from fleetmaint.vehicles import meters_sql
 
 OPEN = "i.serviced_at IS NULL AND i.due_at IS NULL AND NOT v.archived"
+# An interval is due soon this far before its mileage (``queries.soon_q``).
+DUE_SOON_DISTANCE = 1_000
+NEAR = f"v.odometer + {DUE_SOON_DISTANCE} >= i.service_at_mileage"
+# ``queries.soon_q`` in SQL, with the horizon DUE_SOON_DAYS after now as %(horizon)s.
+SOON = f"(%(horizon)s >= i.service_at_date OR {NEAR} OR %(horizon)s >= i.predicted_due_at)"
 
 
 def intervals_evaluate(
@@ -27,11 +41,12 @@ def intervals_evaluate(
     are given. With ``notices`` the caller writes them with its other moves.
     """
     if vehicle_ids is None:
-        return _mark_due(meters_sql.INTERVAL_REQUIRED, {}, notices)
+        return _mark_due("1 = 1", {}, notices, near=True)
     return _mark_due(
-        f"{sql.in_ids('i.vehicle_id', 'vehicle_ids')} AND {meters_sql.INTERVAL_REQUIRED}",
+        sql.in_ids("i.vehicle_id", "vehicle_ids"),
         {"vehicle_ids": sql.ids_param(vehicle_ids)},
         notices,
+        near=True,
     )
 
 
@@ -49,24 +64,35 @@ def intervals_sweep_dates(*, notices: outbox.Notices | None = None) -> int:
 
     Only the date (interval_date_sweep_idx): readings measured the odometer.
     """
-    return _mark_due(meters_sql.INTERVAL_BY_DATE, {}, notices)
+    return _mark_due(meters_sql.INTERVAL_BY_DATE, {}, notices, near=False)
 
 
-def _mark_due(scope: str, params: dict, notices: outbox.Notices | None) -> int:
+def _mark_due(scope: str, params: dict, notices: outbox.Notices | None, *, near: bool) -> int:
+    """Marks the required intervals in ``scope`` due, and with ``near`` flags those the
+    odometer has come near; tells the ones found due. Returns how many were told."""
     # Archived vehicles are out of service: their schedules wait until they return.
     params = {**params, "now": timezone.now()}
+    required = meters_sql.INTERVAL_REQUIRED
+    wanted = f"({required} OR (i.near_at IS NULL AND {NEAR}))" if near else required
+    flag = f"CASE WHEN {NEAR} THEN 1 ELSE 0 END" if near else "0"
     told = notices or outbox.Notices()
     # No savepoint: a failure here fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         found = sql.run(
-            "UPDATE intervals_serviceinterval AS target SET due_at = %(now)s "
-            "FROM (SELECT i.id FROM intervals_serviceinterval i "
-            f"JOIN vehicles_vehicle v ON v.id = i.vehicle_id WHERE {OPEN} AND {scope}) AS c "
+            "UPDATE intervals_serviceinterval AS target "
+            "SET due_at = CASE WHEN c.due = 1 THEN %(now)s END, "
+            "near_at = CASE WHEN c.near = 1 AND target.near_at IS NULL THEN %(now)s "
+            "ELSE target.near_at END "
+            f"FROM (SELECT i.id, CASE WHEN {required} THEN 1 ELSE 0 END AS due, {flag} AS near "
+            "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
+            f"WHERE {OPEN} AND {scope} AND {wanted}) AS c "
             # A concurrent sweep that got there first wins (re-checked after its lock).
-            "WHERE target.id = c.id AND target.due_at IS NULL " + sql.returning("target"),
+            "WHERE target.id = c.id AND target.due_at IS NULL "
+            # Only the rows found due are told, not those only flagged near.
+            + sql.returning("target", "id", "due_at"),
             params,
         )
-        count = told.add(_notices, (row[0] for row in found))
+        count = told.add(_notices, (row[0] for row in found if row[1] is not None))
         if notices is None:
             told.write()
     return count

@@ -59,6 +59,12 @@ class ServiceInterval(models.Model):
     due_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was found due and the advisors were told."
     )
+    near_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the odometer was found within the due-soon distance of the mileage "
+        "(set with due_at, by the same evaluation; never cleared while the interval is open).",
+    )
     serviced_at = models.DateTimeField(null=True, blank=True)
     serviced_odometer = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -103,6 +109,14 @@ class ServiceInterval(models.Model):
                 fields=["org", "created_at", "id"],
                 name="interval_open_created_idx",
                 condition=Q(serviced_at__isnull=True),
+            ),
+            # The dashboard's counts of required and due-soon intervals read only the
+            # open ones the evaluation flagged, besides those near by date.
+            models.Index(
+                fields=["org"],
+                name="interval_open_flagged_idx",
+                condition=Q(serviced_at__isnull=True)
+                & (Q(due_at__isnull=False) | Q(near_at__isnull=False)),
             ),
             # What is coming (the dashboard, the calendar feed): open intervals by the
             # day they are expected, predicted or else their own date.

@@ -8,11 +8,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
+from fleetmaint.intervals.evaluation import DUE_SOON_DISTANCE
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS, required_q
 from fleetmaint.tasks.models import ServiceTask, Status
 
-DUE_SOON_DISTANCE = 1_000
 STATES = ("required", "soon", "ok")
 SORTS = {
     "soon": ("-is_required", F("predicted_due_at").asc(nulls_last=True), "id"),

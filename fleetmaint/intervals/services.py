@@ -351,6 +351,9 @@ def intervals_generate(*, org: Organization, vehicles: list[Vehicle] | None = No
         if (v.pk, p.pk) not in taken
     ]
     ServiceInterval.objects.bulk_create(new, batch_size=2000)
+    if new:
+        # A short preset may start near its mileage already: flagged like any other.
+        intervals_evaluate(vehicle_ids={interval.vehicle_id for interval in new})
     return len(new)
 
 

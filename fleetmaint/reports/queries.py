@@ -7,18 +7,22 @@ from decimal import Decimal
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import CharField, Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth
 from django.utils import timezone
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
+from fleetmaint.intervals import evaluation as interval_evaluation
 from fleetmaint.intervals import queries as interval_queries
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.services import DUE_SOON_DAYS
 from fleetmaint.orders import queries as order_queries
 from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
 from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
+from fleetmaint.vehicles import meters_sql
 from fleetmaint.web import RowUrls
 
 ATTENTION_ROWS = 8
@@ -110,9 +114,7 @@ def overview(org: Organization) -> Overview:
         soon_intervals=intervals.soon,
         orders_in_progress=orders.by_status.get(OrderStatus.IN_PROGRESS, 0),
         orders_delayed=orders.by_status.get(OrderStatus.DELAYED, 0),
-        contracts_expiring=contract_queries.contract_list(
-            org, contract_queries.ContractFilters(expiring=True), today
-        ).count(),
+        contracts_expiring=contract_queries.expiring_count(org, today),
         attention=[entry for entry in entries if entry.section == "attention"],
         coming=[entry for entry in entries if entry.section == "coming"][:COMING_ROWS],
         weeks=list(weeks.values()),
@@ -136,33 +138,86 @@ class _IntervalSummary:
     by_day: dict = field(default_factory=dict)
 
 
+# Open intervals of the organization's vehicles in use.
+_OPEN_IN_USE = (
+    "i.org_id = %(org)s AND i.serviced_at IS NULL AND i.vehicle_id NOT IN "
+    "(SELECT id FROM vehicles_vehicle WHERE org_id = %(org)s AND archived)"
+)
+_EXPECTED = "COALESCE(i.predicted_due_at, i.service_at_date)"
+
+
+def _interval_summary_sql(day: str) -> str:
+    """Rows of (required, soon, day, n), in three parts that read only what they count.
+
+    1. Open intervals per local day they are expected (``day``), in the window.
+    2. Intervals the evaluation flagged (``due_at`` or ``near_at``): measured
+       against the odometer, by the rules of ``intervals.queries._with_state``.
+    3. Intervals without a flag whose date or predicted date is near: the
+       evaluation flags every interval within ``DUE_SOON_DISTANCE`` of its mileage
+       (``intervals.evaluation``), so for these the dates alone decide.
+    """
+    required = f"CASE WHEN {meters_sql.INTERVAL_REQUIRED} THEN 1 ELSE 0 END"
+    soon = f"CASE WHEN {interval_evaluation.SOON} THEN 1 ELSE 0 END"
+    # The days come first: PostgreSQL types a UNION's NULLs by the parts before them.
+    return (
+        f"SELECT NULL AS required, NULL AS soon, {day} AS day, COUNT(*) AS n "
+        "FROM intervals_serviceinterval i "
+        f"WHERE {_OPEN_IN_USE} AND {_EXPECTED} >= %(since)s AND {_EXPECTED} < %(until)s "
+        "GROUP BY 3 UNION ALL "
+        f"SELECT {required}, {soon}, NULL, COUNT(*) "
+        "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
+        "WHERE i.org_id = %(org)s AND i.serviced_at IS NULL AND NOT v.archived "
+        "AND (i.due_at IS NOT NULL OR i.near_at IS NOT NULL) "  # interval_open_flagged_idx
+        "GROUP BY 1, 2 UNION ALL "
+        f"SELECT CASE WHEN {meters_sql.INTERVAL_BY_DATE} THEN 1 ELSE 0 END, 1, NULL, COUNT(*) "
+        f"FROM intervals_serviceinterval i WHERE {_OPEN_IN_USE} "
+        "AND i.due_at IS NULL AND i.near_at IS NULL "
+        # interval_date_sweep_idx, interval_open_due_idx
+        "AND (i.service_at_date <= %(horizon)s OR i.predicted_due_at <= %(horizon)s) "
+        "GROUP BY 1"
+    )
+
+
+# The local day of each interval: on PostgreSQL the number of the days' first moments
+# at or before it (comparing beats a time-zone conversion per interval), on SQLite the
+# day itself.
+_INTERVAL_SUMMARY_PG = _interval_summary_sql(
+    f"width_bucket({_EXPECTED}, CAST(%(starts)s AS timestamptz[]))"
+)
+_INTERVAL_SUMMARY_SQLITE = _interval_summary_sql(f"fm_local_date({_EXPECTED}, %(zone)s)")
+
+
 def _interval_summary(
     org: Organization, zone: zoneinfo.ZoneInfo, first: date, last: date
 ) -> _IntervalSummary:
     """Required and due-soon intervals, and open ones per local day they are expected,
-    from ``first`` to ``last`` (only those days are worked out: a time-zone conversion
-    per interval of the fleet costs more than the rest of the count)."""
-    expected = Coalesce("predicted_due_at", "service_at_date")
-    since = datetime.combine(first, time.min, tzinfo=zone)
-    until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    in_window = Q(predicted_due_at__gte=since, predicted_due_at__lt=until) | Q(
-        predicted_due_at=None, service_at_date__gte=since, service_at_date__lt=until
-    )
-    rows = (
-        interval_queries.open_intervals(org, interval_queries.DueFilters())
-        .annotate(day=Case(When(in_window, then=TruncDate(expected, tzinfo=zone))))
-        .values("is_required", "is_soon", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    from ``first`` to ``last``, in one statement that reads only what it counts."""
+    now = timezone.now()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    starts = [datetime.combine(day, time.min, tzinfo=zone) for day in days]
+    params = {
+        "org": org.pk,
+        "now": now,
+        "horizon": now + timedelta(days=DUE_SOON_DAYS),
+        "since": starts[0],
+        "until": datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    }
+    if sql.on_postgres():
+        # One array literal, not ninety-odd values adapted one by one.
+        params["starts"] = "{" + ",".join(start.isoformat() for start in starts) + "}"
+        rows = sql.run(_INTERVAL_SUMMARY_PG, params)
+    else:
+        params["zone"] = org.time_zone
+        rows = sql.run(_INTERVAL_SUMMARY_SQLITE, params)
     summary = _IntervalSummary()
-    for row in rows:
-        if row["is_required"]:
-            summary.required += row["n"]
-        elif row["is_soon"]:
-            summary.soon += row["n"]
-        if row["day"] is not None:
-            summary.by_day[row["day"]] = summary.by_day.get(row["day"], 0) + row["n"]
+    for required, soon, day, n in rows:
+        if day is not None:
+            when = days[day - 1] if isinstance(day, int) else date.fromisoformat(day)
+            summary.by_day[when] = summary.by_day.get(when, 0) + n
+        elif required:
+            summary.required += n
+        elif soon:
+            summary.soon += n
     return summary
 
 
