@@ -205,8 +205,8 @@ def test_old_counts_are_forgotten(admin_user, clock):
 
 def test_reset_emails_to_one_address_stop_after_three_an_hour_without_saying_so(
     advisor,
-    smtp,
-    clock,  # noqa: F811
+    smtp,  # noqa: F811
+    clock,
 ):
     answers = [
         Client(REMOTE_ADDR=f"203.0.113.{n}").post("/password-reset/", {"email": "bob@example.com"})
@@ -221,8 +221,8 @@ def test_reset_emails_to_one_address_stop_after_three_an_hour_without_saying_so(
 
 def test_one_address_asking_for_many_resets_is_refused_after_five_an_hour(
     advisor,
-    smtp,
-    clock,  # noqa: F811
+    smtp,  # noqa: F811
+    clock,
 ):
     asker = Client(REMOTE_ADDR="203.0.113.50")
     answers = [
