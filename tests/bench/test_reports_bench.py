@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.reports import task_report, task_rows
-from fleetmaint.reports.csv_cells import csv_cell_sql
+from fleetmaint.reports.sheet_text import plain_sql
 from fleetmaint.tasks import wear_sql
 from fleetmaint.tasks.models import Status
 from tests.bench import fleet as fleets
@@ -120,8 +120,8 @@ def floor_csv_sql(org) -> str:
         org,
         [
             "t.id",
-            f"NULLIF({csv_cell_sql('v.label')}, '')",
-            f"NULLIF({csv_cell_sql('t.description')}, '')",
+            f"NULLIF({plain_sql('v.label')}, '')",
+            f"NULLIF({plain_sql('t.description')}, '')",
             sql.choice_label("t.status", Status.choices),
             "CASE WHEN t.unplanned THEN 'Yes' ELSE 'No' END",
             wear,
