@@ -17,22 +17,15 @@ class GuardedSignIn:
     locked: TooManyAttempts | None = None
 
     def clean(self) -> dict:
-        account = attempts.account_key(self.cleaned_data.get("username") or "")
-        address = attempts.client_address(self.request)
         try:
-            attempts.check(attempts.SIGN_IN_ACCOUNT, account)
-            attempts.check(attempts.SIGN_IN_ADDRESS, address)
-            try:
-                cleaned = super().clean()
-            except forms.ValidationError:
-                attempts.fail(attempts.SIGN_IN_ADDRESS, address)
-                attempts.fail(attempts.SIGN_IN_ACCOUNT, account)
-                raise
+            return attempts.guarded_sign_in(
+                self.cleaned_data.get("username") or "",
+                attempts.client_address(self.request),
+                super().clean,
+            )
         except TooManyAttempts as locked:
             self.locked = locked
             raise forms.ValidationError(locked.message, code="locked") from None
-        attempts.forget(attempts.SIGN_IN_ACCOUNT, account)
-        return cleaned
 
 
 class SignInForm(GuardedSignIn, AuthenticationForm):

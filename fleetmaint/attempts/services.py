@@ -167,6 +167,25 @@ def forget_old() -> int:
     return deleted
 
 
+def guarded_sign_in(username: str, address: str, sign_in: Callable[[], T]) -> T:
+    """Runs ``sign_in()`` unless the account or the address is locked.
+
+    A failure (``sign_in`` raising) counts against both and may lock them; a
+    success clears the account's count. Raises ``TooManyAttempts`` when locked.
+    """
+    account = account_key(username)
+    check(SIGN_IN_ACCOUNT, account)
+    check(SIGN_IN_ADDRESS, address)
+    try:
+        result = sign_in()
+    except Exception:
+        fail(SIGN_IN_ADDRESS, address)
+        fail(SIGN_IN_ACCOUNT, account)
+        raise
+    forget(SIGN_IN_ACCOUNT, account)
+    return result
+
+
 def key_lookup(request: HttpRequest, find: Callable[[], T | None]) -> T | None:
     """``find()`` the key a request presents, counting a miss against its address.
 

@@ -23,6 +23,7 @@ from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications import services as notifications
 from fleetmaint.orders import events as servicer_events
+from fleetmaint.orders import queries
 from fleetmaint.orders.models import (
     CatalogItem,
     FoundIssue,
@@ -156,6 +157,20 @@ def servicer_for(org: Organization, servicer_id: object) -> Servicer:
     if servicer is None:
         raise NotFound("This fleet does not work with that servicer.", field="servicer_id")
     return servicer
+
+
+def partnerships_choose(*, org: Organization, chosen: set[int]) -> None:
+    """The fleet's admin ticks which of the offered servicers it works with, in two statements.
+
+    Only the servicers the fleet is offered (``queries.servicers_offered``) are
+    changed; other ids are not the fleet's to pick, and ties to inactive
+    servicers are left alone.
+    """
+    offered = set(queries.servicers_offered(org).values_list("pk", flat=True))
+    Partnership.objects.filter(org=org, servicer_id__in=offered - chosen).delete()
+    Partnership.objects.bulk_create(
+        [Partnership(org=org, servicer_id=pk) for pk in offered & chosen], ignore_conflicts=True
+    )
 
 
 def partnership_link(*, org: Organization, servicer: Servicer) -> None:

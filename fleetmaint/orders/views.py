@@ -194,16 +194,11 @@ def issue_decide(request: HttpRequest, order_id: int, issue_id: int) -> HttpResp
 @admin_required
 def servicers(request: HttpRequest) -> HttpResponse:
     """Which servicers the organization works with."""
-    offered = queries.servicers_offered(request.org)
     if request.method == "POST":
-        # Only the servicers on the page can be chosen; other ids are not this fleet's to pick.
         chosen = set(_ids(request.POST.getlist("servicer")))
-        for servicer in offered:
-            services.partnership_set(
-                org=request.org, servicer=servicer, active=servicer.pk in chosen
-            )
+        services.partnerships_choose(org=request.org, chosen=chosen)
         messages.success(request, "Servicers saved.")
         return redirect("orders:servicers")
     partners = set(request.org.servicers.values_list("pk", flat=True))
-    rows = offered
+    rows = queries.servicers_offered(request.org)
     return render_page(request, "orders/servicers.html", {"servicers": rows, "partners": partners})

@@ -536,6 +536,15 @@ def test_the_admin_chooses_the_servicers(admin_client, org, garage, mobile, stra
     assert services.servicer_for(org, stranger.pk) == stranger
 
 
+def test_saving_the_servicers_takes_a_fixed_number_of_statements(
+    admin_client, org, garage, mobile, stranger, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        admin_client.post("/settings/servicers/", {"servicer": [stranger.pk]})
+    chosen = set(Partnership.objects.filter(org=org).values_list("servicer__name", flat=True))
+    assert chosen == {"Far Away Motors"}
+
+
 def test_choosing_servicers_leaves_other_fleets_alone(admin_client, other_org, garage):
     services.partnership_link(org=other_org, servicer=garage)
     admin_client.post("/settings/servicers/", {})
