@@ -1,0 +1,127 @@
+"""Rules every face applies to input before it reaches a service or the database.
+
+Text must be text PostgreSQL can store and a person can read: no NUL byte and
+no lone surrogate (half of a UTF-16 pair, which cannot be encoded as UTF-8).
+JSON bodies are bounded in nesting, keys and string length, so a hostile body
+costs a quick 4xx instead of a deep recursion or a huge row.
+
+Each check raises ``ValidationFailed`` with a plain message and the field's
+path; the compat faces turn it into their vendor's envelope.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
+from fleetmaint.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class JsonBounds:
+    """How big a JSON body may be; the defaults hold every body a real client sends."""
+
+    max_bytes: int = 1_000_000
+    max_depth: int = 32
+    max_keys: int = 1_000  # keys of one object, and items of one array
+    max_key_length: int = 200
+    max_string_length: int = 100_000
+
+
+DEFAULT_BOUNDS = JsonBounds()
+
+
+def text_problem(value: str) -> str | None:
+    """Why this text cannot be stored, or None when it can."""
+    if "\x00" in value:
+        return "must not contain a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text"
+    return None
+
+
+def clean_text(value: str, *, field: str) -> str:
+    """The text as given, or ValidationFailed naming ``field`` when it cannot be stored."""
+    problem = text_problem(value)
+    if problem:
+        raise ValidationFailed(f"{field} {problem}.", field=field)
+    return value
+
+
+def _pydantic_clean(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A str field of a request schema that refuses NUL bytes and lone surrogates.
+CleanStr = Annotated[str, AfterValidator(_pydantic_clean)]
+
+
+def check_json(value: Any, bounds: JsonBounds = DEFAULT_BOUNDS, *, path: str = "") -> None:
+    """Raise ValidationFailed (with the path at fault) when parsed JSON breaks ``bounds``.
+
+    Walks with an explicit stack, so the check itself cannot recurse too deep.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, path, 1)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, dict | list) and depth > bounds.max_depth:
+            raise ValidationFailed(
+                f"The JSON is nested more than {bounds.max_depth} levels deep.", field=where
+            )
+        if isinstance(item, dict):
+            if len(item) > bounds.max_keys:
+                raise ValidationFailed(
+                    f"An object has more than {bounds.max_keys} keys.", field=where
+                )
+            for key, child in item.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                if len(key) > bounds.max_key_length:
+                    raise ValidationFailed(
+                        f"A key is longer than {bounds.max_key_length} characters.",
+                        field=where,
+                    )
+                clean_text(key, field=where or "key")
+                stack.append((child, child_path, depth + 1))
+        elif isinstance(item, list):
+            if len(item) > bounds.max_keys:
+                raise ValidationFailed(
+                    f"A list has more than {bounds.max_keys} items.", field=where
+                )
+            stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
+        elif isinstance(item, str):
+            if len(item) > bounds.max_string_length:
+                raise ValidationFailed(
+                    f"A text is longer than {bounds.max_string_length} characters.",
+                    field=where,
+                )
+            clean_text(item, field=where or "value")
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(body: bytes | str, bounds: JsonBounds = DEFAULT_BOUNDS) -> Any:
+    """Parse a request body as strict JSON (no NaN or Infinity) within ``bounds``.
+
+    Raises ValidationFailed with a plain message for a body that is too large,
+    not JSON, nested too deep or holding text that cannot be stored.
+    """
+    if len(body) > bounds.max_bytes:
+        raise ValidationFailed(f"The body is larger than {bounds.max_bytes} bytes.")
+    try:
+        value = json.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValidationFailed(
+            f"The JSON is nested more than {bounds.max_depth} levels deep."
+        ) from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailed(f"The body is not valid JSON: {error}.") from None
+    check_json(value, bounds)
+    return value
