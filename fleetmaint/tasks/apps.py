@@ -5,3 +5,16 @@ class TasksConfig(AppConfig):
     name = "fleetmaint.tasks"
     label = "tasks"
     verbose_name = "Service tasks"
+
+    def ready(self) -> None:
+        from fleetmaint.vehicles import reevaluation
+
+        # Readings and a vehicle's return from the archive move its tasks.
+        reevaluation.register(
+            reevaluation.ReadingReevaluation(
+                name="tasks",
+                position=20,
+                refresh_predictions="fleetmaint.tasks.services.tasks_refresh_predictions",
+                evaluate="fleetmaint.tasks.services.tasks_evaluate",
+            )
+        )
