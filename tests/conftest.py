@@ -1,10 +1,15 @@
-"""Fixed personas used across the suite.
+"""Fixed personas, a still clock and a private media folder, shared across the suite.
 
 ``org`` is the fleet under test with an admin, an advisor and a viewer;
-``other_org`` is another fleet whose rows must never leak.
+``other_org`` is another fleet whose rows must never leak. ``clock`` holds time
+at ``NOW`` until a test moves it; a module that needs another moment defines
+its own ``clock`` beside its own ``NOW``.
 """
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -12,6 +17,22 @@ from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+
+NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at NOW; ``clock.shift(...)`` and ``clock.move_to(...)`` move it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and generated files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def _user(username: str) -> User:
