@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from fleetmaint.accounts import reactions
 from fleetmaint.accounts.models import (
     ApiKey,
     DistanceUnit,
@@ -110,17 +111,13 @@ def org_update(
         if not 0 <= value <= 100_000:
             raise ValidationFailed(f"{key} must be between 0 and 100,000.", field=key)
         fields[key] = value
-    changed_warnings = any(
-        getattr(org, key) != fields.get(key, getattr(org, key)) for key in warnings
-    )
+    changed = {key for key, value in fields.items() if getattr(org, key) != value}
     with transaction.atomic():
         for key, value in fields.items():
             setattr(org, key, value)
         org.save(update_fields=list(fields))
-        if changed_warnings:
-            from fleetmaint.contracts.services import contracts_rederive
-
-            contracts_rederive(org=org)
+        # Contracts, for one, move their warning points with the warning settings.
+        reactions.settings_changed(org=org, changed=changed)
     return org
 
 

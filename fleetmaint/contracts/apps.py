@@ -5,3 +5,18 @@ class ContractsConfig(AppConfig):
     name = "fleetmaint.contracts"
     label = "contracts"
     verbose_name = "Vehicle contracts"
+
+    def ready(self) -> None:
+        from fleetmaint.accounts import reactions
+        from fleetmaint.vehicles import reevaluation
+
+        reevaluation.register(
+            reevaluation.ReadingReevaluation(
+                name="contracts",
+                position=30,
+                evaluate="fleetmaint.contracts.services.contracts_evaluate",
+            )
+        )
+        reactions.register_settings_reaction(
+            "contracts", "fleetmaint.contracts.services.contracts_settings_changed"
+        )

@@ -221,6 +221,15 @@ def contracts_rederive(*, org: Organization) -> int:
     return len(open_contracts)
 
 
+WARNING_SETTINGS = frozenset({"contract_warning_days", "contract_warning_distance"})
+
+
+def contracts_settings_changed(*, org: Organization, changed: frozenset[str]) -> None:
+    """Registered with accounts: new warning settings move the open contracts' warnings."""
+    if changed & WARNING_SETTINGS:
+        contracts_rederive(org=org)
+
+
 # --- writes ---------------------------------------------------------------------------
 
 

@@ -5,3 +5,17 @@ class IntervalsConfig(AppConfig):
     name = "fleetmaint.intervals"
     label = "intervals"
     verbose_name = "Maintenance schedule"
+
+    def ready(self) -> None:
+        from fleetmaint.vehicles import reevaluation
+
+        reevaluation.register(
+            reevaluation.ReadingReevaluation(
+                name="intervals",
+                position=10,
+                first_odometer="fleetmaint.intervals.services.intervals_on_first_odometer",
+                vehicles_created="fleetmaint.intervals.services.intervals_on_vehicles_created",
+                refresh_predictions="fleetmaint.intervals.services.intervals_refresh_predictions",
+                evaluate="fleetmaint.intervals.services.intervals_evaluate",
+            )
+        )

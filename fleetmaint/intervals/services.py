@@ -380,6 +380,21 @@ def intervals_fill_mileage(*, vehicles: list[Vehicle]) -> int:
     return len(filled)
 
 
+def intervals_on_first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
+    """A first odometer completes the vehicles' schedule, when the fleet asks for that."""
+    if not org.generate_presets_on_first_reading:
+        return
+    fresh = list(Vehicle.objects.filter(pk__in=vehicle_ids, archived=False))
+    intervals_fill_mileage(vehicles=fresh)
+    intervals_generate(org=org, vehicles=fresh)
+
+
+def intervals_on_vehicles_created(*, org: Organization, vehicles: list[Vehicle]) -> None:
+    """New vehicles get the presets' schedule, when the fleet asks for that."""
+    if org.generate_presets_for_new_vehicles:
+        intervals_generate(org=org, vehicles=vehicles)
+
+
 def presets_update(
     *, org: Organization, changes: dict[int, dict], new: dict | None = None
 ) -> list[IntervalPreset]:

@@ -20,11 +20,9 @@ from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.contracts import services as contracts
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.intervals import services as intervals
 from fleetmaint.notifications import outbox
-from fleetmaint.tasks import services as tasks
+from fleetmaint.vehicles import reevaluation
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 from fleetmaint.vehicles.reading_checks import (
     METER_COLUMNS,
@@ -95,30 +93,23 @@ def _after_readings(
     A first odometer may start a schedule; the usage rates moved, which moves
     predicted due dates; and thresholds the meters crossed are told, at once.
     With ``predict_later`` the predictions are refreshed by a job queued on
-    commit (see ``readings_bulk_record``).
+    commit (see ``readings_bulk_record``). What each of these means is up to
+    the apps registered in ``reevaluation``.
     """
-    if first_odometer_ids and org.generate_presets_on_first_reading:
-        fresh = list(Vehicle.objects.filter(pk__in=first_odometer_ids, archived=False))
-        intervals.intervals_fill_mileage(vehicles=fresh)
-        intervals.intervals_generate(org=org, vehicles=fresh)
+    reevaluation.first_odometer(org=org, vehicle_ids=first_odometer_ids)
     if predict_later:
         ids = sorted(vehicle_ids)
         transaction.on_commit(lambda: enqueue_predictions(ids))
     else:
         refresh_predictions(vehicle_ids)
     notices = outbox.Notices()
-    intervals.intervals_evaluate(vehicle_ids=vehicle_ids, notices=notices)
-    tasks.tasks_evaluate(vehicle_ids=vehicle_ids, notices=notices)
-    contracts.contracts_evaluate(vehicle_ids=vehicle_ids, notices=notices)
+    reevaluation.evaluate(vehicle_ids, notices=notices)
     notices.write()
 
 
 def refresh_predictions(vehicle_ids: Iterable[int]) -> int:
-    """Re-predicts the vehicles' interval and task dates from their current use."""
-    ids = list(vehicle_ids)
-    return intervals.intervals_refresh_predictions(
-        vehicle_ids=ids
-    ) + tasks.tasks_refresh_predictions(vehicle_ids=ids)
+    """Re-predicts the vehicles' due dates from their current use."""
+    return reevaluation.refresh_predictions(vehicle_ids)
 
 
 def enqueue_predictions(vehicle_ids: list[int]) -> None:

@@ -7,10 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
-from fleetmaint.contracts import services as contracts
 from fleetmaint.errors import Conflict, ValidationFailed
-from fleetmaint.intervals import services as intervals
-from fleetmaint.tasks import services as tasks
+from fleetmaint.vehicles import reevaluation
 from fleetmaint.vehicles.models import Vehicle
 
 # Readings live in their own module; other apps reach them through this one.
@@ -148,8 +146,7 @@ def vehicle_create(
         else:
             values["vehicle_key"] = _new_vehicle_key(org)
         vehicle = Vehicle.objects.create(org=org, **values)
-        if org.generate_presets_for_new_vehicles:
-            intervals.intervals_generate(org=org, vehicles=[vehicle])
+        reevaluation.vehicles_created(org=org, vehicles=[vehicle])
     return vehicle
 
 
@@ -167,9 +164,7 @@ def vehicle_update(*, vehicle: Vehicle, **changes) -> Vehicle:
         vehicle.save(update_fields=[*values, "updated_at"])
         if returning:
             # Back in service: whatever fell due while it was archived is told now.
-            intervals.intervals_evaluate(vehicle_ids=[vehicle.pk])
-            tasks.tasks_evaluate(vehicle_ids=[vehicle.pk])
-            contracts.contracts_evaluate(vehicle_ids=[vehicle.pk])
+            reevaluation.evaluate([vehicle.pk])
     return vehicle
 
 
