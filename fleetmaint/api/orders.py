@@ -21,20 +21,20 @@ Money goes out as decimal strings (``"200.00"``), as in the webhooks.
 
 from typing import Annotated
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from fleetmaint.api import order_rows
+from fleetmaint.api.auth import ApiKeyAuth
 from fleetmaint.api.common import rows_response
-from fleetmaint.api.main import ApiKeyAuth
 from fleetmaint.api.order_schemas import (
     AcceptIn,
     EventIn,
     EventOut,
     IssueIn,
     IssueOut,
+    ItemIn,
     OrderOut,
     OrderPage,
     OrderStatusFilter,
@@ -47,17 +47,16 @@ from fleetmaint.api.order_schemas import (
     StatusIn,
 )
 from fleetmaint.errors import NotFound, ValidationFailed
-from fleetmaint.intervals.models import ServiceInterval
-from fleetmaint.orders import queries, services
+from fleetmaint.orders import queries, quotes, servicers, services
 from fleetmaint.orders.models import (
     FoundIssue,
     OrderEvent,
     OrderStatus,
     Quote,
-    QuoteStatus,
     ServiceOrder,
+    ServiceType,
+    Side,
 )
-from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["orders"])
@@ -67,48 +66,20 @@ SERVICER = ApiKeyAuth(fleet=False, servicer=True)
 EITHER = ApiKeyAuth(fleet=True, servicer=True)
 
 MAX_OFFSET = 1_000_000_000
-MAX_ITEMS = 100
-# What a servicer may set through /status; accepting has its own endpoint, closing is the fleet's.
-SERVICER_STATUSES = (
-    OrderStatus.IN_PROGRESS,
-    OrderStatus.DELAYED,
-    OrderStatus.COMPLETED,
-    OrderStatus.CANCELED,
-)
 
 
 # --- helpers --------------------------------------------------------------------------
 
 
-def _whole_number(value: object, field: str) -> int:
-    if isinstance(value, bool):
-        raise ValidationFailed(f"{field} must be a whole number.", field=field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value.strip())
-    raise ValidationFailed(f"{field} must be a whole number.", field=field)
-
-
-def _ids(values: object, field: str) -> list[int]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ValidationFailed(f"{field} must be a list of ids.", field=field)
-    return [_whole_number(value, field) for value in values]
-
-
-def _quote_vehicle(request: HttpRequest, vehicle_id: object, vin: object) -> Vehicle:
+def _quote_vehicle(request: HttpRequest, vehicle_id: int | None, vin: str | None) -> Vehicle:
     vehicles = Vehicle.objects.for_org(request.org).select_related("org")
     if vehicle_id is not None:
-        vehicle = vehicles.filter(pk=_whole_number(vehicle_id, "vehicle_id")).first()
+        vehicle = vehicles.filter(pk=vehicle_id).first()
         if vehicle is None:
             raise NotFound("Vehicle not found.", field="vehicle_id")
         return vehicle
-    if vin is None or vin == "":
+    if not vin:
         raise ValidationFailed("Send the vehicle's vehicle_id or its vin.", field="vehicle_id")
-    if not isinstance(vin, str):
-        raise ValidationFailed("vin must be text.", field="vin")
     matches = list(vehicles.filter(vin=vin.strip().upper().replace(" ", ""))[:2])
     if not matches:
         raise NotFound("No vehicle of this fleet has that VIN.", field="vin")
@@ -119,29 +90,8 @@ def _quote_vehicle(request: HttpRequest, vehicle_id: object, vin: object) -> Veh
     return matches[0]
 
 
-def _item_requests(items: object) -> list[services.ItemRequest]:
-    if not isinstance(items, list):
-        raise ValidationFailed(
-            "items must be a list of catalogue codes or {code, quantity} objects.", field="items"
-        )
-    if len(items) > MAX_ITEMS:
-        raise ValidationFailed(f"Ask for at most {MAX_ITEMS} items.", field="items")
-    requests = []
-    for entry in items:
-        if isinstance(entry, str):
-            code, quantity = entry, 1
-        elif isinstance(entry, dict):
-            code, quantity = entry.get("code"), entry.get("quantity", 1)
-        else:
-            raise ValidationFailed(
-                "Each item is a catalogue code or a {code, quantity} object.", field="items"
-            )
-        if not isinstance(code, str) or not code.strip():
-            raise ValidationFailed("Each item needs a code.", field="items")
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise ValidationFailed("quantity must be a whole number.", field="items")
-        requests.append(services.ItemRequest(code=code.strip(), quantity=quantity))
-    return requests
+def _item_requests(items: list[ItemIn]) -> list[quotes.ItemRequest]:
+    return [quotes.ItemRequest(code=item.code.strip(), quantity=item.quantity) for item in items]
 
 
 def _quotes(request: HttpRequest) -> QuerySet[Quote]:
@@ -167,8 +117,8 @@ def _orders(request: HttpRequest, status: str = "") -> QuerySet[ServiceOrder]:
 def _order(request: HttpRequest, order_id: int) -> ServiceOrder:
     """The order, or a 404 for another fleet's order or one sent to another servicer."""
     if request.servicer is not None:
-        return services.order_for_servicer(request.servicer, order_id)
-    return services.order_for_org(request.org, order_id)
+        return queries.order_for_servicer(request.servicer, order_id)
+    return queries.order_for_org(request.org, order_id)
 
 
 def _order_out(request: HttpRequest, order_id: int) -> ServiceOrder:
@@ -192,7 +142,7 @@ def _issue(request: HttpRequest, order_id: int, issue_id: int) -> FoundIssue:
 @router.get("/servicers", response=list[ServicerOut], auth=FLEET)
 def list_servicers(request: HttpRequest):
     """The servicers this fleet works with, with their price lists."""
-    return list(services.servicers_for(request.org))
+    return list(queries.servicers_for(request.org))
 
 
 # --- quotes ---------------------------------------------------------------------------
@@ -202,26 +152,22 @@ def list_servicers(request: HttpRequest):
 def create_quote(request: HttpRequest, payload: QuoteIn):
     """Prices the items from the servicer's catalogue; the quote is valid for 14 days."""
     vehicle = _quote_vehicle(request, payload.vehicle_id, payload.vin)
-    servicer = services.servicer_choose(request.org, payload.servicer_id, payload.type)
-    interval_ids = _ids(payload.interval_ids, "interval_ids")
-    task_ids = _ids(payload.task_ids, "task_ids")
-    if payload.items is None and (interval_ids or task_ids):
-        items = services.items_for_due_work(
-            servicer,
-            ServiceInterval.objects.filter(vehicle=vehicle, pk__in=interval_ids, serviced_at=None),
-            ServiceTask.objects.filter(vehicle=vehicle, pk__in=task_ids).exclude(status="done"),
-        )
+    service_type = ServiceType.named(payload.type)
+    servicer = servicers.servicer_choose(request.org, payload.servicer_id, service_type)
+    if payload.items is None and (payload.interval_ids or payload.task_ids):
+        work = queries.open_work(vehicle, payload.interval_ids, payload.task_ids)
+        items = quotes.items_for_due_work(*work)
     else:
-        items = _item_requests(payload.items if payload.items is not None else [])
-    quote = services.quote_create(
+        items = _item_requests(payload.items or [])
+    quote = quotes.quote_create(
         org=request.org,
         vehicle=vehicle,
         servicer=servicer,
-        service_type=payload.type,
+        service_type=service_type,
         items=items,
         pre_authorized=payload.preAuthorized,
-        interval_ids=interval_ids,
-        task_ids=task_ids,
+        interval_ids=payload.interval_ids,
+        task_ids=payload.task_ids,
     )
     return Status(201, _quote(request, quote.pk))
 
@@ -236,18 +182,11 @@ def list_quotes(
 ):
     """Newest first. A pending quote past its validUntil counts as expired."""
     rows = _quotes(request)
-    now = timezone.now()
-    if status == QuoteStatus.PENDING:
-        rows = rows.filter(status=QuoteStatus.PENDING, valid_until__gte=now)
-    elif status == QuoteStatus.EXPIRED:
-        rows = rows.filter(
-            Q(status=QuoteStatus.EXPIRED) | Q(status=QuoteStatus.PENDING, valid_until__lt=now)
-        )
-    elif status:
-        rows = rows.filter(status=status)
+    if status:
+        rows = rows.filter(effective_status=status)
     if vehicle_id is not None:
         rows = rows.filter(vehicle_id=vehicle_id)
-    items = order_rows.quote_items(rows[offset : offset + limit], now)
+    items = order_rows.quote_items(rows[offset : offset + limit])
     return rows_response({"count": rows.count(), "items": items})
 
 
@@ -259,13 +198,13 @@ def read_quote(request: HttpRequest, quote_id: int):
 @router.post("/quotes/{quote_id}/accept", response={201: OrderOut}, auth=FLEET)
 def accept_quote(request: HttpRequest, quote_id: int):
     """Places the order; accepting the same quote again answers with the same order."""
-    order = services.quote_accept(quote=_quote(request, quote_id))
+    order = quotes.quote_accept(quote=_quote(request, quote_id))
     return Status(201, _order_out(request, order.pk))
 
 
 @router.post("/quotes/{quote_id}/decline", response=QuoteOut, auth=FLEET)
 def decline_quote(request: HttpRequest, quote_id: int):
-    services.quote_decline(quote=_quote(request, quote_id))
+    quotes.quote_decline(quote=_quote(request, quote_id))
     return _quote(request, quote_id)
 
 
@@ -300,7 +239,10 @@ def read_order(request: HttpRequest, order_id: int):
 def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn):
     """Cancels an order that is not completed yet; say why."""
     services.order_set_status(
-        order=_order(request, order_id), status=OrderStatus.CANCELED, reason=payload.reason
+        order=_order(request, order_id),
+        status=OrderStatus.CANCELED,
+        by=Side.FLEET,
+        reason=payload.reason,
     )
     return _order_out(request, order_id)
 
@@ -308,7 +250,9 @@ def cancel_order(request: HttpRequest, order_id: int, payload: ReasonIn):
 @router.post("/orders/{order_id}/close", response=OrderOut, auth=FLEET)
 def close_order(request: HttpRequest, order_id: int):
     """Closes a completed or canceled order; it takes no more events."""
-    services.order_set_status(order=_order(request, order_id), status=OrderStatus.CLOSED)
+    services.order_set_status(
+        order=_order(request, order_id), status=OrderStatus.CLOSED, by=Side.FLEET
+    )
     return _order_out(request, order_id)
 
 
@@ -328,13 +272,10 @@ def set_order_status(request: HttpRequest, order_id: int, payload: StatusIn):
     Completing it marks the order's intervals serviced and its tasks done; an
     ``odometer`` is recorded as a reading of the vehicle.
     """
-    if payload.status not in SERVICER_STATUSES:
-        raise ValidationFailed(
-            "status must be in-progress, delayed, completed or canceled.", field="status"
-        )
     services.order_set_status(
         order=_order(request, order_id),
         status=payload.status,
+        by=Side.SERVICER,
         reason=payload.reason,
         odometer=payload.odometer,
     )
