@@ -8,8 +8,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import DomainError
+from fleetmaint.inputs import CleanStr
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.refusals import MESSAGES, Reason, ScheduleNotFound
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["intervals"])
@@ -40,14 +42,14 @@ class IntervalOut(Schema):
 
 
 class IntervalIn(Schema):
-    name: str = Field("", max_length=120)
+    name: CleanStr = Field("", max_length=120)
     service_at_mileage: int | None = None
     service_at_date: datetime | None = None
-    notes: str = ""
+    notes: CleanStr = ""
 
 
 class NotesIn(Schema):
-    notes: str
+    notes: CleanStr
 
 
 class ServicedIn(Schema):
@@ -72,19 +74,16 @@ class ServicedOut(Schema):
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
-        raise Http404(services.ERR_VEHICLE)
+        raise Http404(MESSAGES[Reason.VEHICLE_UNKNOWN])
     return vehicle
 
 
 def _interval(request: HttpRequest, interval_id: int) -> ServiceInterval:
-    interval = (
-        ServiceInterval.objects.filter(org=request.org, pk=interval_id, serviced_at=None)
-        .select_related("vehicle", "vehicle__org", "preset")
-        .first()
-    )
-    if interval is None:
-        raise Http404(services.ERR_NOT_FOUND)
-    return interval
+    try:
+        return queries.open_interval_in(request.org, interval_id)
+    except ScheduleNotFound as missing:
+        # The id is in the path, not a field of the body.
+        raise Http404(missing.message) from None
 
 
 # The columns of IntervalOut; the preset's name and the state come from the query.
@@ -155,7 +154,7 @@ def create_interval(request: HttpRequest, vehicle_id: int, payload: IntervalIn):
             notes=payload.notes,
         )
     except DomainError as error:
-        # The services speak the vendor's words (odometer, time); name this body's fields.
+        # The service names its own arguments (odometer, time); name this body's fields.
         error.field = _CREATE_FIELDS.get(error.field, error.field)
         raise
     return Status(201, interval)

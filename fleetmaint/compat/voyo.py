@@ -1,28 +1,52 @@
 """Service intervals in the wire format of the vendor API of seed 003.
 
-``POST /voyorequest/<Method>``, form-encoded, ``Authorization: Bearer <key>``.
-Every answer is JSON with an ``error`` field: ``"Success!"`` or the vendor's
-message. This module only translates; the rules are in intervals.services.
+``POST /voyorequest/<Method>``, form-encoded (a flat JSON object is read the
+same way), ``Authorization: Bearer <key>``. Every answer is JSON with an
+``error`` field: ``"Success!"`` or the vendor's message. This module only
+translates: it parses the vendor's loose values with ``intervals.inputs``,
+calls the services and queries, and maps their refusals (a stable reason and
+a field) to the vendor's exact texts. The rules are in intervals.services.
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token, key_from
-from fleetmaint.errors import DomainError, TooManyAttempts
-from fleetmaint.intervals import queries, services
-from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
+from fleetmaint.inputs import JsonBounds, clean_text, load_json
+from fleetmaint.intervals import inputs, queries, services
+from fleetmaint.intervals.models import MAX_NOTES, ServiceInterval
+from fleetmaint.intervals.refusals import Reason, ScheduleNotFound
+from fleetmaint.vehicles.models import Vehicle
 
 SUCCESS = "Success!"
 INVALID_AUTHORIZATION = "Invalid Authorization!"
 VENDOR_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+# The seed's error texts, byte for byte, by the reason the schedule refused.
+VENDOR_TEXTS = {
+    Reason.VEHICLE_UNKNOWN: "Vehicle does not exist!",
+    Reason.INTERVAL_UNKNOWN: "Could not find requested service interval!",
+    Reason.IDENTIFIER: "Requires non-zero identifier!",
+    Reason.ODOMETER_RANGE: "odometer is outside of valid range!",
+    Reason.TIME_RANGE: "time is outside of valid range!",
+    Reason.NO_BASIS: "Service interval must be based on mileage or time!",
+    Reason.NOTES_TOO_LONG: f"notes can not be more than {MAX_NOTES} characters!",
+}
+# Ours, in the vendor's style: the seed has no such cases.
+NOTES_NOT_TEXT = "notes can not contain NUL characters!"
+POST_ONLY = "Requests must be sent with POST!"
+BAD_BODY = "Request body is invalid!"
+
+# A vendor request is one flat object of a few short values.
+_JSON_BOUNDS = JsonBounds(max_depth=1, max_keys=50, max_key_length=100)
 
 Handler = Callable[[Organization, dict], dict]
 
@@ -34,6 +58,42 @@ def _ok(**fields) -> dict:
 def _vendor_time(moment: datetime | None) -> str:
     """Times go out in UTC, as ``YYYY-MM-DD HH:MM:SS``."""
     return moment.astimezone(UTC).strftime(VENDOR_TIME_FORMAT) if moment else ""
+
+
+def _vendor_text(error: DomainError) -> str:
+    reason = getattr(error, "reason", None)
+    if reason in VENDOR_TEXTS:
+        return VENDOR_TEXTS[reason]
+    if error.field == "notes":
+        return NOTES_NOT_TEXT
+    return error.message
+
+
+# --- the vendor's loose values ----------------------------------------------------------
+
+
+def _text(data: dict, name: str) -> str:
+    """A text parameter; anything but text (a number, a list) is refused for that field."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValidationFailed(f"{name} must be text.", field=name)
+    return clean_text(str(value), field=name)
+
+
+def _vehicle_key(data: dict) -> str:
+    """The vehicle key as sent; a key that is not text names no vehicle."""
+    value = data.get("vehicle_key")
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise ScheduleNotFound(Reason.VEHICLE_UNKNOWN, field="vehicle_key")
+
+
+def _vehicle(org: Organization, data: dict) -> Vehicle:
+    return queries.vehicle_by_key(org, _vehicle_key(data))
 
 
 # The columns the vendor's interval object shows; lists read only these.
@@ -59,45 +119,52 @@ def _intervals_json(intervals: QuerySet[ServiceInterval]) -> list[dict]:
     return [_interval_json(row) for row in intervals.values(*_ROW_FIELDS)]
 
 
+# --- the methods ------------------------------------------------------------------------
+
+
 def create(org: Organization, data: dict) -> dict:
-    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    vehicle = _vehicle(org, data)
+    notes = _text(data, "notes")
     interval = services.interval_create(
         vehicle=vehicle,
-        odometer=data.get("odometer"),
-        time=data.get("time"),
-        notes=data.get("notes", ""),
+        odometer=inputs.parse_odometer(data.get("odometer")),
+        time=inputs.parse_time(data.get("time"), vehicle.org.time_zone),
+        notes=notes,
     )
     return _ok(service_id=str(interval.pk))
 
 
 def generate(org: Organization, data: dict) -> dict:
-    key = (data.get("vehicle_key") or "").strip()
-    vehicles = [services.vehicle_by_key(org, key)] if key else None
+    key = _vehicle_key(data).strip()
+    vehicles = [queries.vehicle_by_key(org, key)] if key else None
     services.intervals_generate(org=org, vehicles=vehicles)
     return _ok()
 
 
 def get_all(org: Organization, data: dict) -> dict:
-    flag = (data.get("maintenance_required") or "").strip()
+    flag = _text(data, "maintenance_required").strip()
     required = {"0": False, "1": True}.get(flag)
     return _ok(service_intervals=_intervals_json(queries.maintenance_required(org, required)))
 
 
 def get_for_vehicle(org: Organization, data: dict) -> dict:
-    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
+    vehicle = _vehicle(org, data)
     return _ok(service_intervals=_intervals_json(queries.vehicle_schedule(vehicle).order_by("id")))
 
 
+def _interval(org: Organization, data: dict) -> ServiceInterval:
+    vehicle = _vehicle(org, data)
+    return queries.open_interval(vehicle, inputs.parse_identifier(data.get("id")))
+
+
 def remove(org: Organization, data: dict) -> dict:
-    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
-    services.interval_remove(interval=services.interval_for(vehicle, data.get("id")))
+    services.interval_remove(interval=_interval(org, data))
     return _ok()
 
 
 def update(org: Organization, data: dict) -> dict:
-    vehicle = services.vehicle_by_key(org, data.get("vehicle_key"))
-    interval = services.interval_for(vehicle, data.get("id"))
-    services.interval_update_notes(interval=interval, notes=data.get("notes", ""))
+    interval = _interval(org, data)
+    services.interval_update_notes(interval=interval, notes=_text(data, "notes"))
     return _ok()
 
 
@@ -109,24 +176,48 @@ METHODS: dict[str, Handler] = {
     "RemoveServiceInterval": remove,
     "UpdateServiceInterval": update,
 }
+READS = (get_all, get_for_vehicle)
+
+
+def _refused(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _parameters(request: HttpRequest) -> dict:
+    """The request's parameters: form fields, or the members of a flat JSON object."""
+    if request.content_type == "application/json":
+        if not request.body.strip():
+            return {}
+        data = load_json(request.body, _JSON_BOUNDS)
+        if not isinstance(data, dict):
+            raise ValidationFailed("The body must be a JSON object.")
+        return data
+    return request.POST.dict()
 
 
 @csrf_exempt
-@require_POST
 def dispatch(request: HttpRequest, method: str) -> JsonResponse:
+    if request.method != "POST":
+        response = _refused(POST_ONLY, status=405)
+        response["Allow"] = "POST"
+        return response
     handler = METHODS.get(method)
     if handler is None:
-        return JsonResponse({"error": f"Unknown method {method}!"}, status=404)
+        return _refused(f"Unknown method {method}!", status=404)
     raw = bearer_token(request, "Bearer")
     try:
         key = attempts.key_lookup(request, lambda: key_from(raw)) if raw else None
     except TooManyAttempts as locked:
-        return JsonResponse({"error": locked.message}, status=429)
+        return _refused(locked.message, status=429)
     if key is None:
-        return JsonResponse({"error": INVALID_AUTHORIZATION}, status=401)
-    if key.read_only and handler not in (get_all, get_for_vehicle):
-        return JsonResponse({"error": INVALID_AUTHORIZATION}, status=403)
+        return _refused(INVALID_AUTHORIZATION, status=401)
+    if key.read_only and handler not in READS:
+        return _refused(INVALID_AUTHORIZATION, status=403)
     try:
-        return JsonResponse(handler(key.org, request.POST.dict()))
+        data = _parameters(request)
+    except (ValidationFailed, RequestDataTooBig, TooManyFieldsSent):
+        return _refused(BAD_BODY)
+    try:
+        return JsonResponse(handler(key.org, data))
     except DomainError as error:
-        return JsonResponse({"error": error.message}, status=400)
+        return _refused(_vendor_text(error))

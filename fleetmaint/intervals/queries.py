@@ -10,8 +10,10 @@ from django.utils import timezone
 from fleetmaint.accounts.models import Organization
 from fleetmaint.intervals.evaluation import DUE_SOON_DISTANCE
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.refusals import Reason, ScheduleNotFound
 from fleetmaint.intervals.services import DUE_SOON_DAYS, required_q
 from fleetmaint.tasks.models import ServiceTask, Status
+from fleetmaint.vehicles.models import Vehicle
 
 STATES = ("required", "soon", "ok")
 SORTS = {
@@ -222,3 +224,40 @@ def progress(interval: ServiceInterval, now: datetime | None = None) -> Progress
 
 def _clamp(percent: int) -> int:
     return max(0, min(percent, 100))
+
+
+# --- one row, for the faces that name it --------------------------------------------
+
+
+def vehicle_by_key(org: Organization, vehicle_key: str) -> Vehicle:
+    """The fleet's vehicle with this key, or ScheduleNotFound."""
+    key = (vehicle_key or "").strip()
+    # A NUL cannot be stored, so no vehicle has it (and PostgreSQL cannot compare it).
+    vehicle = None
+    if key and "\x00" not in key:
+        vehicle = Vehicle.objects.for_org(org).select_related("org").filter(vehicle_key=key).first()
+    if vehicle is None:
+        raise ScheduleNotFound(Reason.VEHICLE_UNKNOWN, field="vehicle_key")
+    return vehicle
+
+
+def _open() -> QuerySet[ServiceInterval]:
+    return ServiceInterval.objects.filter(serviced_at=None).select_related(
+        "vehicle", "vehicle__org", "preset"
+    )
+
+
+def open_interval(vehicle: Vehicle, interval_id: int) -> ServiceInterval:
+    """An open interval of the vehicle, by id, or ScheduleNotFound."""
+    interval = _open().filter(vehicle=vehicle, pk=interval_id).first()
+    if interval is None:
+        raise ScheduleNotFound(Reason.INTERVAL_UNKNOWN, field="id")
+    return interval
+
+
+def open_interval_in(org: Organization, interval_id: int) -> ServiceInterval:
+    """An open interval of the fleet, by id, or ScheduleNotFound."""
+    interval = _open().filter(org=org, pk=interval_id).first()
+    if interval is None:
+        raise ScheduleNotFound(Reason.INTERVAL_UNKNOWN, field="id")
+    return interval

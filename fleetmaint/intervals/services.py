@@ -1,21 +1,21 @@
 """The maintenance schedule's rules: create, generate, evaluate, service, remove.
 
-Error messages are the ones integrations written for the vendor API expect
-(seed 003), so every face shows the same words.
+Services take typed values (``int``, ``datetime``, ``str``); loose ones are
+parsed at the edge (``intervals.inputs``). Refusals are plain words with a
+stable reason (``intervals.refusals``) that the vendor-compatible endpoints
+turn into the vendor's texts.
 """
 
-import calendar
-import zoneinfo
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.inputs import clean_text
 
 # The set-based moves are part of this service's surface.
 from fleetmaint.intervals.evaluation import intervals_evaluate as intervals_evaluate
@@ -25,149 +25,43 @@ from fleetmaint.intervals.evaluation import (
 from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
 from fleetmaint.intervals.models import MAX_MILEAGE, MAX_NOTES, IntervalPreset, ServiceInterval
 from fleetmaint.intervals.presets import BUILTIN_PRESETS, convert_distance
+from fleetmaint.intervals.refusals import Reason, ScheduleInvalid
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
-
-ERR_VEHICLE = "Vehicle does not exist!"
-ERR_NOTES = f"notes can not be more than {MAX_NOTES} characters!"
-ERR_ODOMETER = "odometer is outside of valid range!"
-ERR_TIME = "time is outside of valid range!"
-ERR_BASIS = "Service interval must be based on mileage or time!"
-ERR_IDENTIFIER = "Requires non-zero identifier!"
-ERR_NOT_FOUND = "Could not find requested service interval!"
-ERR_NOTES_NUL = "notes can not contain NUL characters!"  # ours: the seed has no such case
 
 # A timestamp a few minutes in the past is "now" sent over a slow network.
 PAST_GRACE = timedelta(minutes=5)
 DUE_SOON_DAYS = 30
 
 
-# --- parsing the vendor's loose inputs ---------------------------------------------
-
-
-def parse_odometer(raw: object) -> int | None:
-    """An odometer value from a form or JSON; anything unusable is a range error."""
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return None
-    if isinstance(raw, bool):
-        raise ValidationFailed(ERR_ODOMETER, field="odometer")
-    try:
-        number = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValidationFailed(ERR_ODOMETER, field="odometer") from None
-    if not number.is_finite() or number != number.to_integral_value():
-        raise ValidationFailed(ERR_ODOMETER, field="odometer")
-    if not 0 <= number <= MAX_MILEAGE:
-        raise ValidationFailed(ERR_ODOMETER, field="odometer")
-    return int(number)
-
-
-def parse_time(raw: object, org: Organization) -> datetime | None:
-    """A Unix timestamp (seconds, or milliseconds above 10^11) or an ISO 8601 datetime.
-
-    An ISO datetime without an offset is read in the organization's time zone.
-    """
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return None
-    if isinstance(raw, datetime):
-        moment = raw
-    elif isinstance(raw, bool):
-        raise ValidationFailed(ERR_TIME, field="time")
-    else:
-        text = str(raw).strip()
-        moment = _from_timestamp(text) or _from_iso(text)
-        if moment is None:
-            raise ValidationFailed(ERR_TIME, field="time")
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=_zone(org))
-    return moment
-
-
-def _zone(org: Organization) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(org.time_zone)
-
-
-def _from_timestamp(text: str) -> datetime | None:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
-    seconds = number / 1000 if abs(number) > 10**11 else number
-    try:
-        return datetime.fromtimestamp(float(seconds), tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _from_iso(text: str) -> datetime | None:
-    try:
-        return parse_datetime(text.replace(" ", "T", 1) if "T" not in text else text)
-    except ValueError:
-        return None
-
-
 def one_year_after(moment: datetime) -> datetime:
-    year = moment.year + 1
-    day = min(moment.day, calendar.monthrange(year, moment.month)[1])
-    return moment.replace(year=year, day=day)
+    """The same day a year later; the 29th of February becomes the 28th."""
+    return moment + relativedelta(years=1)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    """The same day ``months`` later, or the month's last day when it is shorter."""
+    return moment + relativedelta(months=months)
+
+
+def _check_mileage(mileage: int | None) -> int | None:
+    if mileage is not None and (isinstance(mileage, bool) or not 0 <= mileage <= MAX_MILEAGE):
+        raise ScheduleInvalid(Reason.ODOMETER_RANGE, field="odometer")
+    return mileage
 
 
 def _check_time_range(moment: datetime | None, now: datetime) -> None:
-    if moment is not None and not (now - PAST_GRACE <= moment <= one_year_after(now)):
-        raise ValidationFailed(ERR_TIME, field="time")
+    if moment is None:
+        return
+    if timezone.is_naive(moment) or not (now - PAST_GRACE <= moment <= one_year_after(now)):
+        raise ScheduleInvalid(Reason.TIME_RANGE, field="time")
 
 
 def _check_notes(notes: str) -> str:
-    notes = notes or ""
+    notes = clean_text(notes or "", field="notes")
     if len(notes) > MAX_NOTES:
-        raise ValidationFailed(ERR_NOTES, field="notes")
-    # PostgreSQL cannot store NUL in text; refuse it instead of failing with a 500.
-    if "\x00" in notes:
-        raise ValidationFailed(ERR_NOTES_NUL, field="notes")
+        raise ScheduleInvalid(Reason.NOTES_TOO_LONG, field="notes")
     return notes
-
-
-def vehicle_by_key(org: Organization, vehicle_key: object) -> Vehicle:
-    key = str(vehicle_key or "").strip()
-    if not key or "\x00" in key:  # a NUL cannot be stored, so no vehicle has it
-        raise NotFound(ERR_VEHICLE, field="vehicle_key")
-    vehicle = Vehicle.objects.for_org(org).select_related("org").filter(vehicle_key=key).first()
-    if vehicle is None:
-        raise NotFound(ERR_VEHICLE, field="vehicle_key")
-    return vehicle
-
-
-def parse_identifier(raw: object) -> int:
-    """A positive interval id; zero, missing or malformed is the vendor's identifier error."""
-    try:
-        number = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise ValidationFailed(ERR_IDENTIFIER, field="id") from None
-    if number <= 0:
-        raise ValidationFailed(ERR_IDENTIFIER, field="id")
-    return number
-
-
-def interval_for(vehicle: Vehicle, interval_id: object) -> ServiceInterval:
-    """An open interval of the vehicle, by id."""
-    number = parse_identifier(interval_id)
-    interval = (
-        ServiceInterval.objects.filter(vehicle=vehicle, pk=number, serviced_at=None)
-        .select_related("vehicle", "vehicle__org", "preset")
-        .first()
-    )
-    if interval is None:
-        raise NotFound(ERR_NOT_FOUND, field="id")
-    return interval
 
 
 # --- writes ---------------------------------------------------------------------------
@@ -181,24 +75,22 @@ def _default_name(notes: str) -> str:
 def interval_create(
     *,
     vehicle: Vehicle,
-    odometer: object = None,
-    time: object = None,
+    odometer: int | None = None,
+    time: datetime | None = None,
     notes: str = "",
     name: str = "",
 ) -> ServiceInterval:
     """A service interval due at a mileage, a date, or whichever comes first."""
     now = timezone.now()
     notes = _check_notes(notes)
-    mileage = parse_odometer(odometer)
-    moment = parse_time(time, vehicle.org)
+    mileage = _check_mileage(odometer)
+    moment = time
     _check_time_range(moment, now)
     if mileage is None and moment is None:
-        raise ValidationFailed(ERR_BASIS, field="odometer")
-    name = (name or "").strip()
+        raise ScheduleInvalid(Reason.NO_BASIS, field="odometer")
+    name = clean_text((name or "").strip(), field="name")
     if len(name) > 120:
         raise ValidationFailed("The name can be at most 120 characters.", field="name")
-    if "\x00" in name:
-        raise ValidationFailed("The name cannot contain NUL characters.", field="name")
     with transaction.atomic():
         interval = ServiceInterval.objects.create(
             org_id=vehicle.org_id,
@@ -238,7 +130,7 @@ def interval_remove(*, interval: ServiceInterval) -> None:
 def interval_mark_serviced(
     *,
     interval: ServiceInterval,
-    odometer: object = None,
+    odometer: int | None = None,
     serviced_at: datetime | None = None,
 ) -> ServiceInterval | None:
     """Closes the interval; for a preset's interval, schedules the next one.
@@ -249,7 +141,7 @@ def interval_mark_serviced(
     serviced_at = serviced_at or now
     if serviced_at > now + PAST_GRACE:
         raise ValidationFailed("The service date cannot be in the future.", field="serviced_at")
-    mileage = parse_odometer(odometer)
+    mileage = _check_mileage(odometer)
     with transaction.atomic():
         closed = ServiceInterval.objects.filter(pk=interval.pk, serviced_at=None).update(
             serviced_at=serviced_at, serviced_odometer=mileage, last_updated=now

@@ -167,32 +167,36 @@ def test_a_mileage_only_interval_has_no_date(api, van):
 @pytest.mark.parametrize(
     "body, field, message",
     [
-        ({}, "service_at_mileage", "Service interval must be based on mileage or time!"),
+        ({}, "service_at_mileage", "Give a mileage, a date or both."),
         (
             {"service_at_mileage": None, "service_at_date": None, "notes": "x"},
             "service_at_mileage",
-            "Service interval must be based on mileage or time!",
+            "Give a mileage, a date or both.",
         ),
-        ({"service_at_mileage": -1}, "service_at_mileage", "odometer is outside of valid range!"),
+        (
+            {"service_at_mileage": -1},
+            "service_at_mileage",
+            "The odometer must be a whole number from 0 to 1,000,000.",
+        ),
         (
             {"service_at_mileage": 1_000_001},
             "service_at_mileage",
-            "odometer is outside of valid range!",
+            "The odometer must be a whole number from 0 to 1,000,000.",
         ),
         (
             {"service_at_date": "2030-06-14T10:00:00Z"},
             "service_at_date",
-            "time is outside of valid range!",
+            "The due date must be within a year from today.",
         ),
         (
             {"service_at_date": "2031-06-16T10:00:00Z"},
             "service_at_date",
-            "time is outside of valid range!",
+            "The due date must be within a year from today.",
         ),
         (
             {"service_at_mileage": 12_000, "notes": "n" * 65_536},
             "notes",
-            "notes can not be more than 65535 characters!",
+            "The notes can be at most 65,535 characters.",
         ),
     ],
 )
@@ -245,7 +249,10 @@ def test_another_fleets_vehicle_does_not_exist(api, their_vehicle):
     response = post(
         api, f"/api/v1/vehicles/{their_vehicle.pk}/intervals", {"service_at_mileage": 20_000}
     )
-    assert assert_error(response, 404, "not_found")["message"] == "Vehicle does not exist!"
+    assert (
+        assert_error(response, 404, "not_found")["message"]
+        == "There is no such vehicle in this fleet."
+    )
     assert_error(api.get(f"/api/v1/vehicles/{their_vehicle.pk}/intervals"), 404, "not_found")
     assert_error(
         post(api, f"/api/v1/vehicles/{their_vehicle.pk}/intervals/generate"), 404, "not_found"
@@ -374,7 +381,7 @@ def test_another_fleets_interval_is_404_for_every_method(api, theirs):
         post(api, f"{url}/serviced", {}),
     ):
         error = assert_error(response, 404, "not_found")
-        assert error["message"] == "Could not find requested service interval!"
+        assert error["message"] == "There is no open service interval with that id."
     theirs.refresh_from_db()
     assert (theirs.notes, theirs.serviced_at) == ("", None)
     assert "Theirs" not in json.dumps(api.get("/api/v1/intervals").json())

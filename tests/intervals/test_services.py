@@ -9,7 +9,7 @@ from django.db import connection
 
 from fleetmaint import sweeps
 from fleetmaint.errors import DomainError, NotFound, ValidationFailed
-from fleetmaint.intervals import queries, services
+from fleetmaint.intervals import inputs, queries, services
 from fleetmaint.intervals.models import IntervalPreset, ServiceInterval
 from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Channel, Event, Message
@@ -90,7 +90,7 @@ def test_an_interval_can_be_due_on_a_date(van):
 
 def test_an_interval_can_be_due_at_whichever_comes_first(van):
     interval = services.interval_create(
-        vehicle=van, odometer="20000", time=NOW + timedelta(days=30), notes="Brakes"
+        vehicle=van, odometer=20_000, time=NOW + timedelta(days=30), notes="Brakes"
     )
     assert (interval.service_at_mileage, interval.service_at_date) == (
         20_000,
@@ -104,28 +104,43 @@ def test_an_interval_without_a_name_is_named_after_its_notes(van):
     assert interval.name == "Wipers"
 
 
-@pytest.mark.parametrize("odometer, time", [(None, None), ("", ""), ("  ", None)])
-def test_an_interval_needs_a_mileage_or_a_date(van, odometer, time):
+def test_an_interval_needs_a_mileage_or_a_date(van):
     with pytest.raises(ValidationFailed) as error:
-        services.interval_create(vehicle=van, odometer=odometer, time=time)
-    assert error.value.message == "Service interval must be based on mileage or time!"
+        services.interval_create(vehicle=van, odometer=None, time=None)
+    assert error.value.message == "Give a mileage, a date or both."
     assert not ServiceInterval.objects.exists()
 
 
-@pytest.mark.parametrize("odometer", [0, 1_000_000, "1000000", "  42 "])
+@pytest.mark.parametrize("odometer", [0, 1_000_000])
 def test_a_mileage_from_zero_to_a_million_is_accepted(van, odometer):
     interval = services.interval_create(vehicle=van, odometer=odometer)
-    assert interval.service_at_mileage == int(str(odometer).strip())
+    assert interval.service_at_mileage == odometer
+
+
+@pytest.mark.parametrize("odometer", [-1, 1_000_001, True])
+def test_a_mileage_outside_the_range_is_refused(van, odometer):
+    with pytest.raises(ValidationFailed) as error:
+        services.interval_create(vehicle=van, odometer=odometer)
+    assert error.value.message == "The odometer must be a whole number from 0 to 1,000,000."
+    assert error.value.field == "odometer"
+    assert not ServiceInterval.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "odometer", [-1, 1_000_001, "-5", "abc", "12.5", "NaN", "Infinity", "1e400", True, [1]]
+    "raw, expected",
+    [(None, None), ("", None), ("  ", None), ("1000000", 1_000_000), ("  42 ", 42), (7, 7)],
 )
-def test_a_mileage_outside_the_range_or_not_a_number_is_refused(van, odometer):
+def test_a_loose_mileage_is_read_as_a_whole_number(raw, expected):
+    assert inputs.parse_odometer(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", [-1, 1_000_001, "-5", "abc", "12.5", "NaN", "Infinity", "1e400", True, [1], "9" * 5000]
+)
+def test_a_loose_mileage_outside_the_range_or_not_a_number_is_refused(raw):
     with pytest.raises(ValidationFailed) as error:
-        services.interval_create(vehicle=van, odometer=odometer)
-    assert error.value.message == "odometer is outside of valid range!"
-    assert not ServiceInterval.objects.exists()
+        inputs.parse_odometer(raw)
+    assert error.value.message == "The odometer must be a whole number from 0 to 1,000,000."
 
 
 @pytest.mark.parametrize(
@@ -134,25 +149,29 @@ def test_a_mileage_outside_the_range_or_not_a_number_is_refused(van, odometer):
         NOW - timedelta(days=1),
         NOW + timedelta(days=366),
         datetime(2031, 6, 15, 10, 0, 1, tzinfo=UTC),
-        "yesterday",
-        "2030-13-45T00:00:00Z",
-        str(int((NOW - timedelta(days=2)).timestamp())),
-        "1e400",
-        "NaN",
-        True,
+        datetime(2030, 7, 1, 8, 0),  # without a time zone it names no moment
     ],
 )
-def test_a_date_outside_the_next_year_or_not_a_time_is_refused(van, time):
+def test_a_date_outside_the_next_year_is_refused(van, time):
     with pytest.raises(ValidationFailed) as error:
         services.interval_create(vehicle=van, time=time)
-    assert error.value.message == "time is outside of valid range!"
+    assert error.value.message == "The due date must be within a year from today."
+    assert error.value.field == "time"
+
+
+@pytest.mark.parametrize(
+    "raw", ["yesterday", "2030-13-45T00:00:00Z", "1e400", "NaN", True, [1], {"a": 1}, 1.5]
+)
+def test_a_loose_time_that_is_not_a_time_is_refused(raw):
+    with pytest.raises(ValidationFailed) as error:
+        inputs.parse_time(raw, "Europe/Berlin")
+    assert error.value.field == "time"
 
 
 @pytest.mark.parametrize(
     "time, expected",
     [
         (NOW, NOW),
-        (datetime(2031, 6, 15, 10, 0, tzinfo=UTC), datetime(2031, 6, 15, 10, 0, tzinfo=UTC)),
         (str(int(NOW.timestamp()) + 86_400), NOW + timedelta(days=1)),
         (int(NOW.timestamp()) + 3_600, NOW + timedelta(hours=1)),
         (str(int(NOW.timestamp() * 1000) + 60_000), NOW + timedelta(minutes=1)),
@@ -160,11 +179,19 @@ def test_a_date_outside_the_next_year_or_not_a_time_is_refused(van, time):
         ("2030-07-01T08:00:00+02:00", datetime(2030, 7, 1, 6, 0, tzinfo=UTC)),
         # Without an offset, the fleet's own time zone (Berlin, UTC+2 in summer).
         ("2030-07-01 08:00:00", datetime(2030, 7, 1, 6, 0, tzinfo=UTC)),
+        ("", None),
     ],
 )
-def test_a_time_may_be_unix_seconds_or_iso_8601(van, time, expected):
+def test_a_loose_time_may_be_unix_seconds_or_iso_8601(time, expected):
+    assert inputs.parse_time(time, "Europe/Berlin") == expected
+
+
+@pytest.mark.parametrize(
+    "time", [NOW, datetime(2031, 6, 15, 10, 0, tzinfo=UTC), NOW - timedelta(minutes=4)]
+)
+def test_a_date_from_now_to_a_year_ahead_is_accepted(van, time):
     interval = services.interval_create(vehicle=van, time=time)
-    assert interval.service_at_date == expected
+    assert interval.service_at_date == time
 
 
 def test_notes_of_exactly_the_limit_are_accepted(van):
@@ -175,7 +202,7 @@ def test_notes_of_exactly_the_limit_are_accepted(van):
 def test_notes_longer_than_the_limit_are_refused(van):
     with pytest.raises(ValidationFailed) as error:
         services.interval_create(vehicle=van, odometer=12_000, notes="n" * 65_536)
-    assert error.value.message == "notes can not be more than 65535 characters!"
+    assert error.value.message == "The notes can be at most 65,535 characters."
     assert not ServiceInterval.objects.exists()
 
 
@@ -187,11 +214,12 @@ def test_notes_with_a_nul_character_are_refused_not_a_crash(van):
 
 
 def test_a_vehicle_is_found_by_key_only_in_its_own_fleet(org, other_org, van):
-    assert services.vehicle_by_key(org, "VAN-1") == van
-    for key in ("VAN-1", "", None, "nope", "VAN\x001"):
+    assert queries.vehicle_by_key(org, "VAN-1") == van
+    for key in ("VAN-1", "", "nope", "VAN\x001"):
         with pytest.raises(NotFound) as error:
-            services.vehicle_by_key(other_org if key == "VAN-1" else org, key)
-        assert error.value.message == "Vehicle does not exist!"
+            queries.vehicle_by_key(other_org if key == "VAN-1" else org, key)
+        assert error.value.message == "There is no such vehicle in this fleet."
+        assert error.value.field == "vehicle_key"
 
 
 # --- falling due through a reading ----------------------------------------------------
@@ -391,7 +419,7 @@ def test_a_note_longer_than_the_limit_is_refused_and_the_old_notes_stay(van):
     interval = services.interval_create(vehicle=van, odometer=12_000, notes="Keep me.")
     with pytest.raises(ValidationFailed) as error:
         services.interval_update_notes(interval=interval, notes="n" * 65_536)
-    assert error.value.message == "notes can not be more than 65535 characters!"
+    assert error.value.message == "The notes can be at most 65,535 characters."
     interval.refresh_from_db()
     assert interval.notes == "Keep me."
 
@@ -426,25 +454,29 @@ def test_a_removed_interval_stops_appearing_and_notifying(org, people, van, cloc
     assert due_events() == []
 
 
-def test_an_interval_is_found_only_on_its_own_vehicle(org, van):
+def test_an_interval_is_found_only_on_its_own_vehicle(org, other_org, van):
     interval = services.interval_create(vehicle=van, odometer=12_000)
     other = vehicles.vehicle_create(org=org, label="Van 2", vehicle_key="VAN-2")
-    assert services.interval_for(van, str(interval.pk)) == interval
+    assert queries.open_interval(van, interval.pk) == interval
+    assert queries.open_interval_in(org, interval.pk) == interval
     with pytest.raises(NotFound) as error:
-        services.interval_for(other, interval.pk)
-    assert error.value.message == "Could not find requested service interval!"
+        queries.open_interval(other, interval.pk)
+    assert error.value.message == "There is no open service interval with that id."
+    with pytest.raises(NotFound):
+        queries.open_interval_in(other_org, interval.pk)
 
 
-@pytest.mark.parametrize("raw", [None, "", "0", 0, "-3", "abc", "1.5"])
-def test_an_identifier_must_be_a_positive_number(van, raw):
+@pytest.mark.parametrize("raw", [None, "", "0", 0, "-3", "abc", "1.5", True, [1], "\u0661"])
+def test_an_identifier_must_be_a_positive_number(raw):
     with pytest.raises(ValidationFailed) as error:
-        services.interval_for(van, raw)
-    assert error.value.message == "Requires non-zero identifier!"
+        inputs.parse_identifier(raw)
+    assert error.value.message == "Give the interval's id, a whole number above zero."
+    assert error.value.field == "id"
 
 
 def test_an_identifier_too_large_for_the_database_is_simply_not_found(van):
     with pytest.raises(NotFound):
-        services.interval_for(van, "99999999999999999999999")
+        queries.open_interval(van, inputs.parse_identifier("99999999999999999999999"))
 
 
 # --- servicing ------------------------------------------------------------------------
@@ -514,12 +546,12 @@ def test_a_service_date_in_the_future_is_refused(van):
     assert interval.serviced_at is None
 
 
-@pytest.mark.parametrize("odometer", [-1, "abc", 1_000_001])
+@pytest.mark.parametrize("odometer", [-1, 1_000_001])
 def test_a_service_odometer_out_of_range_is_refused(van, odometer):
     interval = services.interval_create(vehicle=van, odometer=12_000)
     with pytest.raises(ValidationFailed) as error:
         services.interval_mark_serviced(interval=interval, odometer=odometer)
-    assert error.value.message == "odometer is outside of valid range!"
+    assert error.value.message == "The odometer must be a whole number from 0 to 1,000,000."
     interval.refresh_from_db()
     assert interval.serviced_at is None
 

@@ -257,19 +257,31 @@ def test_an_interval_due_today_is_accepted(advisor_client, van):
 @pytest.mark.parametrize(
     "data, input_id, message",
     [
-        ({"name": "Nothing"}, "id_odometer", "Service interval must be based on mileage or time!"),
-        ({"name": "Far", "odometer": "1000001"}, "id_odometer", "odometer is outside of valid"),
+        ({"name": "Nothing"}, "id_odometer", "Give a mileage, a date or both."),
+        (
+            {"name": "Far", "odometer": "1000001"},
+            "id_odometer",
+            "The odometer must be a whole number from 0 to 1,000,000.",
+        ),
         ({"name": "Minus", "odometer": "-1"}, "id_odometer", "greater than or equal to 0"),
         ({"name": "Text", "odometer": "lots"}, "id_odometer", "Enter a whole number."),
-        ({"name": "Past", "date": "2030-06-14"}, "id_date", "time is outside of valid range!"),
-        ({"name": "Late", "date": "2031-06-16"}, "id_date", "time is outside of valid range!"),
+        (
+            {"name": "Past", "date": "2030-06-14"},
+            "id_date",
+            "The due date must be within a year from today.",
+        ),
+        (
+            {"name": "Late", "date": "2031-06-16"},
+            "id_date",
+            "The due date must be within a year from today.",
+        ),
         ({"name": "Bad", "date": "someday"}, "id_date", "Enter a valid date."),
         ({"name": "", "odometer": "12000"}, "id_name", "This field is required."),
         ({"name": "x" * 121, "odometer": "12000"}, "id_name", "at most 120 characters"),
         (
             {"name": "Long", "odometer": "12000", "notes": "n" * 65_536},
             "id_notes",
-            "notes can not be more than 65535 characters!",
+            "The notes can be at most 65,535 characters.",
         ),
     ],
 )
@@ -287,9 +299,7 @@ def test_an_invalid_interval_without_htmx_gets_the_whole_page(advisor_client, va
     response = advisor_client.post(f"/vehicles/{van.pk}/schedule/new/", {"name": "Nothing"})
     assert response.status_code == INVALID
     assert is_full_page(response)
-    assert "Service interval must be based on mileage or time!" in field_html(
-        response, "id_odometer"
-    )
+    assert "Give a mileage, a date or both." in field_html(response, "id_odometer")
     # What was typed is kept.
     assert 'value="Nothing"' in field_html(response, "id_name")
 
@@ -325,7 +335,7 @@ def test_a_note_too_long_is_refused_and_said_so_after_the_redirect(advisor_clien
         f"/vehicles/{van.pk}/schedule/{oil.pk}/note/", {"notes": "n" * 65_536}, follow=True
     )
     assert response.status_code == 200
-    assert b"notes can not be more than 65535 characters!" in response.content
+    assert b"The notes can be at most 65,535 characters." in response.content
     oil.refresh_from_db()
     assert oil.notes == "Use 5W-30."
 
@@ -391,7 +401,7 @@ def test_marking_a_custom_interval_serviced_closes_it(advisor_client, van, oil):
     [
         ({"date": "2030-06-17"}, "The service date cannot be in the future."),
         ({"odometer": "-3"}, "greater than or equal to 0"),
-        ({"odometer": "2000000"}, "odometer is outside of valid range!"),
+        ({"odometer": "2000000"}, "The odometer must be a whole number from 0 to 1,000,000."),
         ({"date": "soon"}, "Enter a valid date."),
     ],
 )
