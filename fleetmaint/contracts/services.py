@@ -172,7 +172,7 @@ def _check_whole(contract: VehicleContract) -> None:
     if contract.start_date is None:
         raise ValidationFailed("start_date is required.", field="start_date")
     if contract.end_date is not None and contract.end_date < contract.start_date:
-        raise ValidationFailed("end_date cannot be before start_date.", field="end_date")
+        raise ValidationFailed("The contract cannot end before it starts.", field="end_date")
     if contract.distance_limit is not None and contract.start_odometer is None:
         contract.start_odometer = contract.vehicle.odometer
         if contract.start_odometer is None:

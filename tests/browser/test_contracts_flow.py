@@ -54,7 +54,7 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
     add_form.get_by_role("button", name="Add contract").click()
     end_field = page.locator(".field", has=page.locator("#id_end_date"))
     expect(end_field).to_have_class(re.compile(r"\bhas-error\b"))
-    expect(end_field.get_by_role("alert")).to_have_text("end_date cannot be before start_date.")
+    expect(end_field.get_by_role("alert")).to_have_text("The contract cannot end before it starts.")
     expect(page.get_by_label("Contract number")).to_have_value("SP-100")
     assert not VehicleContract.objects.exists()
     screenshot(page, "contracts-form-error")

@@ -208,7 +208,7 @@ def test_the_end_date_must_not_be_before_the_start(api, van):
         "invalid",
         "end_date",
     )
-    assert body["message"] == "end_date cannot be before start_date."
+    assert body["message"] == "The contract cannot end before it starts."
 
 
 def test_a_contract_created_past_its_end_is_expired_and_told_once(api, van):

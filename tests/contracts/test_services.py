@@ -140,7 +140,7 @@ def test_a_draft_stays_a_draft(van):
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({"end_date": "2029-12-31"}, "end_date", "end_date cannot be before start_date."),
+        ({"end_date": "2029-12-31"}, "end_date", "The contract cannot end before it starts."),
         ({"distance_limit": -1}, "distance_limit", "distance_limit cannot be negative."),
         ({"distance_limit": "-500"}, "distance_limit", "distance_limit cannot be negative."),
         ({"start_odometer": -10}, "start_odometer", "start_odometer cannot be negative."),

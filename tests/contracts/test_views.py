@@ -187,7 +187,7 @@ def test_a_refused_document_adds_no_contract(advisor_client, van):
 @pytest.mark.parametrize(
     ("change", "field_id", "error"),
     [
-        ({"end_date": "2030-05-01"}, "id_end_date", "end_date cannot be before start_date."),
+        ({"end_date": "2030-05-01"}, "id_end_date", "The contract cannot end before it starts."),
         (
             {"distance_limit": "-1"},
             "id_distance_limit",
@@ -277,7 +277,7 @@ def test_a_refused_edit_stays_in_edit_mode(advisor_client, van):
     assert response.status_code == INVALID
     html = response.content.decode()
     assert "<h2>Edit SP-1</h2>" in html
-    assert field_errors(html, "id_end_date") == ["end_date cannot be before start_date."]
+    assert field_errors(html, "id_end_date") == ["The contract cannot end before it starts."]
     make(van, number="TAKEN")
     response = advisor_client.post(
         f"{tab(van)}save/", form(contract=str(contract.pk), number="TAKEN"), **HTMX
