@@ -2,48 +2,27 @@
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import chain
 
-from django.db import connection
-from django.db.models import CharField, Count, F, IntegerField, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.intervals import evaluation as interval_evaluation
-from fleetmaint.intervals import queries as interval_queries
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS
 from fleetmaint.orders import queries as order_queries
-from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
+from fleetmaint.orders.models import OrderStatus, ServiceOrder
+from fleetmaint.reports.dashboard_lists import COMING_ROWS, HORIZON_DAYS, Entry, entries
 from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 from fleetmaint.vehicles import meters_sql
-from fleetmaint.web import RowUrls
 
-ATTENTION_ROWS = 8
-COMING_ROWS = 8
-HORIZON_DAYS = 30
 TIMELINE_DAYS = 90
-
-
-@dataclass
-class Entry:
-    """One line of the dashboard's lists: a task, a service interval or an order."""
-
-    section: str  # "attention" or "coming"
-    kind: str  # "task", "interval" or "order"
-    title: str
-    vehicle: str
-    url: str
-    when: datetime | None
-    status: str = ""
-    mileage: int | None = None
-    unit: str = ""
 
 
 @dataclass
@@ -105,7 +84,7 @@ def overview(org: Organization) -> Overview:
             if today <= day <= last:
                 week = weeks[day - timedelta(days=day.weekday())]
                 setattr(week, kind, getattr(week, kind) + n)
-    entries = _entries(org, _wanted(tasks, intervals, orders, today))
+    found = entries(org, _wanted(tasks, intervals, orders, today))
     return Overview(
         expired_tasks=tasks.statuses[Status.EXPIRED],
         due_soon_tasks=tasks.statuses[Status.NOTIFIED],
@@ -115,8 +94,8 @@ def overview(org: Organization) -> Overview:
         orders_in_progress=orders.by_status.get(OrderStatus.IN_PROGRESS, 0),
         orders_delayed=orders.by_status.get(OrderStatus.DELAYED, 0),
         contracts_expiring=contract_queries.expiring_count(org, today),
-        attention=[entry for entry in entries if entry.section == "attention"],
-        coming=[entry for entry in entries if entry.section == "coming"][:COMING_ROWS],
+        attention=[entry for entry in found if entry.section == "attention"],
+        coming=[entry for entry in found if entry.section == "coming"][:COMING_ROWS],
         weeks=list(weeks.values()),
     )
 
@@ -227,53 +206,23 @@ class _OrderSummary:
     by_day: dict = field(default_factory=dict)
 
 
-def _order_summary(org: Organization, zone: zoneinfo.ZoneInfo) -> _OrderSummary:
-    """Active orders per status, and per local day the servicer expects to finish."""
-    rows = (
-        ServiceOrder.objects.filter(org=org, status__in=order_queries.ACTIVE)
-        .values("status", day=TruncDate("estimated_completion", tzinfo=zone))
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    summary = _OrderSummary()
-    for row in rows:
-        summary.by_status[row["status"]] = summary.by_status.get(row["status"], 0) + row["n"]
-        if row["day"] is not None:
-            summary.by_day[row["day"]] = summary.by_day.get(row["day"], 0) + row["n"]
-    return summary
-
-
-# --- the lists: the first rows of each, in one query ----------------------------------
-
-_COLUMNS = (
-    "section",
-    "kind",
-    "row_id",
-    "title",
-    "vehicle_ref",
-    "vehicle_label",
-    "when",
-    "status_text",
-    "mileage",
-    "unit",
+_ORDER_SUMMARY = (
+    f"SELECT o.status, {sql.local_date('o.estimated_completion', '%(zone)s')}, COUNT(*) "
+    "FROM orders_serviceorder o WHERE o.org_id = %(org)s AND o.status IN ("
+    + ", ".join(f"'{status}'" for status in order_queries.ACTIVE)
+    + ") GROUP BY 1, 2"
 )
 
 
-def _rows(queryset, section: str, kind: str, title: str, when, *, status=None, mileage=None):
-    """A list's first rows as the columns every list shares, for the UNION."""
-    text = CharField()
-    return queryset.annotate(
-        section=Value(section, output_field=text),
-        kind=Value(kind, output_field=text),
-        row_id=F("id"),
-        vehicle_ref=F("vehicle_id"),
-        title=Cast(title, text),
-        vehicle_label=F("vehicle__label"),
-        when=when,
-        status_text=Cast(status or Value("", output_field=text), text),
-        mileage=Cast(mileage if mileage is not None else Value(None), IntegerField()),
-        unit=F("vehicle__distance_unit"),
-    ).values_list(*_COLUMNS)
+def _order_summary(org: Organization, zone: zoneinfo.ZoneInfo) -> _OrderSummary:
+    """Active orders per status, and per local day the servicer expects to finish."""
+    summary = _OrderSummary()
+    for status, day, n in sql.run(_ORDER_SUMMARY, {"org": org.pk, "zone": zone.key}):
+        summary.by_status[status] = summary.by_status.get(status, 0) + n
+        if day is not None:
+            day = day if isinstance(day, date) else date.fromisoformat(day)
+            summary.by_day[day] = summary.by_day.get(day, 0) + n
+    return summary
 
 
 def _wanted(
@@ -295,119 +244,9 @@ def _wanted(
     return {name for name, wanted in flags.items() if wanted}
 
 
-def _parts(org: Organization, wanted: set[str]) -> list:
-    """The first rows of each wanted list, as querysets of the shared columns."""
-    now = timezone.now()
-    horizon = now + timedelta(days=HORIZON_DAYS)
-    tasks = ServiceTask.objects.filter(org=org)
-    due = F("predicted_end_date")
-    expected = Coalesce("predicted_due_at", "service_at_date")
-    builders = {
-        "expired": lambda: _rows(
-            tasks.filter(status=Status.EXPIRED).order_by("predicted_end_date", "id")[
-                :ATTENTION_ROWS
-            ],
-            "attention",
-            "task",
-            "description",
-            due,
-            status=F("status"),
-        ),
-        "notified": lambda: _rows(
-            tasks.filter(status=Status.NOTIFIED).order_by("predicted_end_date", "id")[
-                :ATTENTION_ROWS
-            ],
-            "attention",
-            "task",
-            "description",
-            due,
-            status=F("status"),
-        ),
-        "required": lambda: _rows(
-            interval_queries.open_intervals(org, interval_queries.DueFilters(state="required"))[
-                :ATTENTION_ROWS
-            ],
-            "attention",
-            "interval",
-            "name",
-            F("service_at_date"),
-            mileage=F("service_at_mileage"),
-        ),
-        "coming tasks": lambda: _rows(
-            tasks.filter(
-                status__in=OPEN_STATUSES,
-                vehicle__archived=False,
-                predicted_end_date__gte=now,
-                predicted_end_date__lte=horizon,
-            ).order_by("predicted_end_date", "id")[:COMING_ROWS],
-            "coming",
-            "task",
-            "description",
-            due,
-            status=F("status"),
-        ),
-        "coming intervals": lambda: _rows(
-            interval_queries.open_intervals(org, interval_queries.DueFilters())
-            .alias(expected=expected)
-            .filter(expected__gte=now, expected__lte=horizon)  # interval_open_expected_idx
-            .order_by("expected", "id")[:COMING_ROWS],
-            "coming",
-            "interval",
-            "name",
-            expected,
-        ),
-        "coming orders": lambda: _rows(
-            ServiceOrder.objects.filter(
-                org=org,
-                status__in=order_queries.ACTIVE,
-                estimated_completion__gte=now,
-                estimated_completion__lte=horizon,
-            ).order_by("estimated_completion", "id")[:COMING_ROWS],
-            "coming",
-            "order",
-            Concat(Value("Order "), Cast("id", CharField()), Value(" at "), "servicer__name"),
-            F("estimated_completion"),
-        ),
-    }
-    return [build() for name, build in builders.items() if name in wanted]
-
-
-def _entries(org: Organization, wanted: set[str]) -> list[Entry]:
-    """The wanted lists' first rows, in one UNION: attention first (expired, due soon,
-    required), then what is coming, soonest first."""
-    parts = _parts(org, wanted)
-    if not parts:
-        return []
-    if connection.features.supports_slicing_ordering_in_compound:
-        rows = parts[0].union(*parts[1:], all=True)
-    else:  # SQLite cannot limit the parts of a UNION: one query each
-        rows = chain(*parts)
-    urls = RowUrls(task="tasks:vehicle", interval="intervals:schedule", order="orders:detail")
-    entries = [_entry(row, urls) for row in rows]
-    order = {"attention": 0, "coming": 1}
-    rank = {Status.EXPIRED: 0, Status.NOTIFIED: 1, "": 2}
-    far = datetime.max.replace(tzinfo=UTC)
-    entries.sort(
-        key=lambda e: (
-            order[e.section],
-            rank.get(e.status, 2) if e.section == "attention" else 0,
-            e.when or far,
-            e.kind,
-            e.title,
-        )
-    )
-    return entries
-
-
-def _entry(row: tuple, urls: RowUrls) -> Entry:
-    """A list line; an order links to itself, a task or a service to its vehicle's tab."""
-    section, kind, row_id, title, vehicle_id, vehicle, when, status, mileage, unit = row
-    url = urls.for_row(row_id if kind == "order" else vehicle_id)[kind]
-    return Entry(section, kind, title, vehicle, url, when, status, mileage, unit)
-
-
 COST_MONTHS = 12
 COMPLETED_ORDER_STATUSES = (OrderStatus.COMPLETED, OrderStatus.CLOSED)
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -426,44 +265,46 @@ def _month_start(day: date, back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _month_text(moment: str) -> str:
+    """The local month of a moment as YYYY-MM, the same text on PostgreSQL and SQLite."""
+    return f"substr({sql.date_text(sql.local_date(moment, '%(zone)s'))}, 1, 7)"
+
+
+_COMPLETED = ", ".join(f"'{status}'" for status in COMPLETED_ORDER_STATUSES)
+_COST_BY_MONTH = (
+    f"SELECT 'orders', {_month_text('o.completed_at')}, SUM(item.total) "
+    "FROM orders_orderitem item JOIN orders_serviceorder o ON o.id = item.order_id "
+    f"WHERE o.org_id = %(org)s AND o.status IN ({_COMPLETED}) AND o.completed_at >= %(since)s "
+    "GROUP BY 2 UNION ALL "
+    f"SELECT 'tasks', {_month_text('t.completion_date')}, SUM(t.cost) "
+    "FROM tasks_servicetask t "
+    f"WHERE t.org_id = %(org)s AND t.status = '{Status.DONE}' "
+    "AND t.completion_date >= %(since)s GROUP BY 2"
+)
+
+
 def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[MonthCost]:
     """Maintenance cost per month in the organization's time zone, oldest first.
 
     Completed orders count their items' totals in the month they were completed,
-    done tasks their cost in the month they were done: both aggregates in one query.
+    done tasks their cost in the month they were done: both aggregates in one
+    statement, written out so that no queryset is compiled per page view.
     """
     zone = zoneinfo.ZoneInfo(org.time_zone)
     first = _month_start(timezone.localdate(timezone=zone), months - 1)
     since = datetime.combine(first, time.min, tzinfo=zone)
-    order_rows = (
-        OrderItem.objects.filter(
-            order__org=org,
-            order__status__in=COMPLETED_ORDER_STATUSES,
-            order__completed_at__gte=since,
-        )
-        .annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
-        .values("month")
-        .annotate(amount=Sum("total"), kind=Value("orders"))
-        .values_list("kind", "month", "amount")
-        .order_by()
-    )
-    task_rows = (
-        ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__gte=since)
-        .annotate(month=TruncMonth("completion_date", tzinfo=zone))
-        .values("month")
-        .annotate(amount=Sum("cost"), kind=Value("tasks"))
-        .values_list("kind", "month", "amount")
-        .order_by()
-    )
     by_month = {
         _month_start(first, -offset): MonthCost(
             _month_start(first, -offset), Decimal("0.00"), Decimal("0.00")
         )
         for offset in range(months)
     }
-    for attr, moment, amount in order_rows.union(task_rows, all=True):
-        month = moment.astimezone(zone).date().replace(day=1)
+    params = {"org": org.pk, "since": since, "zone": org.time_zone}
+    for attr, month_text, amount in sql.run(_COST_BY_MONTH, params):
+        month = date.fromisoformat(f"{month_text}-01")
         if month in by_month and amount is not None:
+            # SQLite sums decimals as floats: back to cents.
+            amount = Decimal(str(amount)).quantize(CENT)
             setattr(by_month[month], attr, getattr(by_month[month], attr) + amount)
     return list(by_month.values())
 
