@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from fleetmaint.api.common import find_vehicle, rows_response
-from fleetmaint.contracts import services
+from fleetmaint.contracts import inputs, services
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
@@ -125,7 +125,8 @@ def _attach_documents(items: list[dict]) -> None:
 
 
 def _given(payload: ContractIn) -> dict:
-    return payload.model_dump(exclude_unset=True)
+    """The fields the client sent, typed and checked at this edge (contracts.inputs)."""
+    return inputs.contract_values(payload.model_dump(exclude_unset=True))
 
 
 @router.get("/vehicles/{vehicle_id}/contracts", response=ContractPage)

@@ -3,47 +3,26 @@
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from fleetmaint.accounts.models import Organization
 
 # The set-based moves are part of this service's surface.
+from fleetmaint.contracts import inputs
 from fleetmaint.contracts.evaluation import contracts_evaluate as contracts_evaluate
 from fleetmaint.contracts.evaluation import contracts_sweep_dates as contracts_sweep_dates
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
-    ContractType,
     VehicleContract,
 )
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.files import check_upload
+from fleetmaint.inputs import clean_text
 from fleetmaint.vehicles.models import Vehicle
-
-TEXT_LIMITS = {"number": 60, "provider": 120, "description": 255, "currency": 3}
-MAX_DISTANCE = 10_000_000
-MAX_PRICE = Decimal("9999999999.99")
-MAX_SERVICES = 100
-FIELDS = (
-    "contract_type",
-    "number",
-    "provider",
-    "description",
-    "start_date",
-    "end_date",
-    "start_odometer",
-    "distance_limit",
-    "price",
-    "currency",
-    "covered_services",
-    "terms",
-    "status",
-)
 
 
 def _today(org: Organization) -> date:
@@ -51,119 +30,6 @@ def _today(org: Organization) -> date:
 
 
 # --- validation -----------------------------------------------------------------------
-
-
-def _clean_value(name: str, value: object) -> object:
-    if name == "contract_type":
-        if value not in ContractType.values:
-            raise ValidationFailed(
-                f"contract_type must be one of {', '.join(ContractType.values)}.", field=name
-            )
-        return value
-    if name == "status":
-        if value not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-            raise ValidationFailed(
-                "status can be set to draft or active; cancel a contract with its own action.",
-                field=name,
-            )
-        return value
-    if name in TEXT_LIMITS or name == "terms":
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            raise ValidationFailed(f"{name} must be text.", field=name)
-        value = value.strip()
-        if "\x00" in value:
-            raise ValidationFailed(f"{name} cannot contain NUL characters.", field=name)
-        limit = TEXT_LIMITS.get(name, 20_000)
-        if len(value) > limit:
-            raise ValidationFailed(f"{name} can be at most {limit} characters.", field=name)
-        if (
-            name == "currency"
-            and value
-            and not (len(value) == 3 and value.isalpha() and value.isascii())
-        ):
-            raise ValidationFailed("currency must be a three-letter ISO 4217 code.", field=name)
-        return value.upper() if name == "currency" else value
-    if name in ("start_date", "end_date"):
-        return _date(value, name)
-    if name in ("start_odometer", "distance_limit"):
-        return _whole(value, name)
-    if name == "price":
-        return _price(value)
-    if name == "covered_services":
-        return _services(value)
-    raise ValidationFailed(f"Unknown field {name!r}.", field=name)
-
-
-def _date(value: object, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        parsed = parse_date(value.strip()) if isinstance(value, str) else None
-    except ValueError:  # well formed but not a day of the calendar (2030-02-30)
-        parsed = None
-    if parsed is None:
-        raise ValidationFailed(f"{name} must be a date like 2027-03-31.", field=name)
-    return parsed
-
-
-def _whole(value: object, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(f"{name} must be a whole number.", field=name)
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a whole number.", field=name) from None
-    if number < 0:
-        raise ValidationFailed(f"{name} cannot be negative.", field=name)
-    if number > MAX_DISTANCE:
-        raise ValidationFailed(f"{name} can be at most {MAX_DISTANCE:,}.", field=name)
-    return number
-
-
-def _price(value: object) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValidationFailed("price must be an amount.", field="price")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationFailed("price must be an amount.", field="price") from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_PRICE:
-        raise ValidationFailed("price must be a positive amount.", field="price")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _services(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [part for part in value.replace("\n", ",").split(",")]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationFailed(
-            "covered_services must be a list of service codes or texts.", field="covered_services"
-        )
-    cleaned = []
-    for item in value:
-        item = item.strip()
-        if item and item not in cleaned:
-            if len(item) > 120 or "\x00" in item:
-                raise ValidationFailed(
-                    "Each covered service can be at most 120 characters.",
-                    field="covered_services",
-                )
-            cleaned.append(item)
-    if len(cleaned) > MAX_SERVICES:
-        raise ValidationFailed(
-            f"At most {MAX_SERVICES} covered services.", field="covered_services"
-        )
-    return cleaned
 
 
 def _check_whole(contract: VehicleContract) -> None:
@@ -249,9 +115,9 @@ def _save(contract: VehicleContract, org: Organization) -> VehicleContract:
 def contract_create(*, vehicle: Vehicle, values: dict) -> VehicleContract:
     org = vehicle.org
     contract = VehicleContract(org=org, vehicle=vehicle, currency=org.currency)
-    for name in FIELDS:
+    for name in inputs.FIELDS:
         if name in values:
-            setattr(contract, name, _clean_value(name, values[name]))
+            setattr(contract, name, inputs.clean_value(name, values[name]))
     if not contract.contract_type:
         raise ValidationFailed("contract_type is required.", field="contract_type")
     if not contract.currency:
@@ -269,7 +135,7 @@ def contract_update(
     """PATCH changes the given fields; PUT (``whole``) also resets the ones left out."""
     if contract.status == ContractStatus.CANCELLED:
         raise Conflict("A cancelled contract cannot be changed.", field="status")
-    unknown = set(values) - set(FIELDS)
+    unknown = set(values) - set(inputs.FIELDS)
     if unknown:
         name = sorted(unknown)[0]
         raise ValidationFailed(f"Unknown field {name!r}.", field=name)
@@ -280,11 +146,11 @@ def contract_update(
             if name not in values:
                 raise ValidationFailed(f"{name} is required.", field=name)
         fresh = VehicleContract(org=org, vehicle=contract.vehicle)
-        for name in FIELDS:
+        for name in inputs.FIELDS:
             setattr(contract, name, getattr(fresh, name))
         contract.currency = org.currency
     for name, value in values.items():
-        setattr(contract, name, _clean_value(name, value))
+        setattr(contract, name, inputs.clean_value(name, value))
     if not contract.currency:
         contract.currency = org.currency
     if was_expired and contract.status in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
@@ -332,7 +198,7 @@ def _reopen_if_moved(contract: VehicleContract, org: Organization) -> None:
 def contract_cancel(*, contract: VehicleContract, reason: str) -> VehicleContract:
     if reason is not None and not isinstance(reason, str):
         raise ValidationFailed("reason must be text.", field="reason")
-    reason = (reason or "").strip()
+    reason = clean_text((reason or "").strip(), field="reason")
     if not reason:
         raise ValidationFailed("Say why the contract is cancelled.", field="reason")
     if len(reason) > 500:

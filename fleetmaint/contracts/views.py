@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import get_owned, member_required
-from fleetmaint.contracts import queries, services
+from fleetmaint.contracts import inputs, queries, services
 from fleetmaint.contracts.forms import ContractForm
 from fleetmaint.contracts.models import (
     ContractDocument,
@@ -90,7 +90,7 @@ def _initial(contract: VehicleContract) -> dict:
 def _values(form: ContractForm) -> dict:
     values = dict(form.cleaned_data)
     values["covered_services"] = values.get("covered_services") or ""
-    return values
+    return inputs.contract_values(values)
 
 
 @member_required
