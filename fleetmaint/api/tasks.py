@@ -1,134 +1,52 @@
 """Service tasks ("service works", seed 004) over JSON; every rule is in tasks.services.
 
-Inputs are taken loosely where the service validates them, so that a wrong
-type is answered with the service's message naming the field; the OpenAPI
-schema still documents the intended types.
+The request bodies are the task's typed inputs (``tasks.inputs``): a wrong value
+is answered 400 with a plain message naming the field's path.
 """
 
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BaseModel, WithJsonSchema
 
 from fleetmaint.api.common import find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
+from fleetmaint.tasks.inputs import DoneInput, Id, Input, TaskInput
+from fleetmaint.tasks.measures import given_conditions, wear
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.models import Status as TaskStatus
+from fleetmaint.tasks.sorting import SORT_NAMES
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["tasks"])
 
 # Beyond any real list, and well inside what the database accepts as an OFFSET.
 MAX_OFFSET = 1_000_000_000
+MAX_BATCH = 1_000
 
-LooseInt = Annotated[Any, WithJsonSchema({"type": "integer"})]
-LooseNumber = Annotated[Any, WithJsonSchema({"type": "number"})]
-LooseText = Annotated[Any, WithJsonSchema({"type": "string"})]
-LooseBool = Annotated[Any, WithJsonSchema({"type": "boolean"})]
-LooseMoment = Annotated[
-    Any,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "description": "ISO 8601 or 'YYYY-MM-DD hh:mm:ss'; without an offset, "
-            "in the organization's time zone.",
-        }
-    ),
-]
-LooseIds = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "integer"}})]
-LooseTexts = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "string"}})]
 StatusName = Literal["created", "notified", "expired", "done"]
 
 
 # --- input ----------------------------------------------------------------------------
-# Plain pydantic models, not ninja Schemas: a Schema reads any object's attributes,
-# so it would take a string where an object belongs and quietly fill in defaults.
 
 
-class MeterConditionIn(BaseModel):
-    limit: LooseNumber = None
-    notification_interval: LooseNumber = None
-    repeat_interval: LooseNumber = None
+class TaskIn(TaskInput):
+    vehicle_id: Id
 
 
-class DateConditionIn(BaseModel):
-    end: LooseMoment = None
-    notification_interval: LooseInt = Field(None, description="Days before the end.")
-    repeat_interval: LooseInt = Field(None, description="Days from completion to the next end.")
+class TaskUpdateIn(TaskInput):
+    vehicle_id: Id | None = Field(None, description="If given, the task's own vehicle.")
 
 
-class ConditionsIn(BaseModel):
-    mileage: MeterConditionIn | None = None
-    date: DateConditionIn | None = None
-    engine_hours: MeterConditionIn | None = None
-
-
-class NotificationsIn(BaseModel):
-    sms_phones: LooseTexts = Field(default_factory=list)
-    emails: LooseTexts = Field(default_factory=list)
-    push_enabled: LooseBool = True
-
-
-class TaskBodyIn(BaseModel):
-    """A task without its vehicle, as a batch gives it."""
-
-    description: LooseText = ""
-    comment: LooseText = ""
-    cost: LooseNumber = 0
-    repeat: LooseBool = False
-    unplanned: LooseBool = False
-    conditions: ConditionsIn = Field(default_factory=ConditionsIn)
-    notifications: NotificationsIn = Field(default_factory=NotificationsIn)
-    file_ids: LooseIds = Field(default_factory=list)
-
-
-class TaskIn(TaskBodyIn):
-    vehicle_id: int
-
-
-class TaskUpdateIn(TaskBodyIn):
-    vehicle_id: int | None = Field(None, description="If given, the task's own vehicle.")
-
-
-class BatchIn(BaseModel):
-    vehicle_ids: LooseIds
-    task: TaskBodyIn
-
-
-class DoneIn(BaseModel):
-    odometer: LooseInt = Field(None, description="Default: the vehicle's current odometer.")
-    engine_hours: LooseNumber = Field(None, description="Default: the vehicle's engine hours.")
-
-
-def _condition(data: BaseModel | None) -> dict | None:
-    return None if data is None else data.model_dump()
-
-
-def _task_input(body: TaskBodyIn) -> services.TaskInput:
-    return services.TaskInput(
-        description=body.description,
-        comment=body.comment,
-        cost=body.cost,
-        repeat=body.repeat,
-        unplanned=body.unplanned,
-        conditions=services.Conditions(
-            mileage=_condition(body.conditions.mileage),
-            date=_condition(body.conditions.date),
-            engine_hours=_condition(body.conditions.engine_hours),
-        ),
-        sms_phones=body.notifications.sms_phones,
-        emails=body.notifications.emails,
-        push_enabled=body.notifications.push_enabled,
-        file_ids=body.file_ids,
-    )
+class BatchIn(Input):
+    vehicle_ids: list[Id] = Field(min_length=1, max_length=MAX_BATCH)
+    task: TaskInput
 
 
 # --- output ---------------------------------------------------------------------------
@@ -207,7 +125,7 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_conditions(obj: ServiceTask) -> dict:
-        given = services.given_conditions(obj)
+        given = given_conditions(obj)
         return {kind: given.get(kind) for kind in ("mileage", "date", "engine_hours")}
 
     @staticmethod
@@ -247,7 +165,7 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_prediction(obj: ServiceTask) -> dict:
-        return {"end_date": obj.predicted_end_date, "wear_percentage": services.wear(obj)}
+        return {"end_date": obj.predicted_end_date, "wear_percentage": wear(obj)}
 
     @staticmethod
     def resolve_file_ids(obj: ServiceTask) -> list[int]:
@@ -286,7 +204,7 @@ def _float(value: Decimal | None) -> float | None:
 
 
 def _item_conditions(row: SimpleNamespace) -> dict:
-    given = services.given_conditions(row)  # the row's date end is already JSON text
+    given = given_conditions(row)  # the row's date end is already JSON text
     hours = given.get("engine_hours")
     if hours is not None:
         hours = {name: _float(value) for name, value in hours.items()}
@@ -347,7 +265,7 @@ def _task_item(row: SimpleNamespace, now_text: str) -> dict:
 
 
 def _task(request: HttpRequest, task_id: int) -> ServiceTask:
-    return services.task_for(request.org, task_id)
+    return queries.task_for(request.org, task_id)
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
@@ -357,28 +275,12 @@ def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-def _sort(options: list[str]) -> tuple[tuple[str, str], ...]:
-    for option in options:
-        name, _, direction = option.partition("=")
-        if name.strip() not in queries.SORT_FIELDS or direction.strip().lower() not in (
-            "",
-            "asc",
-            "desc",
-        ):
-            raise ValidationFailed(
-                f"Cannot sort by {option!r}: use field=asc or field=desc with one of "
-                f"{', '.join(queries.SORT_FIELDS)}.",
-                field="sort",
-            )
-    return queries.parse_sort(options)
-
-
 # --- endpoints ------------------------------------------------------------------------
 
 
 SORT_HELP = (
-    "Repeatable 'field=asc|desc' over id, vehicle, description, status, cost, "
-    "predicted_date. Default: predicted_date=asc, unknown dates last."
+    f"Repeatable 'field=asc|desc' over {', '.join(SORT_NAMES)}. An empty value is ignored. "
+    "Default: predicted_date=asc, unknown dates last."
 )
 
 
@@ -409,7 +311,7 @@ def list_tasks(
         vehicle_ids=tuple(vehicle_id or ()),
         unplanned=unplanned,
         search=search,
-        sort=_sort(sort or []),
+        sort=queries.parse_sort(sort or []),
     )
     count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
     now = timezone.now()
@@ -424,14 +326,14 @@ def list_tasks(
 @router.post("/tasks", response={201: TaskOut})
 def create_task(request: HttpRequest, payload: TaskIn):
     vehicle = _vehicle(request, payload.vehicle_id)
-    return Status(201, services.task_create(vehicle=vehicle, data=_task_input(payload)))
+    return Status(201, services.task_create(vehicle=vehicle, data=payload))
 
 
 @router.post("/tasks/batch", response={201: BatchOut})
 def batch_create_tasks(request: HttpRequest, payload: BatchIn):
     """The same task for every vehicle; all of them or, on any error, none."""
     tasks = services.tasks_batch_create(
-        org=request.org, vehicle_ids=payload.vehicle_ids, data=_task_input(payload.task)
+        org=request.org, vehicle_ids=payload.vehicle_ids, data=payload.task
     )
     return Status(201, {"created": len(tasks), "ids": [t.pk for t in tasks]})
 
@@ -448,13 +350,9 @@ def update_task(request: HttpRequest, task_id: int, payload: TaskUpdateIn):
     The status follows the new conditions: a raised limit reopens the task. A file
     left out of ``file_ids`` is detached, and deleted when no other task holds it.
     """
-    task = _task(request, task_id)
-    if payload.vehicle_id is not None and payload.vehicle_id != task.vehicle_id:
-        raise ValidationFailed(
-            "A task stays on its vehicle; create a new task for another vehicle.",
-            field="vehicle_id",
-        )
-    return services.task_update(task=task, data=_task_input(payload))
+    return services.task_update(
+        task=_task(request, task_id), data=payload, vehicle_id=payload.vehicle_id
+    )
 
 
 @router.delete("/tasks/{task_id}", response={204: None})
@@ -465,9 +363,9 @@ def delete_task(request: HttpRequest, task_id: int):
 
 
 @router.post("/tasks/{task_id}/done", response=DoneOut)
-def mark_task_done(request: HttpRequest, task_id: int, payload: DoneIn | None = None):
+def mark_task_done(request: HttpRequest, task_id: int, payload: DoneInput | None = None):
     """Freezes the completion values; a repeating task gets its successor in ``next``."""
-    payload = payload or DoneIn()
+    payload = payload or DoneInput()
     done, successor = services.task_mark_done(
         task=_task(request, task_id), odometer=payload.odometer, engine_hours=payload.engine_hours
     )

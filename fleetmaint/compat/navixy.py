@@ -26,6 +26,9 @@ code  when                                                                HTTP
 217   a batch names a vehicle that does not exist (nothing is created)    400
 ====  ==================================================================  ====
 
+Service errors are mapped by their stable ``code`` (and the field at fault),
+never by their words, which are the services' plain messages.
+
 The HTTP statuses follow the vendor's error table, where 400 is the default
 and only some codes have their own (11 → 403, 204 → 404). Code 201 ("Not
 found in the database") therefore answers HTTP 400, whether the vehicle is
@@ -35,8 +38,10 @@ Times go out as ``yyyy-MM-dd HH:mm:ss`` in the organization's time zone, or as
 ISO 8601 with the offset when the request says ``iso_datetime=true``.
 
 This module only translates: the rules (validation, statuses, repetition,
-wear, prediction) live in ``fleetmaint.tasks.services``. Reading the parameters
-is in ``navixy_params``, writing the task and vehicle objects in ``navixy_json``.
+wear, prediction) live in ``fleetmaint.tasks.services``, the task's typed input
+in ``fleetmaint.tasks.inputs`` (the vendor's task object has its shape).
+Reading the parameters is in ``navixy_params``, writing the task and vehicle
+objects in ``navixy_json``.
 """
 
 import functools
@@ -59,14 +64,9 @@ from fleetmaint.compat.navixy_json import (
     vehicle_json,
 )
 from fleetmaint.compat.navixy_params import Params, as_int, page_of, params_of
-from fleetmaint.errors import (
-    DomainError,
-    NotFound,
-    PermissionDenied,
-    TooManyAttempts,
-    ValidationFailed,
-)
+from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.tasks import queries, services
+from fleetmaint.tasks.inputs import TaskInput
 from fleetmaint.tasks.models import Status
 from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
@@ -92,19 +92,22 @@ class VendorError(Exception):
         self.description = description
 
 
+# Our errors' codes as the vendor's; any other (invalid, conflict, ...) is "invalid parameters".
+VENDOR_CODES = {
+    "engine_hours_not_tracked": NOT_SUPPORTED,
+    "meter_missing": NOT_IN_DATABASE,
+    "unknown_vehicles": NONEXISTENT_IN_LIST,
+    "not_found": ENTITY_NOT_FOUND,
+    "forbidden": ACCESS_DENIED,
+}
+# A vehicle that is not there is "not in the database"; a task that is not, "entity not found".
+VEHICLE_FIELDS_NOT_IN_DATABASE = {"vehicle_id", "vehicle_ids"}
+
+
 def _vendor_code(error: DomainError) -> int:
-    if isinstance(error, services.EngineHoursNotTracked):
-        return NOT_SUPPORTED
-    if isinstance(error, services.MeterMissing):
+    if error.code == "not_found" and error.field in VEHICLE_FIELDS_NOT_IN_DATABASE:
         return NOT_IN_DATABASE
-    if isinstance(error, services.UnknownVehicles):
-        return NONEXISTENT_IN_LIST
-    if isinstance(error, NotFound):
-        return ENTITY_NOT_FOUND
-    if isinstance(error, PermissionDenied):
-        return ACCESS_DENIED
-    # ValidationFailed, and Conflict (a task that is done cannot be changed).
-    return INVALID_PARAMETERS
+    return VENDOR_CODES.get(error.code, INVALID_PARAMETERS)
 
 
 def _ok(fields: dict) -> JsonResponse:
@@ -169,39 +172,22 @@ def _endpoint(*, writes: bool) -> Callable[[Handler], Callable]:
 # --- translating the task object --------------------------------------------------------
 
 
-def _value(data: dict, key: str, default):
-    value = data.get(key)
-    return default if value is None else value
+def _given(data: dict) -> dict:
+    """The object without its null values: the vendor's null means "left out"."""
+    return {key: value for key, value in data.items() if value is not None}
 
 
-def _task_input(task: dict) -> services.TaskInput:
-    """The vendor's task object as our TaskInput; the services check every value.
+def _task_input(task: dict) -> TaskInput:
+    """The vendor's task object as our typed input (the same shape).
 
-    A field left out takes its default, as in the vendor's API: an update sends
-    the whole task.
+    A field left out or null takes its default, as in the vendor's API: an
+    update sends the whole task. Other keys (``id``, ``status``...) are ignored.
     """
-    conditions = _value(task, "conditions", {})
-    notifications = _value(task, "notifications", {})
-    if not isinstance(conditions, dict):
-        raise ValidationFailed("task.conditions must be an object.", field="conditions")
-    if not isinstance(notifications, dict):
-        raise ValidationFailed("task.notifications must be an object.", field="notifications")
-    return services.TaskInput(
-        description=task.get("description"),
-        comment=task.get("comment"),
-        cost=task.get("cost"),
-        repeat=_value(task, "repeat", False),
-        unplanned=_value(task, "unplanned", False),
-        conditions=services.Conditions(
-            mileage=conditions.get("mileage"),
-            date=conditions.get("date"),
-            engine_hours=conditions.get("engine_hours"),
-        ),
-        sms_phones=_value(notifications, "sms_phones", []),
-        emails=_value(notifications, "emails", []),
-        push_enabled=_value(notifications, "push_enabled", True),
-        file_ids=_value(task, "file_ids", []),
-    )
+    given = _given(task)
+    for part in ("conditions", "notifications"):
+        if isinstance(given.get(part), dict):
+            given[part] = _given(given[part])
+    return TaskInput.model_validate(given)
 
 
 def _vehicle(org: Organization, vehicle_id: int) -> Vehicle:
@@ -230,7 +216,7 @@ def service_task_create(org: Organization, params: Params) -> dict:
 
 @_endpoint(writes=True)
 def service_task_batch_create(org: Organization, params: Params) -> dict:
-    vehicle_ids = params.structure("vehicle_ids", list, required=True)
+    vehicle_ids = params.int_list("vehicle_ids", required=True)
     task = params.structure("task", dict, required=True)
     services.tasks_batch_create(org=org, vehicle_ids=vehicle_ids, data=_task_input(task))
     return {}
@@ -239,16 +225,9 @@ def service_task_batch_create(org: Organization, params: Params) -> dict:
 @_endpoint(writes=True)
 def service_task_update(org: Organization, params: Params) -> dict:
     given = params.structure("task", dict, required=True)
-    task = services.task_for(org, _task_field_id(given, "id"))
-    if given.get("vehicle_id") is not None and (
-        _task_field_id(given, "vehicle_id") != task.vehicle_id
-    ):
-        # Our tasks belong to their vehicle for life; the vendor's update does not move them.
-        raise ValidationFailed(
-            "task.vehicle_id cannot be changed; create the task on the other vehicle.",
-            field="task.vehicle_id",
-        )
-    services.task_update(task=task, data=_task_input(given))
+    task = queries.task_for(org, _task_field_id(given, "id"))
+    vehicle_id = None if given.get("vehicle_id") is None else _task_field_id(given, "vehicle_id")
+    services.task_update(task=task, data=_task_input(given), vehicle_id=vehicle_id)
     return {}
 
 
@@ -267,7 +246,7 @@ def service_task_delete(org: Organization, params: Params) -> dict:
 def service_task_read(org: Organization, params: Params) -> dict:
     prediction = params.boolean("return_prediction", True)
     clock = Clock.of(org, params)
-    task = services.task_for(org, params.integer("task_id", required=True))
+    task = queries.task_for(org, params.integer("task_id", required=True))
     file_ids = sorted(f.pk for f in task.files.all())
     return {"value": task_json(task, clock, prediction=prediction, file_ids=file_ids)}
 
@@ -278,23 +257,22 @@ def service_task_set_status(org: Organization, params: Params) -> dict:
     status = params.string("status")
     if status != Status.DONE:
         raise ValidationFailed("Only the status done can be set.", field="status")
-    services.task_mark_done(task=services.task_for(org, task_id))
+    services.task_mark_done(task=queries.task_for(org, task_id))
     return {}
 
 
 def _list_filters(org: Organization, params: Params) -> queries.TaskFilters:
-    """The vendor's list parameters as the shared task filters; nonsense is refused."""
-    try:
-        return queries.strict_filters(
-            org,
-            only_unplanned=params.boolean("only_unplanned", False),
-            vehicle_ids=params.int_list("vehicle_ids") or [],
-            statuses=params.string_list("statuses") or [],
-            sort=params.string_list("sort") or [],
-        )
-    except NotFound as error:
-        # The vendor calls a missing vehicle in a list "not in the database".
-        raise VendorError(NOT_IN_DATABASE, error.message) from None
+    """The vendor's list parameters as the shared task filters; nonsense is refused.
+
+    A missing vehicle in the list is "not in the database" (``_vendor_code``).
+    """
+    return queries.strict_filters(
+        org,
+        only_unplanned=params.boolean("only_unplanned", False),
+        vehicle_ids=params.int_list("vehicle_ids") or [],
+        statuses=params.string_list("statuses") or [],
+        sort=params.string_list("sort") or [],
+    )
 
 
 @_endpoint(writes=False)
@@ -330,6 +308,7 @@ def service_task_download(request: HttpRequest) -> HttpResponse:
         params = params_of(request)
         org = _authenticate(request, params).org
         page = page_of(params)
+        named = params.boolean("add_filename_header", False)
         report = task_report.report_request(
             _list_filters(org, params),
             format=params.string("format"),
@@ -344,7 +323,7 @@ def service_task_download(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         return _fail(_vendor_code(error), error.message)
     response = FileResponse(out, content_type=task_report.content_type(report))
-    if params.boolean("add_filename_header", False):
+    if named:
         response["Content-Disposition"] = (
             f'attachment; filename="{task_report.filename(org, report)}"'
         )

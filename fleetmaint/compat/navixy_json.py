@@ -12,7 +12,8 @@ from django.utils import timezone
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.compat.navixy_params import Params
-from fleetmaint.tasks import queries, services
+from fleetmaint.tasks import queries
+from fleetmaint.tasks.measures import given_conditions, wear
 from fleetmaint.tasks.models import ServiceTask, Status
 
 # The task's columns the vendor's object shows: all but the creation and change times.
@@ -65,7 +66,7 @@ def _number(value: Decimal | int | None) -> float | int | None:
 
 def _conditions_json(task: ServiceTask | SimpleNamespace, clock: Clock) -> dict:
     """The conditions the task has, in the vendor's formats; absent ones are left out."""
-    conditions = services.given_conditions(task)
+    conditions = given_conditions(task)
     if "date" in conditions:
         conditions["date"]["end"] = clock.time(conditions["date"]["end"])
     if "engine_hours" in conditions:
@@ -125,7 +126,7 @@ def task_json(
             # A list's rows bring their wear, read in SQL at the same moment.
             "wear_percentage": task.wear
             if isinstance(task, SimpleNamespace)
-            else services.wear(task, now=clock.now),
+            else wear(task, now=clock.now),
         }
     body["current_position"] = {
         "mileage": vehicle.odometer,

@@ -1,13 +1,22 @@
-"""Reading a /v2 request: its parameters, typed or as text, and the page it asks for."""
+"""Reading a /v2 request: its parameters, typed or as text, and the page it asks for.
 
-import json
+Bodies and the JSON text of form fields are read with the one edge rule
+(``fleetmaint.inputs.load_json``): bounded in size, depth and keys, with
+storable text. What it refuses is ``ValidationFailed``, which the endpoints
+answer as the vendor's "invalid parameters".
+"""
+
 import re
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.inputs import load_json
 
 MAX_PAGE_VALUE = 2**31 - 1
+# Whole numbers beyond a database integer are no id or count of ours.
+MAX_INTEGER = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"^[+-]?\d{1,18}$")
 
 
@@ -66,15 +75,17 @@ class Params:
             return None
         if is_text:
             try:
-                value = json.loads(value)
-            except ValueError:
-                raise ValidationFailed(f"{name} must be {what}.", field=name) from None
+                value = load_json(value)
+            except ValidationFailed as error:
+                raise ValidationFailed(
+                    f"{name} must be {what}: {error.message}", field=name
+                ) from None
         if not isinstance(value, kind):
             raise ValidationFailed(f"{name} must be {what}.", field=name)
         return value
 
-    def int_list(self, name: str) -> list[int] | None:
-        values = self.structure(name, list)
+    def int_list(self, name: str, *, required: bool = False) -> list[int] | None:
+        values = self.structure(name, list, required=required)
         if values is None:
             return None
         return [as_int(v, name, text_allowed=False) for v in values]
@@ -87,7 +98,7 @@ class Params:
 
 
 def as_int(value: object, name: str, *, text_allowed: bool = True) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INTEGER:
         return value
     if text_allowed and isinstance(value, str) and _INTEGER_TEXT.match(value.strip()):
         return int(value)
@@ -95,18 +106,19 @@ def as_int(value: object, name: str, *, text_allowed: bool = True) -> int:
 
 
 def params_of(request: HttpRequest) -> Params:
-    query = request.GET.dict()
-    if request.method == "GET":
-        return Params({}, query)
-    if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationFailed("The request body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise ValidationFailed("The request body must be a JSON object.")
-        return Params(body, query)
-    return Params({}, {**query, **request.POST.dict()})
+    try:
+        query = request.GET.dict()
+        if request.method == "GET":
+            return Params({}, query)
+        if request.content_type == "application/json":
+            body = load_json(request.body or b"{}")
+            if not isinstance(body, dict):
+                raise ValidationFailed("The request body must be a JSON object.")
+            return Params(body, query)
+        return Params({}, {**query, **request.POST.dict()})
+    except SuspiciousOperation as error:
+        # Too large a body or too many fields, as Django's limits say.
+        raise ValidationFailed(f"The request is too large: {error}") from None
 
 
 def page_of(params: Params) -> slice:

@@ -1,6 +1,18 @@
+"""The task dialog's forms: they read the page's fields and build the typed task input."""
+
+from datetime import datetime, time
+
 from django import forms
 
+from fleetmaint.errors import ValidationFailed
+from fleetmaint.inputs import clean_text
+from fleetmaint.tasks.inputs import MAX_DISTANCE, TaskInput
 from fleetmaint.tasks.models import Status
+
+# The text fields a person types; each is checked with the one text rule.
+TEXT_FIELDS = ("description", "comment", "emails", "sms_phones")
+# A date condition's end from a page is the end of that day, in the fleet's time zone.
+END_OF_DAY = time(23, 59, 59)
 
 
 def _number(label: str, *, whole: bool = True, help_text: str = "") -> forms.Field:
@@ -37,6 +49,57 @@ class TaskForm(forms.Form):
     push_enabled = forms.BooleanField(required=False, initial=True, label="In-app notifications")
     attachment = forms.FileField(required=False, help_text="PDF or image.")
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in TEXT_FIELDS:
+            if cleaned.get(name):
+                try:
+                    clean_text(cleaned[name], field=name)
+                except ValidationFailed:
+                    self.add_error(name, "Remove the control characters from this text.")
+        return cleaned
+
+    def task_input(self, file_ids: list[int]) -> TaskInput:
+        """The cleaned fields as the task's typed input; the service checks the rest."""
+        data = self.cleaned_data
+        conditions = {}
+        if data.get("mileage_limit") is not None:
+            conditions["mileage"] = {
+                "limit": data["mileage_limit"],
+                "notification_interval": data.get("mileage_notify"),
+                "repeat_interval": data.get("mileage_repeat"),
+            }
+        if data.get("date_end") is not None:
+            conditions["date"] = {
+                "end": datetime.combine(data["date_end"], END_OF_DAY),
+                "notification_interval": data.get("date_notify"),
+                "repeat_interval": data.get("date_repeat"),
+            }
+        if data.get("hours_limit") is not None:
+            conditions["engine_hours"] = {
+                "limit": data["hours_limit"],
+                "notification_interval": data.get("hours_notify"),
+                "repeat_interval": data.get("hours_repeat"),
+            }
+        return TaskInput(
+            description=data.get("description", ""),
+            comment=data.get("comment", ""),
+            cost=data.get("cost") or 0,
+            repeat=bool(data.get("repeat")),
+            unplanned=bool(data.get("unplanned")),
+            conditions=conditions,
+            notifications={
+                "sms_phones": _split(data.get("sms_phones", "")),
+                "emails": _split(data.get("emails", "")),
+                "push_enabled": bool(data.get("push_enabled")),
+            },
+            file_ids=file_ids,
+        )
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
+
 
 class CheckGrid(forms.CheckboxSelectMultiple):
     """Checkboxes in a grid: the class is the container's, not each checkbox's."""
@@ -60,7 +123,7 @@ class BatchTaskForm(TaskForm):
 
 
 class DoneForm(forms.Form):
-    odometer = forms.IntegerField(required=False, min_value=0)
+    odometer = forms.IntegerField(required=False, min_value=0, max_value=MAX_DISTANCE)
 
 
 STATUS_CHOICES = [("", "Open")] + [(s.value, s.label) for s in Status] + [("all", "All")]

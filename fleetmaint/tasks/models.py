@@ -67,6 +67,15 @@ class TaskFile(models.Model):
         return self.name
 
 
+class ServiceTaskQuerySet(models.QuerySet):
+    def for_org(self, org: Organization) -> "ServiceTaskQuerySet":
+        return self.filter(org=org)
+
+    def open(self) -> "ServiceTaskQuerySet":
+        """Tasks not done yet: the ones a reading, a sweep or an order may still move."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+
 class ServiceTask(models.Model):
     # Indexed by (org, id) and (vehicle, status) below, which serve these keys too.
     org = models.ForeignKey(
@@ -129,6 +138,8 @@ class ServiceTask(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceTaskQuerySet.as_manager()
 
     class Meta:
         ordering = [models.F("predicted_end_date").asc(nulls_last=True), "id"]

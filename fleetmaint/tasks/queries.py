@@ -14,9 +14,12 @@ from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import tally, wear_sql
 from fleetmaint.tasks.models import OPEN_STATUSES, STATUS_RANK, ServiceTask, Status
+from fleetmaint.tasks.sorting import DEFAULT_SORT, SORT_NAMES, Sort, parse_sort
 from fleetmaint.vehicles.models import Vehicle
 
-# The vendor's sort keys (seed 004) and what they order by.
+__all__ = ["DEFAULT_SORT", "SORT_FIELDS", "TaskFilters", "parse_sort", "task_for", "task_list"]
+
+# What each of the sort names (``tasks.sorting``, seed 004's keys) orders by.
 SORT_FIELDS = {
     "id": ("id",),
     "vehicle": (Lower("vehicle__label"),),
@@ -25,7 +28,7 @@ SORT_FIELDS = {
     "cost": ("cost",),
     "predicted_date": ("predicted_end_date",),
 }
-DEFAULT_SORT = (("predicted_date", "asc"),)
+assert tuple(SORT_FIELDS) == SORT_NAMES
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,24 @@ class TaskFilters:
     vehicle_ids: tuple[int, ...] = ()
     unplanned: bool | None = None
     search: str = ""
-    sort: tuple[tuple[str, str], ...] = DEFAULT_SORT
+    sort: Sort = DEFAULT_SORT
     # Predicted to end from the first moment of ``due_from`` to before ``due_until``.
     due_from: datetime | None = None
     due_until: datetime | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
 
-def parse_sort(options: list[str]) -> tuple[tuple[str, str], ...]:
-    """``["status=asc", "cost=desc"]`` as pairs; unknown fields or directions are dropped."""
-    pairs = []
-    for option in options:
-        name, _, direction = str(option).partition("=")
-        name, direction = name.strip(), (direction.strip() or "asc").lower()
-        if name in SORT_FIELDS and direction in ("asc", "desc"):
-            pairs.append((name, direction))
-    return tuple(pairs) or DEFAULT_SORT
+def task_for(org: Organization, task_id: int) -> ServiceTask:
+    """The organization's task with its vehicle, or NotFound (another fleet's too)."""
+    task = (
+        ServiceTask.objects.for_org(org)
+        .filter(pk=task_id)
+        .select_related("vehicle", "vehicle__org")
+        .first()
+    )
+    if task is None:
+        raise NotFound("That task does not exist.", field="task_id")
+    return task
 
 
 # Only the predicted date can be empty. Saying NULLS LAST of a column that cannot
@@ -57,7 +62,7 @@ def parse_sort(options: list[str]) -> tuple[tuple[str, str], ...]:
 NULLABLE_SORTS = {"predicted_date"}
 
 
-def _ordering(sort: tuple[tuple[str, str], ...]) -> list:
+def _ordering(sort: Sort) -> list:
     ordering = []
     for name, direction in sort:
         nulls_last = True if name in NULLABLE_SORTS else None
@@ -108,13 +113,13 @@ def filters_from_query(query, *, vehicle_id: int | None = None, zone: str = "UTC
         vehicle_ids=(vehicle_id,) if vehicle_id is not None else (),
         unplanned={"yes": True, "no": False}.get(query.get("unplanned", "")),
         search=query.get("q", "").replace("\x00", "").strip()[:100],
-        sort=parse_sort([query.get("sort", "")]),
+        sort=parse_sort([query.get("sort", "")], strict=False),
     )
 
 
 def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
     """The organization's tasks matching the filters, with vehicles and files loaded."""
-    tasks = ServiceTask.objects.filter(org=org)
+    tasks = ServiceTask.objects.for_org(org)
     if filters.statuses:
         tasks = tasks.filter(status__in=[s for s in filters.statuses if s in Status.values])
     if filters.vehicle_ids:
@@ -318,7 +323,8 @@ def strict_filters(
     statuses: list[str] | None = None,
     sort: list[str] | None = None,
 ) -> TaskFilters:
-    """The vendor's filter parameters; unknown statuses, sorts or vehicles are refused."""
+    """Filters a client gave (``/v2`` and the reports API); unknown statuses, sorts or
+    vehicles are refused."""
     vehicle_ids = list(vehicle_ids or [])
     if vehicle_ids:
         known = Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).count()
@@ -327,23 +333,13 @@ def strict_filters(
     statuses = list(statuses or [])
     for status in statuses:
         if status not in Status.values:
+            shown = status if len(status) <= 40 else "that status"
             raise ValidationFailed(
-                f"Unknown status {status!r}; use {', '.join(Status.values)}.", field="statuses"
+                f"Unknown status {shown!r}; use {', '.join(Status.values)}.", field="statuses"
             )
-    pairs = []
-    for option in sort or []:
-        name, _, direction = str(option).partition("=")
-        name, direction = name.strip(), (direction.strip().lower() or "asc")
-        if name not in SORT_FIELDS or direction not in ("asc", "desc"):
-            raise ValidationFailed(
-                f"Unknown sort option {option!r}; use one of "
-                f"{', '.join(SORT_FIELDS)} with =asc or =desc.",
-                field="sort",
-            )
-        pairs.append((name, direction))
     return TaskFilters(
         statuses=tuple(statuses),
         vehicle_ids=tuple(vehicle_ids),
         unplanned=True if only_unplanned else None,
-        sort=tuple(pairs) or DEFAULT_SORT,
+        sort=parse_sort(sort or []),
     )

@@ -13,7 +13,8 @@ from fleetmaint import paging
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
 from fleetmaint.errors import DomainError
 from fleetmaint.tasks import queries, services
-from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
+from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, DoneForm, TaskForm
+from fleetmaint.tasks.measures import task_conditions, wear
 from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
 from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
@@ -94,8 +95,8 @@ def _rows(tasks) -> list[ServiceTask]:
     vehicle_urls = RowUrls(tasks="tasks:vehicle")
     for task in rows:
         # A done task's wear is frozen at completion; the vehicle's meters have moved on.
-        task.measures = [] if task.status == Status.DONE else services.task_conditions(task)
-        task.wear_now = services.wear(task)
+        task.measures = [] if task.status == Status.DONE else task_conditions(task)
+        task.wear_now = wear(task)
         task.urls = urls.for_row(task.pk) | vehicle_urls.for_row(task.vehicle_id)
     return rows
 
@@ -153,44 +154,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
 def vehicle_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_owned(request, Vehicle.objects.select_related("org"), pk=pk)
     return _list_response(request, vehicle)
-
-
-def _split(raw: str) -> list[str]:
-    return [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
-
-
-def _task_input(data: dict, files: list[TaskFile]) -> services.TaskInput:
-    conditions = services.Conditions()
-    if data.get("mileage_limit") is not None:
-        conditions.mileage = {
-            "limit": data["mileage_limit"],
-            "notification_interval": data.get("mileage_notify"),
-            "repeat_interval": data.get("mileage_repeat"),
-        }
-    if data.get("date_end") is not None:
-        conditions.date = {
-            "end": data["date_end"].isoformat() + " 23:59:59",
-            "notification_interval": data.get("date_notify"),
-            "repeat_interval": data.get("date_repeat"),
-        }
-    if data.get("hours_limit") is not None:
-        conditions.engine_hours = {
-            "limit": data["hours_limit"],
-            "notification_interval": data.get("hours_notify"),
-            "repeat_interval": data.get("hours_repeat"),
-        }
-    return services.TaskInput(
-        description=data.get("description", ""),
-        comment=data.get("comment", ""),
-        cost=data.get("cost") or 0,
-        repeat=bool(data.get("repeat")),
-        unplanned=bool(data.get("unplanned")),
-        conditions=conditions,
-        sms_phones=_split(data.get("sms_phones", "")),
-        emails=_split(data.get("emails", "")),
-        push_enabled=bool(data.get("push_enabled")),
-        file_ids=[f.pk for f in files],
-    )
 
 
 def _initial(task: ServiceTask) -> dict:
@@ -262,9 +225,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
         uploaded: list[TaskFile] = []
         try:
             uploaded = _upload(request, form)
-            task = services.task_create(
-                vehicle=vehicle, data=_task_input(form.cleaned_data, uploaded)
-            )
+            data = form.task_input([f.pk for f in uploaded])
+            task = services.task_create(vehicle=vehicle, data=data)
         except DomainError as error:
             _discard(uploaded)
             _show_error(form, error)
@@ -292,7 +254,7 @@ def task_batch(request: HttpRequest) -> HttpResponse:
         uploaded: list[TaskFile] = []
         try:
             uploaded = _upload(request, form)
-            data = _task_input(form.cleaned_data, uploaded)
+            data = form.task_input([f.pk for f in uploaded])
             ids = [int(pk) for pk in form.cleaned_data["vehicles"]]
             created = services.tasks_batch_create(org=request.org, vehicle_ids=ids, data=data)
         except DomainError as error:
@@ -317,7 +279,8 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
         try:
             uploaded = _upload(request, form)
             files = list(task.files.all()) + uploaded
-            saved = services.task_update(task=task, data=_task_input(form.cleaned_data, files))
+            data = form.task_input([f.pk for f in files])
+            saved = services.task_update(task=task, data=data)
         except DomainError as error:
             _discard(uploaded)
             _show_error(form, error)
@@ -349,10 +312,14 @@ def _refused(request: HttpRequest, message: str, back: str) -> HttpResponse:
 @require_POST
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _get_task(request, task_id, write=True)
-    raw = request.POST.get("odometer", "").strip()
-    odometer = raw or None
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        message = f"Odometer: {form.errors['odometer'][0]}"
+        return _refused(request, message, _back(request, task))
     try:
-        done, successor = services.task_mark_done(task=task, odometer=odometer)
+        done, successor = services.task_mark_done(
+            task=task, odometer=form.cleaned_data.get("odometer")
+        )
     except DomainError as error:
         return _refused(request, error.message, _back(request, task))
     notice = f"“{done.description}” is done."

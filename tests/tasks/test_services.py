@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fleetmaint import sweeps
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.notifications.models import Event
-from fleetmaint.tasks import services
+from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
@@ -531,11 +531,8 @@ def test_two_sweeps_at_once_tell_each_crossing_once(org):
 
 
 def update(task: ServiceTask, **overrides) -> ServiceTask:
-    values = {
-        "description": task.description,
-        "conditions": Conditions(mileage={"limit": task.mileage_limit}),
-    }
-    values.update(overrides)
+    values = {"description": task.description, **overrides}
+    values.setdefault("conditions", {"mileage": {"limit": task.mileage_limit}})
     return services.task_update(task=fresh(task), data=task_input(**values))
 
 
@@ -622,27 +619,54 @@ def test_a_mileage_condition_needs_an_odometer_reading(vehicle):
 @pytest.mark.parametrize(
     ("conditions", "fields", "field"),
     [
-        (Conditions(), {}, "conditions"),
-        (Conditions(mileage={"limit": "ten"}), {}, "conditions.mileage.limit"),
-        (Conditions(mileage={"limit": 1.5}), {}, "conditions.mileage.limit"),
-        (Conditions(mileage={"limit": 0}), {}, "conditions.mileage.limit"),
-        (Conditions(mileage="far"), {}, "conditions.mileage"),
-        (Conditions(date={"end": "soon"}), {}, "conditions.date.end"),
-        (Conditions(date={}), {}, "conditions.date.end"),
-        (Conditions(mileage={"limit": 10}), {"cost": "lots"}, "cost"),
-        (Conditions(mileage={"limit": 10}), {"cost": -1}, "cost"),
-        (Conditions(mileage={"limit": 10}), {"repeat": "yes"}, "repeat"),
-        (Conditions(mileage={"limit": 10}), {"description": ""}, "description"),
-        (Conditions(mileage={"limit": 10}), {"description": "x" * 256}, "description"),
-        (Conditions(mileage={"limit": 10}), {"emails": ["not-an-address"]}, "notifications.emails"),
-        (Conditions(mileage={"limit": 10}), {"file_ids": [999_999]}, "file_ids"),
+        ({}, {}, "conditions"),
+        ({"mileage": {"limit": "ten"}}, {}, "conditions.mileage.limit"),
+        ({"mileage": {"limit": 1.5}}, {}, "conditions.mileage.limit"),
+        ({"mileage": {"limit": 0}}, {}, "conditions.mileage.limit"),
+        ({"mileage": "far"}, {}, "conditions.mileage"),
+        ({"date": {"end": "soon"}}, {}, "conditions.date.end"),
+        ({"date": {}}, {}, "conditions.date.end"),
+        ({"date": {"end": "3030-01-01 00:00:00"}}, {}, "conditions.date.end"),
+        ({"mileage": {"limit": 10}}, {"cost": "lots"}, "cost"),
+        ({"mileage": {"limit": 10}}, {"cost": -1}, "cost"),
+        ({"mileage": {"limit": 10}}, {"repeat": "yes"}, "repeat"),
+        ({"mileage": {"limit": 10}}, {"description": ""}, "description"),
+        ({"mileage": {"limit": 10}}, {"description": "x" * 256}, "description"),
+        ({"mileage": {"limit": 10}}, {"description": "oil\x00"}, "description"),
+        ({"mileage": {"limit": 10}}, {"comment": "brake\ud800"}, "comment"),
+        ({"mileage": {"limit": 10}}, {"emails": ["not-an-address"]}, "notifications.emails"),
+        ({"mileage": {"limit": 10}}, {"file_ids": [999_999]}, "file_ids"),
     ],
 )
 def test_wrong_input_is_refused_naming_the_field(van, conditions, fields, field):
     with pytest.raises(ValidationFailed) as caught:
-        create(van, **{"mileage": conditions.mileage, "date": conditions.date}, **fields)
+        create(van, **conditions, **fields)
     assert caught.value.field == field
     assert not ServiceTask.objects.exists()
+
+
+def test_the_messages_are_plain_words(van):
+    with pytest.raises(ValidationFailed) as caught:
+        create(van)
+    assert caught.value.message == "Give at least one condition: a mileage, a date or engine hours."
+    with pytest.raises(ValidationFailed) as caught:
+        create(van, date={"end": "3030-01-01 00:00:00"})
+    assert caught.value.message == "The due date must be within a hundred years of today."
+
+
+def test_a_task_stays_on_its_vehicle(van, loader):
+    task = create(van, mileage={"limit": 1_000})
+    with pytest.raises(ValidationFailed) as caught:
+        services.task_update(
+            task=task, data=task_input(conditions=Conditions()), vehicle_id=loader.pk
+        )
+    assert caught.value.field == "vehicle_id"
+    same = services.task_update(
+        task=task,
+        data=task_input(description="Moved?", conditions={"mileage": {"limit": 900}}),
+        vehicle_id=van.pk,
+    )
+    assert (same.vehicle_id, same.description) == (van.pk, "Moved?")
 
 
 # --- batches --------------------------------------------------------------------------
@@ -802,7 +826,7 @@ def test_deleting_needs_every_task_to_be_the_fleets(org, other_org, van):
         services.tasks_delete(org=org, task_ids=[mine.pk, theirs.pk])
     assert ServiceTask.objects.count() == 2
     with pytest.raises(NotFound):
-        services.task_for(org, theirs.pk)
+        queries.task_for(org, theirs.pk)
     assert services.tasks_delete(org=org, task_ids=[mine.pk]) == 1
 
 
