@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.inputs import CleanStr
 from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 
@@ -38,29 +39,29 @@ class VehicleOut(Schema):
 
 
 class VehicleIn(Schema):
-    label: str = Field(..., max_length=120)
-    vehicle_key: str | None = Field(None, max_length=40)
-    vin: str = ""
-    make: str = ""
-    model: str = ""
+    label: CleanStr = Field(..., max_length=120)
+    vehicle_key: CleanStr | None = Field(None, max_length=40)
+    vin: CleanStr = ""
+    make: CleanStr = ""
+    model: CleanStr = ""
     year: int | None = None
-    plate: str = ""
+    plate: CleanStr = ""
     distance_unit: Literal["km", "mi"] | None = None
     tracks_engine_hours: bool = False
-    notes: str = ""
+    notes: CleanStr = ""
 
 
 class VehiclePatch(Schema):
-    label: str | None = None
-    vehicle_key: str | None = None
-    vin: str | None = None
-    make: str | None = None
-    model: str | None = None
+    label: CleanStr | None = None
+    vehicle_key: CleanStr | None = None
+    vin: CleanStr | None = None
+    make: CleanStr | None = None
+    model: CleanStr | None = None
     year: int | None = None
-    plate: str | None = None
+    plate: CleanStr | None = None
     distance_unit: Literal["km", "mi"] | None = None
     tracks_engine_hours: bool | None = None
-    notes: str | None = None
+    notes: CleanStr | None = None
     archived: bool | None = None
 
 
@@ -91,7 +92,7 @@ class ReadingIn(Schema):
     recorded_at: datetime | None = None
     is_correction: bool = False
     confirm_jump: bool = False
-    note: str = Field("", max_length=255)
+    note: CleanStr = Field("", max_length=255)
 
 
 class ReadingPage(Schema):
