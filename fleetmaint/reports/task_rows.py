@@ -86,6 +86,10 @@ def report_queryset(org: Organization, request, **columns) -> QuerySet[ServiceTa
         tasks = tasks.annotate(**columns)
     start = request.offset
     stop = None if request.limit is None else start + request.limit
+    if stop == start:
+        # A page of no rows: an empty slice compiles to no statement at all, and the
+        # report reads (or COPYs) a statement; this one finds nothing, from the index.
+        return tasks.filter(pk__isnull=True)
     if start or stop is not None:
         tasks = tasks[start:stop]
     return tasks
