@@ -17,6 +17,7 @@ from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests import hostile
 
 NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -773,3 +774,32 @@ def test_the_task_endpoints_are_documented(api):
         "/api/v1/tasks/{task_id}/files/{file_id}",
     ]:
         assert path in schema["paths"]
+
+
+@pytest.mark.parametrize("text", [hostile.NUL, hostile.LONE_SURROGATE])
+@pytest.mark.parametrize("field", ["description", "comment"])
+def test_text_that_cannot_be_stored_is_400_in_plain_words(api, van, field, text):
+    payload = {**body(), "vehicle_id": van.pk, field: text}
+    response = api.post("/api/v1/tasks", hostile.dumps(payload), content_type="application/json")
+    error = assert_error(response, 400, "invalid", field)
+    assert "Value error" not in error["message"] and "Input should" not in error["message"]
+    assert not ServiceTask.objects.exists()
+
+
+def test_wrong_values_are_told_in_plain_words(api, van):
+    payload = {**body(conditions={"mileage": {"limit": 10.5}}), "vehicle_id": van.pk}
+    error = assert_error(
+        post(api, "/api/v1/tasks", payload), 400, "invalid", "conditions.mileage.limit"
+    )
+    assert error["message"] == "conditions.mileage.limit must be a whole number."
+    payload = {**body(conditions={}), "vehicle_id": van.pk}
+    error = assert_error(post(api, "/api/v1/tasks", payload), 400, "invalid", "conditions")
+    assert error["message"] == "Give at least one condition: a mileage, a date or engine hours."
+
+
+def test_an_empty_sort_is_the_default_order(api, fleet):
+    default = ids(api.get("/api/v1/tasks"))
+    assert ids(api.get("/api/v1/tasks", {"sort": ""})) == default
+    assert ids(api.get("/api/v1/tasks", {"sort": ["", "cost=desc"]})) == ids(
+        api.get("/api/v1/tasks", {"sort": "cost=desc"})
+    )

@@ -1146,3 +1146,21 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, oil):
 def test_someone_without_a_fleet_is_told_so(client, oil):
     client.force_login(User.objects.create_user(username="nobody", password="pw"))
     assert client.get("/tasks/").status_code == 403
+
+
+@pytest.mark.parametrize("name", ["description", "comment", "emails", "sms_phones"])
+def test_text_with_a_nul_byte_is_refused_next_to_its_field(advisor_client, van, name):
+    data = form_data(mileage_limit="500", **{name: "oil\x00change"})
+    response = advisor_client.post(f"/tasks/new/?vehicle={van.pk}", data, **HTMX)
+    assert response.status_code == INVALID
+    assert field_errors(response, f"id_{name}")
+    assert not ServiceTask.objects.exists()
+
+
+def test_a_task_without_conditions_is_refused_in_plain_words(advisor_client, van):
+    response = advisor_client.post(f"/tasks/new/?vehicle={van.pk}", form_data(), **HTMX)
+    assert response.status_code == INVALID
+    assert "Give at least one condition: a mileage, a date or engine hours." in (
+        response.content.decode()
+    )
+    assert not ServiceTask.objects.exists()
