@@ -20,20 +20,11 @@ from collections.abc import Callable
 import xlsxwriter
 import xlwt
 
-from fleetmaint.errors import ValidationFailed
+from fleetmaint.reports import delivery
 from fleetmaint.reports.pdf_builder import COLUMN_WIDTHS, when
 from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
 
-# The last row an XLS sheet has (65,536 rows, one of them the header).
-XLS_MAX_ROWS = 65_535
 DATE_FORMAT = "yyyy-mm-dd"
-
-
-def xls_too_many(rows: int) -> str:
-    return (
-        f"An XLS sheet holds at most {XLS_MAX_ROWS:,} rows and this report needs {rows:,}. "
-        "Choose XLSX (or CSV) for a report this large, or narrow the filters."
-    )
 
 
 def currency_format(currency: str) -> str:
@@ -150,8 +141,9 @@ def build_xls(report, out) -> None:
 
     def next_row() -> int:
         nonlocal r
-        if r > XLS_MAX_ROWS:
-            raise ValidationFailed(xls_too_many(r), field="format")
+        # The rows were counted before (``delivery.choose``); a report that grew since
+        # is still refused rather than written past the sheet's end.
+        delivery.check_rows("xls", r)
         r += 1
         if r % 1000 == 0:
             sheet.flush_row_data()

@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.errors import DomainError, ValidationFailed
-from fleetmaint.reports import builders, task_csv, task_rows
+from fleetmaint.errors import DomainError
+from fleetmaint.reports import builders, delivery, task_csv, task_rows
 from fleetmaint.reports.task_params import (
     FORMATS,
     GROUPS,
@@ -67,11 +67,6 @@ CONTENT_TYPES = {
 PROGRESS_EVERY = 1000
 
 log = logging.getLogger(__name__)
-
-
-def sync_limit() -> int:
-    """Reports with more rows than this are built by a background job (CSV excepted)."""
-    return getattr(settings, "REPORT_SYNC_LIMIT", 5000)
 
 
 def keep_hours() -> int:
@@ -229,10 +224,10 @@ def prepare(
     first row: for the progress callback, and to refuse an XLS too large for
     its sheet. Otherwise ``total_rows`` is the number written.
     """
-    if total_rows is None and (on_progress is not None or request.format == "xls"):
+    if total_rows is None and (on_progress is not None or delivery.limited(request.format)):
         total_rows = count_rows(org, request)
-    if request.format == "xls" and total_rows > builders.XLS_MAX_ROWS:
-        raise ValidationFailed(builders.xls_too_many(total_rows), field="format")
+    if total_rows is not None:
+        delivery.check_rows(request.format, total_rows)
     now = timezone.now()
     return Report(
         org=org,
@@ -286,14 +281,6 @@ def content_type(request: ReportRequest) -> str:
 
 
 # --- background jobs --------------------------------------------------------------------
-
-
-def needs_job(total_rows: int, format: str | None = None) -> bool:
-    """Whether a report of this size is built by a background job.
-
-    A CSV report never is: the database writes it as fast as it can be sent.
-    """
-    return format != "csv" and total_rows > sync_limit()
 
 
 def job_create(*, org: Organization, actor, request: ReportRequest, total_rows: int = 0):

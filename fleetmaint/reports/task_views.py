@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 
 from fleetmaint.accounts.access import get_owned, member_required
 from fleetmaint.errors import DomainError
-from fleetmaint.reports import task_report
+from fleetmaint.reports import delivery, task_report
 from fleetmaint.reports.models import JobStatus, ReportJob
 from fleetmaint.web import render_page
 
@@ -41,7 +41,8 @@ def download(request: HttpRequest) -> HttpResponse:
     """``GET /reports/tasks/`` with the Tasks page's query string plus format, group_by, paper.
 
     CSV is streamed at any size; other formats up to ``REPORT_SYNC_LIMIT`` rows
-    are built during the request, larger ones by a background job.
+    are built during the request, larger ones by a background job
+    (``reports.delivery`` decides).
     """
     query = request.GET
     try:
@@ -51,12 +52,14 @@ def download(request: HttpRequest) -> HttpResponse:
             group_by=query.get("group_by"),
             paper=query.get("paper"),
         )
-        if report_request.format == "csv":
+        how, rows = delivery.choose(
+            report_request.format,
+            lambda: task_report.count_rows(request.org, report_request),
+            can_wait=True,
+        )
+        if how is delivery.Delivery.STREAM:
             return _streamed_csv(request, report_request)
-        rows = task_report.count_rows(request.org, report_request)
-        if task_report.needs_job(rows, report_request.format):
-            if report_request.format == "xls" and rows > task_report.builders.XLS_MAX_ROWS:
-                raise DomainError(task_report.builders.xls_too_many(rows))
+        if how is delivery.Delivery.JOB:
             job = task_report.job_create(
                 org=request.org, actor=request.user, request=report_request, total_rows=rows
             )

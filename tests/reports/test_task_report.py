@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from fleetmaint.errors import NotFound, ValidationFailed
-from fleetmaint.reports import builders, task_report
+from fleetmaint.reports import delivery, task_report
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
@@ -171,14 +171,14 @@ def test_xls_reads_back_with_dates_numbers_and_totals(org, fleet):
 
 
 def test_xls_refuses_more_rows_than_a_sheet_holds_and_suggests_xlsx(org, fleet, monkeypatch):
-    monkeypatch.setattr(builders, "XLS_MAX_ROWS", 4)
+    monkeypatch.setattr(delivery, "XLS_MAX_ROWS", 4)
 
     with pytest.raises(ValidationFailed, match="XLSX") as refused:
         build(org, everything(format="xls"))
     assert "at most 4 rows" in refused.value.message and "needs 5" in refused.value.message
 
     # Five tasks fit, but group headings and subtotals would not: refused while writing.
-    monkeypatch.setattr(builders, "XLS_MAX_ROWS", 6)
+    monkeypatch.setattr(delivery, "XLS_MAX_ROWS", 6)
     with pytest.raises(ValidationFailed, match="XLSX"):
         build(org, everything(format="xls", group_by="status"))
     # The same report as XLSX is fine.

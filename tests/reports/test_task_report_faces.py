@@ -12,7 +12,7 @@ import time_machine
 import xlrd
 from pypdf import PdfReader
 
-from fleetmaint.reports import builders, task_report
+from fleetmaint.reports import delivery, task_report
 from fleetmaint.reports.models import JobStatus, ReportJob
 from fleetmaint.tasks import queries
 from tests.reports.test_task_report import NOW, build_fleet, make_task
@@ -114,7 +114,7 @@ def test_a_viewer_downloads_a_pdf_by_default(viewer_client, fleet):
 
 
 def test_an_xls_too_large_goes_back_to_the_list_with_the_reason(advisor_client, fleet, monkeypatch):
-    monkeypatch.setattr(builders, "XLS_MAX_ROWS", 2)
+    monkeypatch.setattr(delivery, "XLS_MAX_ROWS", 2)
 
     response = advisor_client.get("/reports/tasks/?status=all&format=xls", follow=True)
 
@@ -200,7 +200,7 @@ def test_the_report_tells_its_progress_as_rows_are_written(org, fleet, monkeypat
 
 
 def test_a_failed_job_says_why(advisor_client, org, fleet, monkeypatch):
-    monkeypatch.setattr(builders, "XLS_MAX_ROWS", 1)
+    monkeypatch.setattr(delivery, "XLS_MAX_ROWS", 1)
     job = ReportJob.objects.create(
         org=org,
         parameters=task_report.report_request(
