@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from fleetmaint.errors import ValidationFailed
 
@@ -61,8 +63,24 @@ def _pydantic_clean(value: str) -> str:
     return value
 
 
+class _NoNulInSchema:
+    """Says in the field's JSON schema (the API's OpenAPI document) that a NUL is refused.
+
+    Lone surrogates need no word there: JSON text from a UTF-8 body cannot hold one.
+    """
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.setdefault("pattern", NO_NUL_PATTERN)
+        return schema
+
+
+NO_NUL_PATTERN = r"^[^\x00]*$"
+
 # A str field of a request schema that refuses NUL bytes and lone surrogates.
-CleanStr = Annotated[str, AfterValidator(_pydantic_clean)]
+CleanStr = Annotated[str, AfterValidator(_pydantic_clean), _NoNulInSchema()]
 
 
 def check_json(value: Any, bounds: JsonBounds = DEFAULT_BOUNDS, *, path: str = "") -> None:

@@ -1,11 +1,9 @@
 """The JSON API at /api/v1/: one ``NinjaAPI`` with its key check, error handlers and routers.
 
 Who may call lives in ``api.auth``, the error envelope in ``api.errors``, the
-declared error answers of each operation in ``api.spec``. Each router is added
-here when this module is imported; no module under ``api/`` imports this one.
+errors each operation declares in ``api.spec``. Each router is added here when
+this module is imported; no module under ``api/`` imports this one.
 """
-
-from ninja import NinjaAPI
 
 from fleetmaint.api import (
     contracts,
@@ -14,13 +12,14 @@ from fleetmaint.api import (
     intervals,
     orders,
     reports,
+    spec,
     tasks,
     vehicles,
 )
 from fleetmaint.api.auth import ApiKeyAuth
 from fleetmaint.api.parser import StrictJsonParser
 
-api = NinjaAPI(
+api = spec.FleetApi(
     title="fleetmaint API",
     version="1",
     description="Vehicles, readings and everything fleetmaint keeps, for other systems.",
@@ -32,5 +31,3 @@ errors.install(api)
 
 for module in (vehicles, intervals, tasks, orders, contracts, reports, history):
     api.add_router("", module.router)
-
-__all__ = ["ApiKeyAuth", "api"]
