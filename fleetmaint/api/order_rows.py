@@ -6,12 +6,11 @@ one statement each, so a page of 500 costs what a page of 5 costs.
 """
 
 from collections import defaultdict
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from fleetmaint.orders.models import FoundIssue, OrderItem, Quote, QuoteStatus, ServiceOrder
+from fleetmaint.orders.models import FoundIssue, OrderItem, Quote, ServiceOrder
 
 _REFS = (
     "vehicle_id",
@@ -23,13 +22,6 @@ _REFS = (
 )
 _ITEM_FIELDS = ("code", "name", "quantity", "unit_price", "total")
 _ISSUE_FIELDS = ("id", "order_id", "description", "cost", "status", "reported_at", "decided_at")
-
-
-def quote_status(status: str, valid_until: datetime, now: datetime) -> str:
-    """What a client is told: a pending quote past its validUntil counts as expired."""
-    if status == QuoteStatus.PENDING and valid_until < now:
-        return QuoteStatus.EXPIRED
-    return status
 
 
 def _refs(row: dict) -> tuple[dict, dict]:
@@ -52,12 +44,12 @@ def _items_by(owner: str, ids: list[int]) -> dict[int, list[dict]]:
     return found
 
 
-def quote_items(quotes: QuerySet[Quote], now: datetime) -> list[dict]:
-    """A page of quotes in QuoteOut's shape."""
+def quote_items(quotes: QuerySet[Quote]) -> list[dict]:
+    """A page of quotes in QuoteOut's shape; ``quotes`` carry their effective status."""
     rows = list(
         quotes.values(
             "id",
-            "status",
+            "effective_status",
             "service_type",
             *_REFS,
             "estimated_minutes",
@@ -75,7 +67,7 @@ def quote_items(quotes: QuerySet[Quote], now: datetime) -> list[dict]:
         answer.append(
             {
                 "id": row["id"],
-                "status": quote_status(row["status"], row["valid_until"], now),
+                "status": row["effective_status"],
                 "type": row["service_type"],
                 "vehicle": vehicle,
                 "servicer": servicer,

@@ -1,41 +1,35 @@
-"""The request and response schemas of the servicers, quotes and service orders API."""
+"""The request and response schemas of the servicers, quotes and service orders API.
+
+Requests are strict: a number is a JSON number, an id a JSON integer, text has
+no NUL byte or lone surrogate (``CleanStr``). A refusal names the field's path,
+such as ``items.0.quantity``.
+"""
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StrictBool, StrictInt
 
-from fleetmaint.api import order_rows
-from fleetmaint.orders.models import Quote, ServiceOrder, Servicer
+from fleetmaint.inputs import CleanStr
+from fleetmaint.orders.models import OrderStatus, Quote, ServiceOrder, Servicer
+from fleetmaint.orders.quotes import MAX_MONEY, MAX_QUANTITY
 
-LooseInt = Annotated[Any, WithJsonSchema({"type": "integer"})]
-LooseNumber = Annotated[Any, WithJsonSchema({"type": "number"})]
-LooseText = Annotated[Any, WithJsonSchema({"type": "string"})]
-LooseBool = Annotated[Any, WithJsonSchema({"type": "boolean"})]
-LooseIds = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "integer"}})]
-LooseItems = Annotated[
-    Any,
-    WithJsonSchema(
-        {
-            "type": "array",
-            "items": {
-                "anyOf": [
-                    {"type": "string", "description": "A catalogue code, quantity 1."},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "code": {"type": "string"},
-                            "quantity": {"type": "integer", "minimum": 1, "default": 1},
-                        },
-                        "required": ["code"],
-                    },
-                ]
-            },
-        }
-    ),
+MAX_ID = 2**63 - 1
+MAX_ITEMS = 100
+MAX_REASON = 500
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+# Money as a JSON number or a decimal string ("200.00", as the answers write it).
+Money = Annotated[Decimal, Strict(False), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+QuoteTypeName = Literal[
+    "scheduled-maintenance",
+    "repair-depot",
+    "repair-onsite",
+    "repair",
+    "scheduled_maintenance",
+    "repair_depot",
+    "repair_onsite",
 ]
 QuoteStatusName = Literal["pending", "accepted", "declined", "expired"]
 OrderStatusFilter = Literal[
@@ -44,55 +38,86 @@ OrderStatusFilter = Literal[
 
 
 # --- input ----------------------------------------------------------------------------
-# Plain pydantic models with loose types: the services check the values and name the
-# field at fault, as the tasks API does.
 
 
-class QuoteIn(BaseModel):
-    type: LooseText = Field(
+class StrictIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+
+class ItemIn(StrictIn):
+    code: Annotated[CleanStr, Field(min_length=1, max_length=60)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)] = 1
+
+
+def _code_alone(value: object) -> object:
+    """A bare catalogue code stands for that item, quantity 1."""
+    return {"code": value} if isinstance(value, str) else value
+
+
+ItemEntry = Annotated[
+    ItemIn,
+    BeforeValidator(_code_alone),
+    Field(json_schema_extra={"description": "A catalogue code, or {code, quantity}."}),
+]
+
+
+class QuoteIn(StrictIn):
+    type: QuoteTypeName = Field(
         "scheduled-maintenance",
         description="scheduled-maintenance, repair-depot or repair-onsite.",
     )
-    vehicle_id: LooseInt = Field(None, description="The vehicle; or give its vin.")
-    vin: LooseText = None
-    items: LooseItems = Field(
+    vehicle_id: Id | None = Field(None, description="The vehicle; or give its vin.")
+    vin: Annotated[CleanStr, Field(max_length=32)] | None = None
+    items: Annotated[list[ItemEntry], Field(max_length=MAX_ITEMS)] | None = Field(
         None,
         description="Catalogue codes, or {code, quantity} objects. Without items, the "
         "work of interval_ids and task_ids is asked for by name.",
     )
-    preAuthorized: LooseNumber = Field(
-        0, description="Found issues up to this amount are done without asking."
+    preAuthorized: Money = Field(
+        Decimal("0"), description="Found issues up to this amount are done without asking."
     )
-    servicer_id: LooseInt = Field(
+    servicer_id: Id | None = Field(
         None,
         description="Optional when the fleet works with exactly one servicer offering the type.",
     )
-    interval_ids: LooseIds = Field(default_factory=list)
-    task_ids: LooseIds = Field(default_factory=list)
+    interval_ids: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
+    task_ids: Annotated[list[Id], Field(max_length=1000)] = Field(default_factory=list)
 
 
-class ReasonIn(BaseModel):
-    reason: LooseText = ""
+Reason = Annotated[CleanStr, Field(max_length=MAX_REASON)]
 
 
-class AcceptIn(BaseModel):
-    accepted: LooseBool = Field(None, description="true to take the order, false to decline.")
-    reason: LooseText = Field("", description="Required when declining.")
+class ReasonIn(StrictIn):
+    reason: Reason = ""
 
 
-class StatusIn(BaseModel):
-    status: LooseText = Field(None, description="in-progress, delayed, completed or canceled.")
-    reason: LooseText = Field("", description="Required for delayed and canceled.")
-    odometer: LooseInt = Field(None, description="The vehicle's odometer, on completion.")
+class AcceptIn(StrictIn):
+    accepted: StrictBool = Field(description="true to take the order, false to decline.")
+    reason: Reason = Field("", description="Required when declining.")
 
 
-class IssueIn(BaseModel):
-    description: LooseText = None
-    cost: LooseNumber = None
+class StatusIn(StrictIn):
+    status: Annotated[OrderStatus, Strict(False)] = Field(
+        description="in-progress, delayed, completed or canceled."
+    )
+    reason: Reason = Field("", description="Required for delayed and canceled.")
+    odometer: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = Field(
+        None, description="The vehicle's odometer, on completion."
+    )
+
+
+class IssueIn(StrictIn):
+    description: Annotated[CleanStr, Field(max_length=MAX_REASON)]
+    cost: Money
 
 
 class EventIn(BaseModel):
-    """A seed-001 event: ``event`` names it; every other field is kept as sent."""
+    """A seed-001 event: ``event`` names it; every other field is kept as sent.
+
+    The body is bounded (orders.events.EVENT_BOUNDS): at most 8 levels deep,
+    100 keys per object or items per list, keys of up to 100 characters and
+    texts of up to 5,000.
+    """
 
     model_config = ConfigDict(
         extra="allow",
@@ -170,7 +195,8 @@ class QuoteOut(Schema):
 
     @staticmethod
     def resolve_status(obj: Quote) -> str:
-        return order_rows.quote_status(obj.status, obj.valid_until, timezone.now())
+        # Quotes are read through orders.queries, which annotate the effective status.
+        return obj.effective_status
 
     @staticmethod
     def resolve_items(obj: Quote) -> list:

@@ -11,11 +11,12 @@ createdAt, status}``, where ``createdAt`` is a Unix timestamp in milliseconds (t
 seed's dates are timestamps) and ``status`` is the order's status afterwards.
 Errors use the native API's envelope ``{code, message, field}``: 400 for a bad
 body, 401 without a valid servicer key, 404 for an order the servicer cannot
-see, 409 for an order that is not accepted yet or is closed. This module only
-translates; the rules are in orders.services and orders.events.
+see, 409 for an order that is not accepted yet or is closed. A body must be a
+JSON object within ``orders.events.EVENT_BOUNDS`` (docs/orders.md); text with
+a NUL byte or a lone surrogate is a 400. This module only translates; the rules
+are in orders.services and orders.events.
 """
 
-import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,7 +27,9 @@ from django.views.decorators.http import require_POST
 from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token
 from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
-from fleetmaint.orders import services
+from fleetmaint.inputs import clean_text, load_json
+from fleetmaint.orders import queries, servicers, services
+from fleetmaint.orders.events import EVENT_BOUNDS
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder
 
 TOKEN_HEADER = "X-Extend-Access-Token"
@@ -53,16 +56,15 @@ def event_json(event: OrderEvent, **extra) -> dict:
     return body
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
+def _json_object(request: HttpRequest, *, field: str | None = None) -> dict:
+    """The body as a JSON object within the bounds every servicer event keeps.
 
-
-def _json_body(request: HttpRequest) -> object:
-    """The body as JSON; NaN and Infinity are not JSON (and the database refuses them)."""
-    try:
-        return json.loads(request.body or b"null", parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("The body must be JSON.") from None
+    An empty body counts as ``null``: not an object, refused naming ``field``.
+    """
+    data = load_json(request.body or b"null", EVENT_BOUNDS)
+    if not isinstance(data, dict):
+        raise ValidationFailed("The body must be a JSON object.", field=field)
+    return data
 
 
 Handler = Callable[[HttpRequest, ServiceOrder], JsonResponse]
@@ -78,7 +80,7 @@ def servicer_endpoint(handler: Handler) -> Callable[[HttpRequest, str], JsonResp
         token = bearer_token(request, "Bearer") or request.headers.get(TOKEN_HEADER, "").strip()
         try:
             servicer = (
-                attempts.key_lookup(request, lambda: services.servicer_authenticate(token))
+                attempts.key_lookup(request, lambda: servicers.servicer_authenticate(token))
                 if token
                 else None
             )
@@ -91,7 +93,7 @@ def servicer_endpoint(handler: Handler) -> Callable[[HttpRequest, str], JsonResp
                 f"Send a servicer's API key as 'Authorization: Bearer <key>' or '{TOKEN_HEADER}'.",
             )
         try:
-            order = services.order_for_servicer(servicer, order_id)
+            order = queries.order_for_servicer(servicer, order_id)
             return handler(request, order)
         except DomainError as error:
             return _error(error.status, error.code, error.message, error.field)
@@ -106,12 +108,17 @@ def accept_repair(request: HttpRequest, order: ServiceOrder) -> JsonResponse:
     Accepting an order already accepted changes nothing and answers 200 with the
     acceptance that is on record.
     """
-    data = _json_body(request)
-    if not isinstance(data, dict):
-        raise ValidationFailed("The body must be a JSON object.")
+    data = _json_object(request)
     accepted = data.get("accepted")
-    already = accepted is True and order.status == OrderStatus.ACCEPTED
-    order = services.order_accept(order=order, accepted=accepted, reason=data.get("reason"))
+    if not isinstance(accepted, bool):
+        raise ValidationFailed("accepted must be true or false.", field="accepted")
+    reason = data.get("reason") if data.get("reason") is not None else ""
+    if not isinstance(reason, str):
+        raise ValidationFailed("reason must be text.", field="reason")
+    already = accepted and order.status == OrderStatus.ACCEPTED
+    order = services.order_accept(
+        order=order, accepted=accepted, reason=clean_text(reason, field="reason")
+    )
     name = "status_accepted" if accepted else "status_canceled"
     stored = order.events.filter(event=name).order_by("-created_at", "-id").first()
     answer = event_json(stored, accepted=accepted, reason=stored.notes)
@@ -122,5 +129,5 @@ def accept_repair(request: HttpRequest, order: ServiceOrder) -> JsonResponse:
 def update_repair(request: HttpRequest, order: ServiceOrder) -> JsonResponse:
     """Stores the event; ``repair_started``, ``repair_completed``, ``resolved`` and a delayed
     ``repair_eta`` move the order as well."""
-    stored = services.event_post(order=order, body=_json_body(request))
+    stored = services.event_post(order=order, body=_json_object(request, field="event"))
     return JsonResponse(event_json(stored), status=201)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from fleetmaint.errors import DomainError
+from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import (
     DeliveryAttempt,
     Event,
@@ -8,7 +10,6 @@ from fleetmaint.notifications.models import (
     Preference,
     WebhookEndpoint,
 )
-from fleetmaint.notifications.services import enqueue_delivery
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -51,12 +52,15 @@ class OutboxAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry the selected messages now")
     def retry_now(self, request, queryset) -> None:
-        from django.utils import timezone
-
-        waiting = queryset.exclude(status=MessageStatus.SENDING)
-        event_ids = set(waiting.values_list("event_id", flat=True))
-        count = waiting.update(status=MessageStatus.PENDING, next_attempt_at=timezone.now())
-        enqueue_delivery(sorted(event_ids))
+        # Through the service the webhook page uses: it queues the delivery once the
+        # change is committed, so a worker never reads the message before it.
+        count = 0
+        for message in queryset.exclude(status=MessageStatus.SENDING).select_related("org"):
+            try:
+                delivery.redeliver(org=message.org, message_id=message.pk)
+            except DomainError:
+                continue  # picked up by a worker meanwhile
+            count += 1
         self.message_user(request, f"{count} message(s) queued again.")
 
 

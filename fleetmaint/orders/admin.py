@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from fleetmaint.orders import services
+from fleetmaint.orders import servicers
 from fleetmaint.orders.models import (
     CatalogItem,
     FoundIssue,
@@ -35,10 +35,12 @@ class PartnershipInline(admin.TabularInline):
 
 
 class ApiKeyInline(admin.TabularInline):
+    """The servicer's keys, read only: keys are revoked with the action on the key list."""
+
     model = ServicerApiKey
     extra = 0
     fields = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["name", "prefix", "created_at", "last_used_at"]
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -76,10 +78,29 @@ class ServicerAdmin(admin.ModelAdmin):
     @admin.action(description="Create an API key for each selected servicer (shown once)")
     def create_api_key(self, request, queryset) -> None:
         for servicer in queryset:
-            _, raw = services.servicer_apikey_create(servicer=servicer, name="Created in admin")
+            _, raw = servicers.servicer_apikey_create(servicer=servicer, name="Created in admin")
             self.message_user(
                 request, f"Key for {servicer.name}, shown once: {raw}", level=messages.WARNING
             )
+
+
+@admin.register(ServicerApiKey)
+class ServicerApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "servicer", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["servicer"]
+    list_select_related = ["servicer"]
+    search_fields = ["name", "prefix", "servicer__name"]
+    readonly_fields = ["servicer", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # keys are made with the servicer's "Create an API key" action
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset) -> None:
+        count = servicers.servicer_apikeys_revoke(keys=list(queryset))
+        self.message_user(request, f"Revoked {count} key(s).")
 
 
 class OrderItemInline(admin.TabularInline):

@@ -1,12 +1,16 @@
 """The servicer events of seed 001: which exist for which service type, and their fields.
 
 Pure data and checks; services.py decides what an event does to an order.
+
+The seed lets an event carry any data, so its size is bounded here, for every
+face alike (``EVENT_BOUNDS``; docs/orders.md states the limits).
 """
 
 import json
 from datetime import UTC, datetime
 
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.inputs import JsonBounds, check_json
 
 STRING, NUMBER, BOOLEAN, NUMBERS, OBJECT = "string", "number", "boolean", "number[]", "object"
 
@@ -53,6 +57,14 @@ DATE_FIELDS = {
 }
 MAX_NAME = 80
 MAX_TEXT = 5_000
+# How big an event may be: ample for the seed's bodies and a page of metadata.
+EVENT_BOUNDS = JsonBounds(
+    max_bytes=100_000,
+    max_depth=8,
+    max_keys=100,
+    max_key_length=100,
+    max_string_length=MAX_TEXT,
+)
 
 
 def kind_of(event: str) -> str:
@@ -90,6 +102,7 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
     """Checks an event body; returns (event, kind, body) or raises with the field at fault."""
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object.", field="event")
+    check_json(body, EVENT_BOUNDS)
     event = body.get("event")
     if not isinstance(event, str) or not event.strip():
         raise ValidationFailed("event is required and must be a string.", field="event")

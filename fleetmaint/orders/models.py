@@ -1,10 +1,12 @@
 """Servicers, what they charge, quotes, service orders, found issues and servicer events."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.intervals.models import ServiceInterval
@@ -21,6 +23,23 @@ class ServiceType(models.TextChoices):
     SCHEDULED_MAINTENANCE = "scheduled_maintenance", "Scheduled maintenance"
     REPAIR_DEPOT = "repair_depot", "Depot repair"
     REPAIR_ONSITE = "repair_onsite", "Onsite repair"
+
+    @classmethod
+    def named(cls, name: str) -> "ServiceType | None":
+        """The type a client names, spelled the seed's way (``repair-depot``) or ours."""
+        return _TYPE_NAMES.get(name.strip().lower())
+
+
+# The seed's names for the service types, and ours.
+_TYPE_NAMES = {
+    "scheduled-maintenance": ServiceType.SCHEDULED_MAINTENANCE,
+    "scheduled_maintenance": ServiceType.SCHEDULED_MAINTENANCE,
+    "repair": ServiceType.REPAIR_DEPOT,
+    "repair-depot": ServiceType.REPAIR_DEPOT,
+    "repair_depot": ServiceType.REPAIR_DEPOT,
+    "repair-onsite": ServiceType.REPAIR_ONSITE,
+    "repair_onsite": ServiceType.REPAIR_ONSITE,
+}
 
 
 class Servicer(models.Model):
@@ -131,6 +150,30 @@ class QuoteStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+class QuoteQuerySet(models.QuerySet):
+    """Quotes as every face must show them: a pending quote past its validity is expired."""
+
+    def with_effective_status(self, now: datetime | None = None) -> "QuoteQuerySet":
+        # ``now`` comes from Python, not the database, so moved clocks and the
+        # rows agree on what has expired.
+        moment = now or timezone.now()
+        return self.annotate(
+            effective_status=Case(
+                When(
+                    status=QuoteStatus.PENDING,
+                    valid_until__lt=Value(moment),
+                    then=Value(QuoteStatus.EXPIRED.value),
+                ),
+                default=F("status"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def effectively(self, status: str, now: datetime | None = None) -> "QuoteQuerySet":
+        """The quotes whose effective status is ``status``."""
+        return self.with_effective_status(now).filter(effective_status=status)
+
+
 class Quote(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="quotes")
@@ -150,6 +193,8 @@ class Quote(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = QuoteQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "status", "created_at"])]
@@ -164,6 +209,13 @@ class Quote(models.Model):
     @property
     def payable_total(self):
         return self.total - self.covered_total
+
+
+class Side(models.TextChoices):
+    """Who acts on an order: the fleet that placed it or the servicer doing the work."""
+
+    FLEET = "fleet", "Fleet"
+    SERVICER = "servicer", "Servicer"
 
 
 class OrderStatus(models.TextChoices):

@@ -1,25 +1,26 @@
 """The servicer portal: only the orders sent to the signed-in user's servicer."""
 
-import json
 import zoneinfo
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from fleetmaint.errors import DomainError, ValidationFailed
+from fleetmaint.inputs import clean_text, load_json
 from fleetmaint.orders import events as servicer_events
 from fleetmaint.orders import queries, services
-from fleetmaint.orders.models import OrderStatus, ServiceOrder
+from fleetmaint.orders.models import OrderStatus, ServiceOrder, Side
+from fleetmaint.orders.timeline import describe_events, label
 from fleetmaint.web import redirect_page, render_page
 
 PAGE_SIZE = 25
@@ -81,42 +82,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "order": order,
         "servicer": request.servicer,
         "side": "servicer",
-        "authorized": services.authorized_spend(order),
+        "authorized": queries.authorized_spend(order),
         "event_forms": _event_forms(order),
     }
     describe_events(order)
     return render_page(request, "portal/detail.html", context)
-
-
-def describe_events(order: ServiceOrder) -> None:
-    """Gives each timeline entry ``facts``: its body's fields as (label, text), dates
-    in the active time zone, without the event's own date (shown as "at ...")."""
-    for event in order.events.all():
-        shown = servicer_events.DATE_FIELDS.get(event.event, "eventDate")
-        event.facts = [
-            (_label(key), _fact_text(value, _is_date(event.event, key)))
-            for key, value in event.body.items()
-            if key not in ("event", "notes") and not (key == shown and event.event_date)
-        ]
-
-
-def _is_date(event: str, field: str) -> bool:
-    specs = servicer_events.DEPOT_EVENTS.get(event) or servicer_events.ONSITE_EVENTS.get(event)
-    kind = (specs or servicer_events.OTHER_FIELDS).get(field)
-    return kind in (servicer_events.NUMBER, servicer_events.NUMBERS)
-
-
-def _fact_text(value: object, is_date: bool) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if is_date and isinstance(value, int | float):
-        moment = timezone.localtime(servicer_events.to_datetime(value))
-        return date_format(moment, "Y-m-d H:i")
-    if is_date and isinstance(value, list):
-        return ", ".join(_fact_text(v, True) for v in value)
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
 
 
 def _event_forms(order: ServiceOrder) -> list[dict]:
@@ -124,15 +94,10 @@ def _event_forms(order: ServiceOrder) -> list[dict]:
         {
             "name": name,
             "label": name.replace("_", " ").capitalize(),
-            "fields": [{"name": f, "type": t, "label": _label(f)} for f, t in fields.items()],
+            "fields": [{"name": f, "type": t, "label": label(f)} for f, t in fields.items()],
         }
         for name, fields in servicer_events.events_for(order.service_type).items()
     ]
-
-
-def _label(field: str) -> str:
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in field)
-    return words[0].upper() + words[1:]
 
 
 def _back(order: ServiceOrder) -> str:
@@ -153,7 +118,7 @@ def accept(request: HttpRequest, order_id: int) -> HttpResponse:
         services.order_accept(
             order=order,
             accepted=accepted,
-            reason=request.POST.get("reason", ""),
+            reason=_text(request.POST, "reason"),
             actor=request.user,
         )
     except DomainError as exc:
@@ -173,8 +138,9 @@ def status(request: HttpRequest, order_id: int) -> HttpResponse:
         services.order_set_status(
             order=order,
             status=target,
-            reason=request.POST.get("reason", ""),
-            odometer=request.POST.get("odometer") or None,
+            by=Side.SERVICER,
+            reason=_text(request.POST, "reason"),
+            odometer=_whole_number(request.POST.get("odometer", ""), "odometer"),
             actor=request.user,
         )
     except DomainError as exc:
@@ -183,25 +149,52 @@ def status(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect_page(request, _back(order))
 
 
+def _text(post: QueryDict, field: str) -> str:
+    """A text field of the form, refused when it holds what cannot be stored."""
+    return clean_text(post.get(field, ""), field=field).strip()
+
+
+def _whole_number(raw: str, field: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdecimal() and len(raw) < 12):
+        raise ValidationFailed(f"{label(field)} must be a whole number.", field=field)
+    return int(raw)
+
+
+def _amount(raw: str, field: str) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationFailed(f"{label(field)} must be an amount.", field=field) from None
+    if not amount.is_finite():
+        raise ValidationFailed(f"{label(field)} must be an amount.", field=field)
+    return amount
+
+
 def _timestamp(raw: str, field: str) -> float:
     moment = parse_datetime(raw.strip()) if raw.strip() else None
     if moment is None:
-        raise ValidationFailed(f"{_label(field)} must be a date and time.", field=field)
+        raise ValidationFailed(f"{label(field)} must be a date and time.", field=field)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment.timestamp()
 
 
-def _event_body(post, order: ServiceOrder) -> dict:
+def _event_body(post: QueryDict, order: ServiceOrder) -> dict:
     """The form's values as the typed JSON body the API takes."""
-    event = post.get("event", "").strip()
+    event = _text(post, "event")
     if event == "other":
-        event = post.get("other_name", "").strip()
+        event = _text(post, "other_name")
     body: dict = {"event": event}
     fields = servicer_events.events_for(order.service_type).get(event)
     specs = fields if fields is not None else servicer_events.OTHER_FIELDS
     for field, kind in specs.items():
-        raw = post.get(field, "")
+        raw = _text(post, field)
         if kind == servicer_events.BOOLEAN:
             body[field] = raw == "on"
         elif not raw.strip():
@@ -213,13 +206,20 @@ def _event_body(post, order: ServiceOrder) -> dict:
         elif kind == servicer_events.NUMBERS:
             body[field] = [_timestamp(part, field) for part in raw.split(",") if part.strip()]
         elif kind == servicer_events.OBJECT:
-            try:
-                body[field] = json.loads(raw)
-            except ValueError:
-                raise ValidationFailed(f"{_label(field)} must be JSON.", field=field) from None
-    if post.get("notes", "").strip():
-        body["notes"] = post["notes"].strip()
+            body[field] = _json_field(raw, field)
+    notes = _text(post, "notes")
+    if notes:
+        body["notes"] = notes
     return body
+
+
+def _json_field(raw: str, field: str) -> object:
+    try:
+        return load_json(raw, servicer_events.EVENT_BOUNDS)
+    except ValidationFailed as error:
+        # load_json speaks of "the body"; here the text is one field of the form.
+        message = error.message.replace("The body", label(field), 1)
+        raise ValidationFailed(message, field=field) from None
 
 
 @servicer_required
@@ -241,10 +241,11 @@ def post_event(request: HttpRequest, order_id: int) -> HttpResponse:
 def report_issue(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order(request, order_id)
     try:
+        cost = _amount(request.POST.get("cost", ""), "cost")
+        if cost is None:
+            raise ValidationFailed("Give the cost of the work found.", field="cost")
         issue = services.issue_report(
-            order=order,
-            description=request.POST.get("description", ""),
-            cost=request.POST.get("cost") or None,
+            order=order, description=_text(request.POST, "description"), cost=cost
         )
     except DomainError as exc:
         return _refused(request, order, exc)

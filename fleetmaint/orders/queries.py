@@ -1,42 +1,43 @@
-"""Reads of quotes and orders for the fleet pages, the portal and the API."""
+"""Reads of servicers, quotes and orders for the fleet pages, the portal and the API."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from fleetmaint.accounts.models import Organization
+from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders.models import (
+    IssueStatus,
     OrderEvent,
     OrderStatus,
     Quote,
+    QuoteQuerySet,
     QuoteStatus,
     ServiceOrder,
     Servicer,
 )
+from fleetmaint.tasks.models import ServiceTask
+from fleetmaint.vehicles.models import Vehicle
 
 ACTIVE = (OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, OrderStatus.DELAYED)
 
 
-def org_orders(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
-    orders = ServiceOrder.objects.filter(org=org).select_related("vehicle", "servicer")
-    if status == "active":
-        orders = orders.filter(status__in=ACTIVE)
-    elif status in OrderStatus.values:
-        orders = orders.filter(status=status)
-    return orders.prefetch_related("items")
+# --- servicers --------------------------------------------------------------------------
 
 
-def order_list_rows(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
-    """The Orders page's rows: what the table shows, newest first, without their items."""
-    return org_orders(org, status).prefetch_related(None).order_by("-created_at", "-id")
+def servicers_for(org: Organization) -> QuerySet[Servicer]:
+    """The active servicers a fleet works with, with their price lists."""
+    return Servicer.objects.filter(partnership__org=org, active=True).prefetch_related("catalog")
 
 
-def pending_quotes(org: Organization, limit: int = 10) -> list[Quote]:
-    """The newest quotes waiting for the fleet's answer; their total is stored on the quote."""
-    return list(
-        org_quotes(org)
-        .filter(status=QuoteStatus.PENDING)
-        .prefetch_related(None)
-        .order_by("-created_at", "-id")[:limit]
-    )
+def servicer_for(org: Organization, servicer_id: int) -> Servicer:
+    servicer = servicers_for(org).filter(pk=servicer_id).first()
+    if servicer is None:
+        raise NotFound("This fleet does not work with that servicer.", field="servicer_id")
+    return servicer
 
 
 def servicers_offered(org: Organization) -> QuerySet[Servicer]:
@@ -49,13 +50,117 @@ def servicers_offered(org: Organization) -> QuerySet[Servicer]:
     )
 
 
+# --- due work -----------------------------------------------------------------------------
+
+
+@dataclass
+class DueWork:
+    """Open intervals and tasks of one vehicle, selected to be quoted together."""
+
+    vehicle: Vehicle
+    intervals: list[ServiceInterval]
+    tasks: list[ServiceTask]
+
+
+def due_work_select(
+    *, org: Organization, interval_ids: Iterable[int], task_ids: Iterable[int]
+) -> DueWork:
+    """The selected open work; a quote is for one vehicle, so it must all be one vehicle's."""
+    chosen_intervals = list(
+        ServiceInterval.objects.filter(
+            org=org, pk__in=list(interval_ids), serviced_at=None
+        ).select_related("vehicle", "vehicle__org")
+    )
+    chosen_tasks = list(
+        ServiceTask.objects.filter(org=org, pk__in=list(task_ids))
+        .exclude(status="done")
+        .select_related("vehicle", "vehicle__org")
+    )
+    vehicles = {i.vehicle_id: i.vehicle for i in chosen_intervals} | {
+        t.vehicle_id: t.vehicle for t in chosen_tasks
+    }
+    if not vehicles:
+        raise ValidationFailed("Select the due work of one vehicle first.", field="items")
+    if len(vehicles) > 1:
+        raise ValidationFailed(
+            "Select the work of one vehicle at a time: a quote is for one vehicle.",
+            field="items",
+        )
+    return DueWork(next(iter(vehicles.values())), chosen_intervals, chosen_tasks)
+
+
+def open_work(
+    vehicle: Vehicle, interval_ids: Iterable[int], task_ids: Iterable[int]
+) -> tuple[list[ServiceInterval], list[ServiceTask]]:
+    """Those of the given intervals and tasks that are the vehicle's and still open."""
+    return (
+        list(
+            ServiceInterval.objects.filter(
+                vehicle=vehicle, serviced_at=None, pk__in=list(interval_ids)
+            )
+        ),
+        list(
+            ServiceTask.objects.filter(vehicle=vehicle, pk__in=list(task_ids)).exclude(
+                status="done"
+            )
+        ),
+    )
+
+
+# --- quotes -------------------------------------------------------------------------------
+
+
+def org_quotes(org: Organization) -> QuoteQuerySet:
+    """The fleet's quotes, each with its ``effective_status`` (expired once past validity)."""
+    return (
+        Quote.objects.filter(org=org)
+        .with_effective_status()
+        .select_related("vehicle", "servicer")
+        .prefetch_related("items")
+    )
+
+
+def quote_for(org: Organization, quote_id: int) -> Quote:
+    quote = org_quotes(org).filter(pk=quote_id).first()
+    if quote is None:
+        raise NotFound("Quote not found.")
+    return quote
+
+
+def pending_quotes(org: Organization, limit: int = 10) -> list[Quote]:
+    """The newest quotes still waiting for the fleet's answer (expired ones are not)."""
+    return list(
+        org_quotes(org)
+        .filter(effective_status=QuoteStatus.PENDING)
+        .prefetch_related(None)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def _by_status(orders: QuerySet[ServiceOrder], status: str) -> QuerySet[ServiceOrder]:
+    if status == "active":
+        return orders.filter(status__in=ACTIVE)
+    if status in OrderStatus.values:
+        return orders.filter(status=status)
+    return orders
+
+
+def org_orders(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
+    orders = ServiceOrder.objects.filter(org=org).select_related("vehicle", "servicer")
+    return _by_status(orders, status).prefetch_related("items")
+
+
+def order_list_rows(org: Organization, status: str = "") -> QuerySet[ServiceOrder]:
+    """The Orders page's rows: what the table shows, newest first, without their items."""
+    return org_orders(org, status).prefetch_related(None).order_by("-created_at", "-id")
+
+
 def servicer_orders(servicer: Servicer, status: str = "") -> QuerySet[ServiceOrder]:
     orders = ServiceOrder.objects.filter(servicer=servicer).select_related("vehicle", "org")
-    if status == "active":
-        orders = orders.filter(status__in=ACTIVE)
-    elif status in OrderStatus.values:
-        orders = orders.filter(status=status)
-    return orders.prefetch_related("items")
+    return _by_status(orders, status).prefetch_related("items")
 
 
 def order_detail(queryset: QuerySet[ServiceOrder]) -> QuerySet[ServiceOrder]:
@@ -68,9 +173,28 @@ def order_detail(queryset: QuerySet[ServiceOrder]) -> QuerySet[ServiceOrder]:
     )
 
 
-def org_quotes(org: Organization) -> QuerySet[Quote]:
-    return (
-        Quote.objects.filter(org=org)
-        .select_related("vehicle", "servicer")
-        .prefetch_related("items")
-    )
+def _order(queryset: QuerySet[ServiceOrder], order_id: int | str) -> ServiceOrder:
+    # Ids arrive from URLs too (the compat paths take any text): a non-number is no order.
+    if isinstance(order_id, str):
+        if not (order_id.isdecimal() and len(order_id) < 19):
+            raise NotFound("Service order not found.")
+        order_id = int(order_id)
+    order = queryset.filter(pk=order_id).select_related("vehicle", "servicer", "org").first()
+    if order is None:
+        raise NotFound("Service order not found.")
+    return order
+
+
+def order_for_org(org: Organization, order_id: int | str) -> ServiceOrder:
+    return _order(ServiceOrder.objects.filter(org=org), order_id)
+
+
+def order_for_servicer(servicer: Servicer, order_id: int | str) -> ServiceOrder:
+    return _order(ServiceOrder.objects.filter(servicer=servicer), order_id)
+
+
+def authorized_spend(order: ServiceOrder) -> Decimal:
+    # Only issues authorised in advance draw on the pre-authorised amount;
+    # those an advisor approved were paid for by that decision.
+    spent = order.issues.filter(status=IssueStatus.AUTHORIZED).aggregate(total=Sum("cost"))["total"]
+    return spent or Decimal("0.00")

@@ -17,7 +17,7 @@ urlpatterns = [
         views.issue_decide,
         name="issue-decide",
     ),
-    path("settings/servicers/", views.servicers, name="servicers"),
+    path("settings/servicers/", views.servicers_choose, name="servicers"),
     path("portal/", portal.order_list, name="portal"),
     path("portal/orders/<int:order_id>/", portal.order_detail, name="portal-order"),
     path("portal/orders/<int:order_id>/accept/", portal.accept, name="portal-accept"),

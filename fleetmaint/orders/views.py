@@ -15,7 +15,9 @@ from fleetmaint.accounts.access import (
     member_required,
 )
 from fleetmaint.errors import DomainError
-from fleetmaint.orders import queries, services
+from fleetmaint.inputs import clean_text
+from fleetmaint.orders import queries, quotes, servicers, services
+from fleetmaint.orders.forms import QuoteRequestForm
 from fleetmaint.orders.models import (
     FoundIssue,
     OrderItem,
@@ -23,8 +25,9 @@ from fleetmaint.orders.models import (
     Quote,
     ServiceOrder,
     ServiceType,
+    Side,
 )
-from fleetmaint.orders.portal import describe_events
+from fleetmaint.orders.timeline import describe_events
 from fleetmaint.web import INVALID, redirect_page, render_page
 
 PAGE_SIZE = 25
@@ -47,33 +50,34 @@ def quote_new(request: HttpRequest) -> HttpResponse:
     work = None
     error = ""
     try:
-        work = services.due_work_select(
+        work = queries.due_work_select(
             org=request.org,
             interval_ids=_ids(source.getlist("interval")),
             task_ids=_ids(source.getlist("task")),
         )
     except DomainError as exc:
         error = exc.message
-    servicers = list(services.servicers_for(request.org))
+    offered = list(queries.servicers_for(request.org))
     context = {
         "intervals": work.intervals if work else [],
         "tasks": work.tasks if work else [],
         "vehicle": work.vehicle if work else None,
-        "servicers": servicers,
+        "servicers": offered,
         "service_types": ServiceType.choices,
         "error": error,
         "values": source,
     }
     if request.method == "POST" and work is not None:
         try:
-            servicer = services.servicer_for(request.org, source.get("servicer"))
-            quote = services.quote_create(
+            servicer_id, service_type, pre_authorized = QuoteRequestForm(source).typed()
+            servicer = queries.servicer_for(request.org, servicer_id)
+            quote = quotes.quote_create(
                 org=request.org,
                 vehicle=work.vehicle,
                 servicer=servicer,
-                service_type=source.get("type", ServiceType.SCHEDULED_MAINTENANCE),
-                items=services.items_for_due_work(servicer, work.intervals, work.tasks),
-                pre_authorized=source.get("pre_authorized") or 0,
+                service_type=service_type,
+                items=quotes.items_for_due_work(work.intervals, work.tasks),
+                pre_authorized=pre_authorized,
                 interval_ids=[i.pk for i in work.intervals],
                 task_ids=[t.pk for t in work.tasks],
                 actor=request.user,
@@ -91,7 +95,9 @@ def quote_new(request: HttpRequest) -> HttpResponse:
 def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = get_owned(
         request,
-        Quote.objects.select_related("vehicle", "servicer").prefetch_related(
+        Quote.objects.with_effective_status()
+        .select_related("vehicle", "servicer")
+        .prefetch_related(
             Prefetch("items", queryset=OrderItem.objects.select_related("covered_by")),
             "intervals",
             "tasks",
@@ -107,7 +113,7 @@ def quote_detail(request: HttpRequest, quote_id: int) -> HttpResponse:
 def quote_accept(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = get_owned(request, Quote.objects.all(), write=True, pk=quote_id)
     try:
-        order = services.quote_accept(quote=quote, actor=request.user)
+        order = quotes.quote_accept(quote=quote, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect_page(request, reverse("orders:quote", args=[quote.pk]))
@@ -120,7 +126,7 @@ def quote_accept(request: HttpRequest, quote_id: int) -> HttpResponse:
 def quote_decline(request: HttpRequest, quote_id: int) -> HttpResponse:
     quote = get_owned(request, Quote.objects.all(), write=True, pk=quote_id)
     try:
-        services.quote_decline(quote=quote)
+        quotes.quote_decline(quote=quote)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -149,7 +155,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = get_owned(request, queries.order_detail(ServiceOrder.objects.all()), pk=order_id)
     context = {
         "order": order,
-        "authorized": services.authorized_spend(order),
+        "authorized": queries.authorized_spend(order),
         "side": "fleet",
     }
     describe_events(order)
@@ -165,7 +171,11 @@ def order_move(request: HttpRequest, order_id: int, action: str) -> HttpResponse
         return HttpResponse(status=404)
     try:
         services.order_set_status(
-            order=order, status=target, reason=request.POST.get("reason", ""), actor=request.user
+            order=order,
+            status=target,
+            by=Side.FLEET,
+            reason=clean_text(request.POST.get("reason", ""), field="reason"),
+            actor=request.user,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -192,11 +202,11 @@ def issue_decide(request: HttpRequest, order_id: int, issue_id: int) -> HttpResp
 
 
 @admin_required
-def servicers(request: HttpRequest) -> HttpResponse:
+def servicers_choose(request: HttpRequest) -> HttpResponse:
     """Which servicers the organization works with."""
     if request.method == "POST":
         chosen = set(_ids(request.POST.getlist("servicer")))
-        services.partnerships_choose(org=request.org, chosen=chosen)
+        servicers.partnerships_choose(org=request.org, chosen=chosen)
         messages.success(request, "Servicers saved.")
         return redirect("orders:servicers")
     partners = set(request.org.servicers.values_list("pk", flat=True))

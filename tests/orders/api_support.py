@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.test import Client
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.orders import services
+from fleetmaint.orders import quotes, servicers, services
 from fleetmaint.orders.models import CatalogItem, OrderStatus, ServiceOrder, Servicer
 from fleetmaint.vehicles.models import Vehicle
 
@@ -53,12 +53,12 @@ def make_servicer(
         ]
     )
     for org in fleets:
-        services.partnership_link(org=org, servicer=servicer)
+        servicers.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
 def servicer_key(servicer: Servicer) -> str:
-    _, raw = services.servicer_apikey_create(servicer=servicer, name="integration")
+    _, raw = servicers.servicer_apikey_create(servicer=servicer, name="integration")
     return raw
 
 
@@ -74,18 +74,18 @@ def make_order(
     servicer: Servicer,
     service_type: str,
     code: str,
-    pre_authorized: object = "0",
+    pre_authorized: Decimal = Decimal("0"),
 ) -> ServiceOrder:
     """An order walked through the services from a quote to ``status``."""
-    quote = services.quote_create(
+    quote = quotes.quote_create(
         org=org,
         vehicle=vehicle,
         servicer=servicer,
         service_type=service_type,
-        items=[services.ItemRequest(code=code)],
+        items=[quotes.ItemRequest(code=code)],
         pre_authorized=pre_authorized,
     )
-    order = services.quote_accept(quote=quote)
+    order = quotes.quote_accept(quote=quote)
     for step in ROUTES[status]:
         if step != order.status:
             order = services.order_set_status(order=order, status=step, reason=f"Test {step}")

@@ -19,7 +19,7 @@ from django.test import Client
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications import services as notifications
-from fleetmaint.orders import services
+from fleetmaint.orders import quotes, servicers, services
 from fleetmaint.orders.models import (
     CatalogItem,
     OrderStatus,
@@ -27,6 +27,7 @@ from fleetmaint.orders.models import (
     ServiceOrder,
     Servicer,
     ServicerStaff,
+    ServiceType,
 )
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
@@ -88,7 +89,7 @@ def garage(org) -> Servicer:
             ("brake-pads", "Brake pads, front axle", "220.50", 90),
         ],
     )
-    services.partnership_link(org=org, servicer=servicer)
+    servicers.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
@@ -101,7 +102,7 @@ def mobile(org) -> Servicer:
         [("diagnostics", "On-site diagnostics", "95.00", 60)],
         auto_accept=True,
     )
-    services.partnership_link(org=org, servicer=servicer)
+    servicers.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
@@ -178,20 +179,20 @@ def make_quote(org, van, garage, oil) -> Callable[..., Quote]:
     def make(
         *,
         servicer: Servicer | None = None,
-        service_type: str = "scheduled-maintenance",
+        service_type: ServiceType = ServiceType.SCHEDULED_MAINTENANCE,
         codes: tuple[str, ...] = ("oil-change",),
-        pre_authorized: object = "0",
+        pre_authorized: Decimal = Decimal("0"),
         chosen_intervals: tuple = (),
         chosen_tasks: tuple = (),
         vehicle: Vehicle | None = None,
     ) -> Quote:
         servicer = servicer or garage
-        return services.quote_create(
+        return quotes.quote_create(
             org=org,
             vehicle=vehicle or van,
             servicer=servicer,
             service_type=service_type,
-            items=[services.ItemRequest(code=code) for code in codes],
+            items=[quotes.ItemRequest(code=code) for code in codes],
             pre_authorized=pre_authorized,
             interval_ids=[i.pk for i in chosen_intervals],
             task_ids=[t.pk for t in chosen_tasks],
@@ -212,15 +213,15 @@ def make_order(make_quote, mobile) -> Callable[..., ServiceOrder]:
         status: str | None = None,
         *,
         onsite: bool = False,
-        service_type: str = "repair-depot",
-        pre_authorized: object = "0",
+        service_type: ServiceType = ServiceType.REPAIR_DEPOT,
+        pre_authorized: Decimal = Decimal("0"),
         chosen_intervals: tuple = (),
         chosen_tasks: tuple = (),
     ) -> ServiceOrder:
         if onsite:
             quote = make_quote(
                 servicer=mobile,
-                service_type="repair-onsite",
+                service_type=ServiceType.REPAIR_ONSITE,
                 codes=("diagnostics",),
                 pre_authorized=pre_authorized,
             )
@@ -232,7 +233,7 @@ def make_order(make_quote, mobile) -> Callable[..., ServiceOrder]:
                 chosen_tasks=chosen_tasks,
             )
         status = status or (OrderStatus.ACCEPTED if onsite else OrderStatus.PENDING)
-        order = services.quote_accept(quote=quote)
+        order = quotes.quote_accept(quote=quote)
         for step in ROUTES[status]:
             if step == order.status:
                 continue  # accepted automatically

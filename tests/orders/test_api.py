@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from fleetmaint.accounts import services as accounts
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.intervals import services as intervals
-from fleetmaint.orders import services
+from fleetmaint.orders import quotes, services
 from fleetmaint.orders.models import (
     FoundIssue,
     IssueStatus,
@@ -24,6 +24,7 @@ from fleetmaint.orders.models import (
     ServiceOrder,
     Servicer,
     ServicerApiKey,
+    ServiceType,
 )
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading, Vehicle
@@ -120,7 +121,7 @@ def api_order(org, api_van, api_garage):
             org=org,
             vehicle=api_van,
             servicer=api_garage,
-            service_type=fields.pop("service_type", "repair-depot"),
+            service_type=fields.pop("service_type", ServiceType.REPAIR_DEPOT),
             code=fields.pop("code", "oil-change"),
             **fields,
         )
@@ -136,7 +137,7 @@ def api_onsite_order(org, api_van, api_mobile):
             org=org,
             vehicle=api_van,
             servicer=api_mobile,
-            service_type="repair-onsite",
+            service_type=ServiceType.REPAIR_ONSITE,
             code="diagnostics",
         )
 
@@ -151,7 +152,7 @@ def api_their_order(other_org, api_their_van, api_stranger):
             org=other_org,
             vehicle=api_their_van,
             servicer=api_stranger,
-            service_type="repair-depot",
+            service_type=ServiceType.REPAIR_DEPOT,
             code="oil-change",
         )
 
@@ -159,12 +160,12 @@ def api_their_order(other_org, api_their_van, api_stranger):
 
 
 def _quote(org, vehicle, servicer, codes=("oil-change",), **fields) -> Quote:
-    return services.quote_create(
+    return quotes.quote_create(
         org=org,
         vehicle=vehicle,
         servicer=servicer,
-        service_type=fields.pop("service_type", "scheduled-maintenance"),
-        items=[services.ItemRequest(code=code) for code in codes],
+        service_type=fields.pop("service_type", ServiceType.SCHEDULED_MAINTENANCE),
+        items=[quotes.ItemRequest(code=code) for code in codes],
         **fields,
     )
 
@@ -202,7 +203,7 @@ def test_a_servicer_key_records_when_it_was_used(api_garage, api_garage_api):
 def test_fleet_endpoints_refuse_a_servicer_key(api_garage_api, api_order, api_van):
     order = api_order(OrderStatus.IN_PROGRESS)
     quote = Quote.objects.get(order=order)
-    issue = services.issue_report(order=order, description="Belt", cost="500")
+    issue = services.issue_report(order=order, description="Belt", cost=Decimal("500"))
     responses = [
         api_garage_api.get("/api/v1/servicers"),
         api_garage_api.get("/api/v1/quotes"),
@@ -255,7 +256,7 @@ def test_a_read_only_key_may_read(api_read_only, api_order, api_garage):
 
 def test_a_read_only_key_cannot_write(api_read_only, api_order, api_van, api_garage, org):
     order = api_order(OrderStatus.IN_PROGRESS)
-    issue = services.issue_report(order=order, description="Belt", cost="500")
+    issue = services.issue_report(order=order, description="Belt", cost=Decimal("500"))
     quote = _quote(org, api_van, api_garage)
     responses = [
         post(api_read_only, "/api/v1/quotes", {"vehicle_id": api_van.pk, "items": ["oil-change"]}),
@@ -487,11 +488,11 @@ def test_a_servicer_that_does_not_offer_the_type_is_refused(api, api_van, api_mo
         ({"items": ["no-such-work"]}, "items"),
         ({"items": []}, "items"),
         ({"items": "oil-change"}, "items"),
-        ({"items": [5]}, "items"),
-        ({"items": [{"quantity": 2}]}, "items"),
-        ({"items": [{"code": "oil-change", "quantity": 0}]}, "items"),
-        ({"items": [{"code": "oil-change", "quantity": True}]}, "items"),
-        ({"items": [{"code": "oil-change", "quantity": "2"}]}, "items"),
+        ({"items": [5]}, "items.0"),
+        ({"items": [{"quantity": 2}]}, "items.0.code"),
+        ({"items": [{"code": "oil-change", "quantity": 0}]}, "items.0.quantity"),
+        ({"items": [{"code": "oil-change", "quantity": True}]}, "items.0.quantity"),
+        ({"items": [{"code": "oil-change", "quantity": "2"}]}, "items.0.quantity"),
         ({"items": ["oil-change"] * 101}, "items"),
         ({"preAuthorized": -1}, "preAuthorized"),
         ({"preAuthorized": "lots"}, "preAuthorized"),
@@ -501,7 +502,7 @@ def test_a_servicer_that_does_not_offer_the_type_is_refused(api, api_van, api_mo
         ({"vehicle_id": None, "vin": None}, "vehicle_id"),
         ({"vehicle_id": None, "vin": 12}, "vin"),
         ({"interval_ids": "1"}, "interval_ids"),
-        ({"task_ids": ["a"]}, "task_ids"),
+        ({"task_ids": ["a"]}, "task_ids.0"),
         ({"interval_ids": [999_999]}, "items"),
     ],
 )
@@ -541,7 +542,7 @@ def test_it_lists_the_fleets_quotes_newest_first(
     api_clock.move_to(NOW)
     first = _quote(org, api_van, api_garage)
     second = _quote(org, api_van, api_garage, codes=("tire-rotation",))
-    services.quote_decline(quote=first)
+    quotes.quote_decline(quote=first)
     _quote(other_org, api_their_van, api_stranger)
     body = api.get("/api/v1/quotes").json()
     assert body["count"] == 3
@@ -565,13 +566,11 @@ def test_the_quote_list_takes_a_fixed_number_of_queries(api, org, api_van, api_g
             assert api.get("/api/v1/quotes").status_code == 200
         return len(captured)
 
-    services.quote_accept(quote=_quote(org, api_van, api_garage))
+    quotes.quote_accept(quote=_quote(org, api_van, api_garage))
     count()  # records the key's use
     few = count()
     for _ in range(4):
-        services.quote_accept(
-            quote=_quote(org, api_van, api_garage, ("oil-change", "tire-rotation"))
-        )
+        quotes.quote_accept(quote=_quote(org, api_van, api_garage, ("oil-change", "tire-rotation")))
         _quote(org, api_van, api_garage)
     assert count() == few
 
@@ -593,7 +592,9 @@ def test_another_fleets_quote_is_404(api, other_org, api_their_van, api_stranger
 
 
 def test_accepting_a_quote_places_the_order(api, org, api_van, api_garage):
-    quote = _quote(org, api_van, api_garage, ("oil-change", "tire-rotation"), pre_authorized=150)
+    quote = _quote(
+        org, api_van, api_garage, ("oil-change", "tire-rotation"), pre_authorized=Decimal(150)
+    )
     response = post(api, f"/api/v1/quotes/{quote.pk}/accept")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -659,9 +660,9 @@ def test_the_order_list_takes_a_fixed_number_of_queries(api, api_garage_api, api
     count(api), count(api_garage_api)  # records the keys' use
     few_fleet, few_servicer = count(api), count(api_garage_api)
     for _ in range(4):
-        order = api_order(OrderStatus.IN_PROGRESS, pre_authorized="100")
-        services.issue_report(order=order, description="Hose", cost="20")
-        services.issue_report(order=order, description="Belt", cost="500")
+        order = api_order(OrderStatus.IN_PROGRESS, pre_authorized=Decimal("100"))
+        services.issue_report(order=order, description="Hose", cost=Decimal("20"))
+        services.issue_report(order=order, description="Belt", cost=Decimal("500"))
     assert count(api) == few_fleet
     assert count(api_garage_api) == few_servicer
 
@@ -688,7 +689,7 @@ def test_another_fleets_order_is_404(api, api_their_order):
     assert_error(api.get(f"{url}/events"), 404, "not_found")
     assert_error(post(api, f"{url}/cancel", {"reason": "Mine now"}), 404, "not_found")
     assert_error(post(api, f"{url}/close"), 404, "not_found")
-    issue = services.issue_report(order=theirs, description="Belt", cost="500")
+    issue = services.issue_report(order=theirs, description="Belt", cost=Decimal("500"))
     assert_error(post(api, f"{url}/issues/{issue.pk}/approve"), 404, "not_found")
     theirs.refresh_from_db()
     assert theirs.status == OrderStatus.IN_PROGRESS
@@ -939,7 +940,7 @@ def test_the_timeline_takes_a_fixed_number_of_queries(api, api_order):
 
 
 def test_an_issue_within_the_pre_authorized_amount_is_done_at_once(api_garage_api, api, api_order):
-    order = api_order(OrderStatus.IN_PROGRESS, pre_authorized="200")
+    order = api_order(OrderStatus.IN_PROGRESS, pre_authorized=Decimal("200"))
     url = f"/api/v1/orders/{order.pk}/issues"
     response = post(api_garage_api, url, {"description": "Worn belt", "cost": 150})
     assert response.status_code == 201, response.content
@@ -954,8 +955,8 @@ def test_an_issue_within_the_pre_authorized_amount_is_done_at_once(api_garage_ap
 
 def test_the_fleet_approves_or_declines_an_awaiting_issue(api, api_order):
     order = api_order(OrderStatus.IN_PROGRESS)
-    belt = services.issue_report(order=order, description="Belt", cost="80")
-    hose = services.issue_report(order=order, description="Hose", cost="30")
+    belt = services.issue_report(order=order, description="Belt", cost=Decimal("80"))
+    hose = services.issue_report(order=order, description="Hose", cost=Decimal("30"))
     base = f"/api/v1/orders/{order.pk}/issues"
     approved = post(api, f"{base}/{belt.pk}/approve")
     assert approved.status_code == 200
@@ -970,7 +971,7 @@ def test_the_fleet_approves_or_declines_an_awaiting_issue(api, api_order):
 def test_an_issue_of_another_order_is_404(api, api_order):
     order = api_order(OrderStatus.IN_PROGRESS)
     other = api_order(OrderStatus.IN_PROGRESS)
-    issue = services.issue_report(order=other, description="Belt", cost="80")
+    issue = services.issue_report(order=other, description="Belt", cost=Decimal("80"))
     response = post(api, f"/api/v1/orders/{order.pk}/issues/{issue.pk}/approve")
     assert_error(response, 404, "not_found")
     assert FoundIssue.objects.get().status == IssueStatus.AWAITING

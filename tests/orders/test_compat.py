@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder, Servicer
+from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder, Servicer, ServiceType
 from fleetmaint.orders.models import ServicerApiKey as Key
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
@@ -154,7 +154,9 @@ def api_van(org) -> Vehicle:
 
 @pytest.fixture
 def api_depot_order(org, api_van, api_depot_servicer):
-    def make(status: str = OrderStatus.ACCEPTED, service_type: str = "repair-depot"):
+    def make(
+        status: str = OrderStatus.ACCEPTED, service_type: ServiceType = ServiceType.REPAIR_DEPOT
+    ):
         return make_order(
             status,
             org=org,
@@ -175,7 +177,7 @@ def api_onsite_order(org, api_van, api_onsite_servicer):
             org=org,
             vehicle=api_van,
             servicer=api_onsite_servicer,
-            service_type="repair-onsite",
+            service_type=ServiceType.REPAIR_ONSITE,
             code="diagnostics",
         )
 
@@ -272,7 +274,7 @@ def test_any_other_event_name_is_a_custom_event(
 
 
 def test_scheduled_maintenance_orders_take_the_depot_events(api_depot, api_depot_order):
-    order = api_depot_order(service_type="scheduled-maintenance")
+    order = api_depot_order(service_type=ServiceType.SCHEDULED_MAINTENANCE)
     response = update(api_depot, order, {"event": "repair_started", "repairStartedAt": MS})
     assert response.status_code == 201, response.content
     assert fresh(order).status == OrderStatus.IN_PROGRESS

@@ -13,7 +13,7 @@ from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications import delivery
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.models import Event
-from fleetmaint.orders import services
+from fleetmaint.orders import queries, quotes, servicers, services
 from fleetmaint.orders.models import (
     FoundIssue,
     IssueStatus,
@@ -23,8 +23,10 @@ from fleetmaint.orders.models import (
     Quote,
     QuoteStatus,
     ServiceOrder,
+    ServiceType,
 )
-from fleetmaint.orders.services import IllegalMove, ItemRequest
+from fleetmaint.orders.quotes import ItemRequest
+from fleetmaint.orders.services import IllegalMove
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading
@@ -133,13 +135,13 @@ def fresh(order: ServiceOrder) -> ServiceOrder:
 
 
 def test_a_quote_is_priced_from_the_servicers_catalogue(org, van, garage, oil):
-    quote = services.quote_create(
+    quote = quotes.quote_create(
         org=org,
         vehicle=van,
         servicer=garage,
-        service_type="scheduled-maintenance",
+        service_type=ServiceType.SCHEDULED_MAINTENANCE,
         items=[ItemRequest("oil-change"), ItemRequest("brake-pads", quantity=2)],
-        pre_authorized="150",
+        pre_authorized=Decimal("150"),
         interval_ids=[oil.pk],
     )
 
@@ -166,11 +168,11 @@ def test_an_unknown_code_is_refused_and_nothing_is_quoted(make_quote):
 
 
 def test_work_asked_for_by_name_is_quoted_on_inspection(org, van, garage):
-    quote = services.quote_create(
+    quote = quotes.quote_create(
         org=org,
         vehicle=van,
         servicer=garage,
-        service_type="repair-depot",
+        service_type=ServiceType.REPAIR_DEPOT,
         items=[ItemRequest("oil-change"), ItemRequest("rattle", name="Rattle in the dashboard")],
     )
     lines = list(quote.items.values_list("code", "name", "unit_price"))
@@ -178,37 +180,35 @@ def test_work_asked_for_by_name_is_quoted_on_inspection(org, van, garage):
     assert quote.total == Decimal("89.00")
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 1001, "2", 1.5])
+@pytest.mark.parametrize("quantity", [0, -1, 1001])
 def test_a_quantity_out_of_range_is_refused(org, van, garage, quantity):
     with pytest.raises(ValidationFailed, match="quantity must be between 1 and 1000"):
-        services.quote_create(
+        quotes.quote_create(
             org=org,
             vehicle=van,
             servicer=garage,
-            service_type="repair-depot",
+            service_type=ServiceType.REPAIR_DEPOT,
             items=[ItemRequest("oil-change", quantity=quantity)],
         )
 
 
 def test_a_quote_needs_at_least_one_item(org, van, garage):
     with pytest.raises(ValidationFailed, match="at least one item"):
-        services.quote_create(
-            org=org, vehicle=van, servicer=garage, service_type="repair-depot", items=[]
+        quotes.quote_create(
+            org=org, vehicle=van, servicer=garage, service_type=ServiceType.REPAIR_DEPOT, items=[]
         )
 
 
 @pytest.mark.parametrize(
     ("servicer_name", "service_type", "message"),
     [
-        ("garage", "repair-onsite", "Bay Garage does not offer repair onsite."),
+        ("garage", ServiceType.REPAIR_ONSITE, "Bay Garage does not offer repair onsite."),
         (
             "mobile",
-            "scheduled-maintenance",
+            ServiceType.SCHEDULED_MAINTENANCE,
             "RoadReady Mobile does not offer scheduled maintenance",
         ),
-        ("mobile", "repair", "RoadReady Mobile does not offer repair depot"),
-        ("garage", "teleportation", "type must be scheduled-maintenance, repair-depot or"),
-        ("garage", "", "type must be"),
+        ("mobile", ServiceType.REPAIR_DEPOT, "RoadReady Mobile does not offer repair depot"),
     ],
 )
 def test_a_service_type_the_servicer_does_not_offer_is_refused(
@@ -216,7 +216,7 @@ def test_a_service_type_the_servicer_does_not_offer_is_refused(
 ):
     servicer = request.getfixturevalue(servicer_name)
     with pytest.raises(ValidationFailed, match=message) as caught:
-        services.quote_create(
+        quotes.quote_create(
             org=org,
             vehicle=van,
             servicer=servicer,
@@ -230,48 +230,50 @@ def test_a_service_type_the_servicer_does_not_offer_is_refused(
 @pytest.mark.parametrize(
     "spelling", ["scheduled-maintenance", "scheduled_maintenance", "SCHEDULED-MAINTENANCE"]
 )
-def test_the_seeds_type_names_are_understood(make_quote, spelling):
-    assert make_quote(service_type=spelling).service_type == "scheduled_maintenance"
+def test_the_seeds_type_names_are_understood(spelling):
+    assert ServiceType.named(spelling) == ServiceType.SCHEDULED_MAINTENANCE
+
+
+@pytest.mark.parametrize("name", ["teleportation", "", "repair depot"])
+def test_other_type_names_are_not_types(name):
+    assert ServiceType.named(name) is None
 
 
 def test_a_servicer_the_fleet_does_not_work_with_is_not_found(org, garage, stranger):
-    assert services.servicer_for(org, garage.pk) == garage
-    assert services.servicer_for(org, str(garage.pk)) == garage
+    assert queries.servicer_for(org, garage.pk) == garage
     with pytest.raises(NotFound, match=re.escape("This fleet does not work with that servicer.")):
-        services.servicer_for(org, stranger.pk)
-    with pytest.raises(ValidationFailed, match=re.escape("servicer_id must be a servicer id.")):
-        services.servicer_for(org, "garage")
+        queries.servicer_for(org, stranger.pk)
 
 
 def test_a_servicer_the_fleet_stopped_working_with_is_not_found(org, garage):
-    services.partnership_set(org=org, servicer=garage, active=False)
+    servicers.partnership_set(org=org, servicer=garage, active=False)
     with pytest.raises(NotFound):
-        services.servicer_for(org, garage.pk)
+        queries.servicer_for(org, garage.pk)
 
 
 def test_a_fleet_cannot_start_with_a_servicer_closed_to_new_fleets(org, closed_shop, stranger):
     with pytest.raises(PermissionDenied, match=r"Private Fleet Works is not taking new fleets\."):
-        services.partnership_set(org=org, servicer=closed_shop, active=True)
-    assert list(services.servicers_for(org)) == []
-    services.partnership_set(org=org, servicer=stranger, active=True)
-    assert list(services.servicers_for(org)) == [stranger]
+        servicers.partnership_set(org=org, servicer=closed_shop, active=True)
+    assert list(queries.servicers_for(org)) == []
+    servicers.partnership_set(org=org, servicer=stranger, active=True)
+    assert list(queries.servicers_for(org)) == [stranger]
 
 
 def test_an_inactive_servicer_is_not_offered(org, garage):
     garage.active = False
     garage.save()
-    assert list(services.servicers_for(org)) == []
+    assert list(queries.servicers_for(org)) == []
     with pytest.raises(NotFound):
-        services.servicer_for(org, garage.pk)
+        queries.servicer_for(org, garage.pk)
 
 
 def test_a_quote_from_a_servicer_the_fleet_does_not_work_with_is_refused(org, van, stranger):
     with pytest.raises(NotFound, match="does not work with"):
-        services.quote_create(
+        quotes.quote_create(
             org=org,
             vehicle=van,
             servicer=stranger,
-            service_type="scheduled-maintenance",
+            service_type=ServiceType.SCHEDULED_MAINTENANCE,
             items=[ItemRequest("oil-change")],
         )
     assert Quote.objects.count() == 0
@@ -280,11 +282,11 @@ def test_a_quote_from_a_servicer_the_fleet_does_not_work_with_is_refused(org, va
 def test_a_quote_for_another_fleets_vehicle_is_refused(org, other_org, garage):
     theirs = vehicles.vehicle_create(org=other_org, label="Their van", vehicle_key="THEIRS")
     with pytest.raises(NotFound, match=re.escape("Vehicle not found.")):
-        services.quote_create(
+        quotes.quote_create(
             org=org,
             vehicle=theirs,
             servicer=garage,
-            service_type="repair-depot",
+            service_type=ServiceType.REPAIR_DEPOT,
             items=[ItemRequest("oil-change")],
         )
 
@@ -297,7 +299,7 @@ def test_intervals_and_tasks_must_be_open_and_on_the_quoted_vehicle(
     )
     with pytest.raises(ValidationFailed, match="must be open and belong to the vehicle"):
         make_quote(chosen_intervals=(oil, trucks_interval))
-    services_done = services.quote_accept(quote=make_quote(chosen_tasks=(wipers,)))
+    services_done = quotes.quote_accept(quote=make_quote(chosen_tasks=(wipers,)))
     services.order_set_status(order=services_done, status="accepted")
     services.order_set_status(order=services_done, status="completed")
     with pytest.raises(ValidationFailed, match="must be open"):
@@ -306,18 +308,18 @@ def test_intervals_and_tasks_must_be_open_and_on_the_quoted_vehicle(
 
 def test_due_work_is_matched_to_the_catalogue_by_name(org, van, garage, schedule, wipers):
     chosen = [schedule["Oil Change"], schedule["Tire Rotation"]]
-    requests = services.items_for_due_work(garage, chosen, [wipers])
+    requests = quotes.items_for_due_work(chosen, [wipers])
     assert [(r.code, r.name) for r in requests] == [
         ("oil-change", "Oil Change"),
         ("tire-rotation", "Tire Rotation"),
         ("replace-wipers", "Replace wipers"),
     ]
 
-    quote = services.quote_create(
+    quote = quotes.quote_create(
         org=org,
         vehicle=van,
         servicer=garage,
-        service_type="scheduled-maintenance",
+        service_type=ServiceType.SCHEDULED_MAINTENANCE,
         items=requests,
         interval_ids=[i.pk for i in chosen],
         task_ids=[wipers.pk],
@@ -333,13 +335,13 @@ def test_due_work_is_matched_to_the_catalogue_by_name(org, van, garage, schedule
 
 def test_the_same_work_twice_is_asked_for_once(garage, van, oil):
     twin = ServiceInterval(name="Oil Change")
-    assert [r.code for r in services.items_for_due_work(garage, [oil, twin], [])] == ["oil-change"]
+    assert [r.code for r in quotes.items_for_due_work([oil, twin], [])] == ["oil-change"]
 
 
 def test_accepting_a_quote_places_exactly_one_order_even_when_clicked_twice(make_quote, oil):
     quote = make_quote(codes=("oil-change", "tire-rotation"), chosen_intervals=(oil,))
-    first = services.quote_accept(quote=quote)
-    second = services.quote_accept(quote=quote)  # the same stale object, as a double click sends
+    first = quotes.quote_accept(quote=quote)
+    second = quotes.quote_accept(quote=quote)  # the same stale object, as a double click sends
 
     assert first.pk == second.pk
     assert ServiceOrder.objects.count() == 1
@@ -360,45 +362,45 @@ def test_an_expired_quote_is_refused_and_marked_expired(make_quote, clock):
     clock.move_to(quote.valid_until + timedelta(seconds=1))
 
     with pytest.raises(Conflict, match=re.escape("This quote has expired; ask for a new one.")):
-        services.quote_accept(quote=quote)
+        quotes.quote_accept(quote=quote)
     assert ServiceOrder.objects.count() == 0
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.EXPIRED
     with pytest.raises(Conflict, match=re.escape("This quote is expired.")):
-        services.quote_accept(quote=quote)
+        quotes.quote_accept(quote=quote)
 
 
 def test_a_quote_is_good_until_its_last_moment(make_quote, clock):
     quote = make_quote()
     clock.move_to(quote.valid_until)
-    assert services.quote_accept(quote=quote).status == OrderStatus.PENDING
+    assert quotes.quote_accept(quote=quote).status == OrderStatus.PENDING
 
 
 def test_a_declined_quote_places_no_order(make_quote):
     quote = make_quote()
-    services.quote_decline(quote=quote)
+    quotes.quote_decline(quote=quote)
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.DECLINED
 
     with pytest.raises(Conflict, match=re.escape("This quote is declined.")):
-        services.quote_accept(quote=quote)
+        quotes.quote_accept(quote=quote)
     with pytest.raises(Conflict, match="already declined"):
-        services.quote_decline(quote=quote)
+        quotes.quote_decline(quote=quote)
     assert ServiceOrder.objects.count() == 0
 
 
 def test_an_accepted_quote_cannot_be_declined(make_quote):
     quote = make_quote()
-    services.quote_accept(quote=quote)
+    quotes.quote_accept(quote=quote)
     quote.refresh_from_db()
     with pytest.raises(Conflict, match="already accepted"):
-        services.quote_decline(quote=quote)
+        quotes.quote_decline(quote=quote)
 
 
 def test_a_quote_of_another_fleet_is_not_found(make_quote, other_org):
     quote = make_quote()
     with pytest.raises(NotFound):
-        services.quote_for(other_org, quote.pk)
+        queries.quote_for(other_org, quote.pk)
 
 
 # --- progression ----------------------------------------------------------------------
@@ -467,12 +469,6 @@ def test_only_a_pending_order_is_accepted_or_declined(make_order, status):
     with pytest.raises(IllegalMove, match="Only a pending order can be declined"):
         services.order_accept(order=order, accepted=False, reason="No.")
     assert fresh(order).status == status
-
-
-@pytest.mark.parametrize("accepted", ["yes", 1, None])
-def test_accepted_must_be_true_or_false(make_order, accepted):
-    with pytest.raises(ValidationFailed, match=re.escape("accepted must be true or false.")):
-        services.order_accept(order=make_order(), accepted=accepted)
 
 
 def test_a_delay_needs_a_reason_and_the_work_resumes(make_order):
@@ -562,7 +558,7 @@ def test_a_closed_order_takes_no_events(make_order):
 @pytest.fixture
 def working(make_order):
     """An order in progress with 100.00 pre-authorised for issues found."""
-    return make_order("in-progress", pre_authorized="100.00")
+    return make_order("in-progress", pre_authorized=Decimal("100.00"))
 
 
 def issue_items(order: ServiceOrder) -> list[tuple[str, Decimal]]:
@@ -570,11 +566,11 @@ def issue_items(order: ServiceOrder) -> list[tuple[str, Decimal]]:
 
 
 def test_an_issue_at_exactly_the_remaining_amount_is_authorized_at_once(working, smtp, advisors):
-    issue = services.issue_report(order=working, description="Worn belt", cost="100.00")
+    issue = services.issue_report(order=working, description="Worn belt", cost=Decimal("100.00"))
     assert issue.status == IssueStatus.AUTHORIZED
     assert issue_items(working) == [("Worn belt", Decimal("100.00"))]
     assert working.items.get(source="issue").code == "found-issue"
-    assert services.authorized_spend(working) == Decimal("100.00")
+    assert queries.authorized_spend(working) == Decimal("100.00")
     deliver()
     assert smtp.received == []  # nothing to decide, nobody is e-mailed
 
@@ -582,10 +578,10 @@ def test_an_issue_at_exactly_the_remaining_amount_is_authorized_at_once(working,
 def test_an_issue_one_cent_over_waits_for_approval_and_emails_the_advisors(
     working, smtp, advisors, viewer
 ):
-    issue = services.issue_report(order=working, description="Leaky hose", cost="100.01")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("100.01"))
     assert issue.status == IssueStatus.AWAITING
     assert issue_items(working) == []
-    assert services.authorized_spend(working) == Decimal("0.00")
+    assert queries.authorized_spend(working) == Decimal("0.00")
 
     deliver()
     subject = f"[Acme Logistics] Order {working.pk} for Van 1: an issue needs your approval"
@@ -595,10 +591,10 @@ def test_an_issue_one_cent_over_waits_for_approval_and_emails_the_advisors(
 
 
 def test_several_issues_consume_the_pre_authorised_amount(working):
-    first = services.issue_report(order=working, description="Wiper blades", cost="60")
-    too_much = services.issue_report(order=working, description="Battery", cost="40.01")
-    rest = services.issue_report(order=working, description="Bulb", cost="40.00")
-    nothing_left = services.issue_report(order=working, description="Fuse", cost="0.01")
+    first = services.issue_report(order=working, description="Wiper blades", cost=Decimal("60"))
+    too_much = services.issue_report(order=working, description="Battery", cost=Decimal("40.01"))
+    rest = services.issue_report(order=working, description="Bulb", cost=Decimal("40.00"))
+    nothing_left = services.issue_report(order=working, description="Fuse", cost=Decimal("0.01"))
 
     assert [i.status for i in (first, too_much, rest, nothing_left)] == [
         IssueStatus.AUTHORIZED,
@@ -610,7 +606,7 @@ def test_several_issues_consume_the_pre_authorised_amount(working):
         ("Wiper blades", Decimal("60.00")),
         ("Bulb", Decimal("40.00")),
     ]
-    assert services.authorized_spend(working) == Decimal("100.00")
+    assert queries.authorized_spend(working) == Decimal("100.00")
     notes = list(working.events.filter(event="issue_found").values_list("notes", flat=True))
     assert notes[1].startswith("Battery (40.01")
     assert notes[1].endswith("— awaiting approval")
@@ -618,37 +614,37 @@ def test_several_issues_consume_the_pre_authorised_amount(working):
 
 def test_without_a_pre_authorised_amount_every_issue_waits(make_order):
     order = make_order("in-progress")
-    issue = services.issue_report(order=order, description="Chip in the windscreen", cost="5")
+    issue = services.issue_report(
+        order=order, description="Chip in the windscreen", cost=Decimal("5")
+    )
     assert issue.status == IssueStatus.AWAITING
 
 
 def test_issues_are_also_reported_while_delayed(make_order):
-    order = make_order("delayed", pre_authorized="10")
-    assert services.issue_report(order=order, description="Bulb", cost="3").status == "authorized"
+    order = make_order("delayed", pre_authorized=Decimal("10"))
+    assert (
+        services.issue_report(order=order, description="Bulb", cost=Decimal("3")).status
+        == "authorized"
+    )
 
 
 @pytest.mark.parametrize("status", ["pending", "accepted", "completed", "canceled", "closed"])
 def test_issues_are_reported_only_while_the_work_is_in_progress(make_order, status):
-    order = make_order(status, pre_authorized="100")
+    order = make_order(status, pre_authorized=Decimal("100"))
     with pytest.raises(IllegalMove, match=f"while the work is in progress; this order is {status}"):
-        services.issue_report(order=order, description="Bulb", cost="3")
+        services.issue_report(order=order, description="Bulb", cost=Decimal("3"))
     assert FoundIssue.objects.count() == 0
 
 
 @pytest.mark.parametrize(
     ("description", "cost", "field"),
     [
-        ("", "10", "description"),
-        ("   ", "10", "description"),
-        (None, "10", "description"),
-        ("x" * 501, "10", "description"),
-        ("Bulb", "ten", "cost"),
-        ("Bulb", "-1", "cost"),
-        ("Bulb", True, "cost"),
-        ("Bulb", "NaN", "cost"),
-        ("Bulb", "10000000", "cost"),
-        ("Bulb", None, "cost"),
-        ("Bulb", "", "cost"),
+        ("", Decimal("10"), "description"),
+        ("   ", Decimal("10"), "description"),
+        ("x" * 501, Decimal("10"), "description"),
+        ("Bulb", Decimal("-1"), "cost"),
+        ("Bulb", Decimal("NaN"), "cost"),
+        ("Bulb", Decimal("10000000"), "cost"),
     ],
 )
 def test_an_invalid_issue_is_refused(working, description, cost, field):
@@ -659,7 +655,7 @@ def test_an_invalid_issue_is_refused(working, description, cost, field):
 
 
 def test_approving_an_issue_adds_its_item(working, advisor):
-    issue = services.issue_report(order=working, description="Leaky hose", cost="180")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("180"))
     decided = services.issue_decide(issue=issue, approve=True, actor=advisor)
     assert decided.status == IssueStatus.APPROVED
     assert (decided.decided_at, decided.decided_by) == (NOW, advisor)
@@ -668,15 +664,15 @@ def test_approving_an_issue_adds_its_item(working, advisor):
 
 
 def test_an_approved_issue_leaves_the_pre_authorised_amount_alone(working):
-    big = services.issue_report(order=working, description="Gearbox", cost="900")
+    big = services.issue_report(order=working, description="Gearbox", cost=Decimal("900"))
     services.issue_decide(issue=big, approve=True)
-    small = services.issue_report(order=working, description="Bulb", cost="100")
+    small = services.issue_report(order=working, description="Bulb", cost=Decimal("100"))
     assert small.status == IssueStatus.AUTHORIZED
-    assert services.authorized_spend(working) == Decimal("100.00")
+    assert queries.authorized_spend(working) == Decimal("100.00")
 
 
 def test_declining_an_issue_adds_nothing(working, advisor):
-    issue = services.issue_report(order=working, description="Leaky hose", cost="180")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("180"))
     decided = services.issue_decide(issue=issue, approve=False, actor=advisor)
     assert decided.status == IssueStatus.DECLINED
     assert issue_items(working) == []
@@ -686,7 +682,7 @@ def test_declining_an_issue_adds_nothing(working, advisor):
 @pytest.mark.parametrize("first", [True, False])
 @pytest.mark.parametrize("second", [True, False])
 def test_an_issue_is_decided_once(working, first, second):
-    issue = services.issue_report(order=working, description="Leaky hose", cost="180")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("180"))
     services.issue_decide(issue=issue, approve=first)
     with pytest.raises(Conflict, match=r"This issue is already (approved|declined)\."):
         services.issue_decide(issue=issue, approve=second)
@@ -694,13 +690,13 @@ def test_an_issue_is_decided_once(working, first, second):
 
 
 def test_an_issue_authorized_in_advance_needs_no_decision(working):
-    issue = services.issue_report(order=working, description="Bulb", cost="3")
+    issue = services.issue_report(order=working, description="Bulb", cost=Decimal("3"))
     with pytest.raises(Conflict, match="already authorized in advance"):
         services.issue_decide(issue=issue, approve=True)
 
 
 def test_an_issue_of_a_canceled_order_is_not_decided(working):
-    issue = services.issue_report(order=working, description="Leaky hose", cost="180")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("180"))
     services.order_set_status(order=working, status="canceled", reason="Van sold.")
     with pytest.raises(IllegalMove, match=re.escape("The order is canceled.")):
         services.issue_decide(issue=issue, approve=True)
@@ -713,7 +709,7 @@ def test_an_issue_of_a_canceled_order_is_not_decided(working):
 
 @pytest.fixture
 def depot(make_order):
-    return make_order("accepted", service_type="repair-depot")
+    return make_order("accepted", service_type=ServiceType.REPAIR_DEPOT)
 
 
 @pytest.fixture
@@ -775,7 +771,7 @@ def test_depot_events_are_refused_on_an_onsite_order(onsite, name):
 
 
 def test_scheduled_maintenance_takes_the_depot_events(make_order):
-    order = make_order("accepted", service_type="scheduled-maintenance")
+    order = make_order("accepted", service_type=ServiceType.SCHEDULED_MAINTENANCE)
     assert services.event_post(order=order, body={"event": "product_received"}).kind == "depot"
     with pytest.raises(ValidationFailed, match="not an event for scheduled maintenance orders"):
         services.event_post(order=order, body={"event": "resolved"})
@@ -984,7 +980,7 @@ def test_completion_services_the_intervals_and_finishes_the_tasks(
 ):
     order = make_order("in-progress", chosen_intervals=(oil, washer), chosen_tasks=(wipers,))
 
-    services.order_set_status(order=order, status="completed", odometer="12345", actor=garage_staff)
+    services.order_set_status(order=order, status="completed", odometer=12345, actor=garage_staff)
 
     order = fresh(order)
     assert (order.status, order.completion_odometer) == ("completed", 12_345)
@@ -1033,7 +1029,7 @@ def test_an_odometer_below_a_tasks_start_refuses_the_completion(make_order, van,
     assert wipers.status != "done"
 
 
-@pytest.mark.parametrize("odometer", ["abc", -5, "1.5", 2_000_000])
+@pytest.mark.parametrize("odometer", [-5, 2_000_000])
 def test_an_invalid_odometer_is_refused(make_order, odometer):
     order = make_order("in-progress")
     with pytest.raises(ValidationFailed, match="odometer"):
@@ -1089,7 +1085,7 @@ def received_hooks(httpserver, endpoint) -> list[dict]:
 def test_the_orders_life_reaches_a_real_receiver_as_signed_webhooks(
     make_quote, oil, hook, httpserver
 ):
-    order = services.quote_accept(quote=make_quote(chosen_intervals=(oil,)))
+    order = quotes.quote_accept(quote=make_quote(chosen_intervals=(oil,)))
     deliver()
     services.order_accept(order=order)
     deliver()
@@ -1141,7 +1137,7 @@ def test_an_endpoint_subscribed_to_completions_gets_only_them(make_order, org, h
 def test_issues_and_their_decisions_are_told_as_updates(working, hook, httpserver):
     deliver()
     httpserver.clear_log()
-    issue = services.issue_report(order=working, description="Leaky hose", cost="150")
+    issue = services.issue_report(order=working, description="Leaky hose", cost=Decimal("150"))
     services.issue_decide(issue=issue, approve=True)
     deliver()
     hooks = received_hooks(httpserver, hook)
@@ -1189,11 +1185,11 @@ def test_a_delay_from_a_servicer_event_is_emailed(make_order, smtp, advisors):
 def test_plain_updates_email_nobody_but_reach_the_webhook(
     make_quote, smtp, advisors, hook, httpserver
 ):
-    order = services.quote_accept(quote=make_quote(pre_authorized="50"))
+    order = quotes.quote_accept(quote=make_quote(pre_authorized=Decimal("50")))
     services.order_accept(order=order)
     services.order_set_status(order=order, status="in-progress")
     services.event_post(order=order, body={"event": "product_diagnosed", "diagnosedBy": "Kim"})
-    services.issue_report(order=order, description="Bulb", cost="5")
+    services.issue_report(order=order, description="Bulb", cost=Decimal("5"))
     deliver()
 
     assert smtp.received == []

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
-from fleetmaint.orders import services
+from fleetmaint.orders import queries, servicers, services
 from fleetmaint.orders.models import (
     FoundIssue,
     IssueStatus,
@@ -147,8 +147,8 @@ def test_an_htmx_request_for_the_quote_is_sent_to_the_quote_page(advisor_client,
             "scheduled_maintenance",
             "RoadReady Mobile does not offer scheduled maintenance",
         ),
-        ("garage", "nonsense", "type must be"),
-        (None, "scheduled_maintenance", "servicer_id must be a servicer id."),
+        ("garage", "nonsense", "Choose scheduled maintenance, depot repair or onsite repair."),
+        (None, "scheduled_maintenance", "Choose a servicer."),
     ],
 )
 def test_a_refused_quote_is_explained_on_the_form(
@@ -216,7 +216,7 @@ def test_the_fleet_without_servicers_is_told_to_choose_some(advisor_client, org,
 
 
 def test_the_quote_page_shows_its_prices_and_the_choices(advisor_client, make_quote):
-    quote = make_quote(codes=("oil-change", "tire-rotation"), pre_authorized="75")
+    quote = make_quote(codes=("oil-change", "tire-rotation"), pre_authorized=Decimal("75"))
     html = page(advisor_client.get(f"/quotes/{quote.pk}/"))
     assert f"Quote {quote.pk} · Van 1" in html
     assert "Bay Garage" in html
@@ -430,8 +430,8 @@ def test_the_fleet_cannot_do_the_servicers_moves(advisor_client, make_order, act
 
 @pytest.fixture
 def waiting_issue(make_order) -> FoundIssue:
-    order = make_order("in-progress", pre_authorized="50")
-    return services.issue_report(order=order, description="Leaky hose", cost="180")
+    order = make_order("in-progress", pre_authorized=Decimal("50"))
+    return services.issue_report(order=order, description="Leaky hose", cost=Decimal("180"))
 
 
 def issue_url(issue: FoundIssue) -> str:
@@ -533,7 +533,7 @@ def test_the_admin_chooses_the_servicers(admin_client, org, garage, mobile, stra
     assert response.status_code == 302
     chosen = set(Partnership.objects.filter(org=org).values_list("servicer__name", flat=True))
     assert chosen == {"Bay Garage", "Far Away Motors"}
-    assert services.servicer_for(org, stranger.pk) == stranger
+    assert queries.servicer_for(org, stranger.pk) == stranger
 
 
 def test_saving_the_servicers_takes_a_fixed_number_of_statements(
@@ -546,7 +546,7 @@ def test_saving_the_servicers_takes_a_fixed_number_of_statements(
 
 
 def test_choosing_servicers_leaves_other_fleets_alone(admin_client, other_org, garage):
-    services.partnership_link(org=other_org, servicer=garage)
+    servicers.partnership_link(org=other_org, servicer=garage)
     admin_client.post("/settings/servicers/", {})
     assert Partnership.objects.filter(org=other_org, servicer=garage).exists()
 
@@ -564,7 +564,7 @@ def test_a_servicer_closed_to_new_fleets_is_neither_listed_nor_chosen(
 def test_a_fleet_the_operator_linked_keeps_its_closed_servicer_on_the_page(
     admin_client, org, closed_shop
 ):
-    services.partnership_link(org=org, servicer=closed_shop)
+    servicers.partnership_link(org=org, servicer=closed_shop)
     html = page(admin_client.get("/settings/servicers/"))
     assert re.search(
         rf'value="{closed_shop.pk}" aria-label="Work with Private Fleet Works" checked', html
