@@ -162,7 +162,7 @@ def _fact_if(column: str, label: str, value: str, *, also: str = "") -> str:
 def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
     """Re-predicts end dates after readings moved the vehicles' meters or use.
 
-    ``tasks.services.predict_end_date`` in one statement: the earliest of the
+    ``tasks.measures.predict_end_date`` in one statement: the earliest of the
     end date and the days each meter needs at the vehicle's daily use. A task
     keeps its row unless its date moved (``meters.prediction_moved``).
     """

@@ -70,13 +70,16 @@ def open_tasks_by_day(org: Organization, first: date, last: date) -> dict[date, 
     zone = zoneinfo.ZoneInfo(org.time_zone)
     since = datetime.combine(first, time.min, tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    ends = ServiceTask.objects.filter(
-        org=org,
-        status__in=OPEN_STATUSES,
-        vehicle__archived=False,
-        predicted_end_date__gte=since,
-        predicted_end_date__lt=until,
-    ).values_list("predicted_end_date", flat=True)
+    ends = (
+        ServiceTask.objects.for_org(org)
+        .open()
+        .filter(
+            vehicle__archived=False,
+            predicted_end_date__gte=since,
+            predicted_end_date__lt=until,
+        )
+        .values_list("predicted_end_date", flat=True)
+    )
     return dict(Counter(end.astimezone(zone).date() for end in ends))
 
 

@@ -1,7 +1,7 @@
-"""A service task's wear (``tasks.services.wear``) as one SQL expression, for long lists.
+"""A service task's wear (``tasks.measures.wear``) as one SQL expression, for long lists.
 
 ``vehicles.meters`` (``Condition.wear``, ``wear_percentage``) and
-``tasks.services.task_conditions`` stay the readable definition; this module
+``tasks.measures.task_conditions`` stay the readable definition; this module
 says the same over table columns so that a report of 100,000 tasks, or a page
 of the API's task list, reads its wear from the database instead of building a
 task and its vehicle per row.
