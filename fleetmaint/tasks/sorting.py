@@ -16,6 +16,15 @@ SORT_NAMES = ("id", "vehicle", "description", "status", "cost", "predicted_date"
 DIRECTIONS = ("asc", "desc")
 DEFAULT_SORT = (("predicted_date", "asc"),)
 
+# The characters str.strip() removes (str.isspace), written out: a regex's \s differs.
+_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
+_DIRECTION = "|".join("".join(f"[{c.upper()}{c}]" for c in d) for d in DIRECTIONS)
+# One option as a regular expression, for schemas that document it (the API's OpenAPI
+# document): what _option reads, or an empty option.
+SORT_OPTION_PATTERN = (
+    f"^{_SPACE}(?:(?:{'|'.join(SORT_NAMES)}){_SPACE}(?:={_SPACE}(?:{_DIRECTION})?{_SPACE})?)?$"
+)
+
 Sort = tuple[tuple[str, str], ...]
 
 
