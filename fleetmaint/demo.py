@@ -7,6 +7,7 @@ running it twice leaves the same data.
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -19,8 +20,9 @@ from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.contracts import services as contracts
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.orders import quotes, servicers
 from fleetmaint.orders import services as orders
-from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff
+from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff, ServiceType
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
@@ -278,7 +280,7 @@ def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
                 code=code,
                 defaults={"name": item_name, "price": price, "duration_minutes": minutes},
             )
-        orders.partnership_link(org=org, servicer=servicer)
+        servicers.partnership_link(org=org, servicer=servicer)
         created.append(servicer)
     username, password = DEMO_SERVICER_LOGIN
     if not user_model.objects.filter(username=username).exists():
@@ -295,18 +297,18 @@ def _seed_orders(org: Organization, servicer: Servicer, vehicles: list[Vehicle])
         .select_related("vehicle")[:3]
     )
     for number, interval in enumerate(due):
-        quote = orders.quote_create(
+        quote = quotes.quote_create(
             org=org,
             vehicle=interval.vehicle,
             servicer=servicer,
-            service_type="scheduled-maintenance",
-            items=orders.items_for_due_work(servicer, [interval], []),
-            pre_authorized=150,
+            service_type=ServiceType.SCHEDULED_MAINTENANCE,
+            items=quotes.items_for_due_work([interval], []),
+            pre_authorized=Decimal(150),
             interval_ids=[interval.pk],
         )
         if number == 2:
             continue  # left as a quote waiting for the fleet
-        order = orders.quote_accept(quote=quote)
+        order = quotes.quote_accept(quote=quote)
         orders.order_accept(order=order)
         if number == 0:
             orders.event_post(

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
-from fleetmaint.orders import services as orders
+from fleetmaint.orders import servicers
 from fleetmaint.orders.models import (
     CatalogItem,
     FoundIssue,
@@ -91,10 +91,10 @@ def northside(org) -> Servicer:
         price=Decimal("45.00"),
         duration_minutes=30,
     )
-    orders.partnership_link(org=org, servicer=servicer)
+    servicers.partnership_link(org=org, servicer=servicer)
     # Another partner listed first, so choosing Northside is a real choice.
     other = Servicer.objects.create(name="Eastgate Tyres", service_types=["scheduled_maintenance"])
-    orders.partnership_link(org=org, servicer=other)
+    servicers.partnership_link(org=org, servicer=other)
     return servicer
 
 

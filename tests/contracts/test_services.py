@@ -18,9 +18,9 @@ from fleetmaint.contracts.models import (
 from fleetmaint.errors import Conflict, ValidationFailed
 from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Event
-from fleetmaint.orders import services as orders
-from fleetmaint.orders.models import CatalogItem, Servicer
-from fleetmaint.orders.services import ItemRequest
+from fleetmaint.orders import quotes, servicers
+from fleetmaint.orders.models import CatalogItem, Servicer, ServiceType
+from fleetmaint.orders.quotes import ItemRequest
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from tests.notifications.conftest import smtp  # noqa: F401  (the real SMTP receiver)
@@ -573,16 +573,16 @@ def garage(org) -> Servicer:
             CatalogItem(servicer=servicer, code="brake-pads", name="Brakes", price="220.50"),
         ]
     )
-    orders.partnership_link(org=org, servicer=servicer)
+    servicers.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
 def quote(org, vehicle, garage):
-    made = orders.quote_create(
+    made = quotes.quote_create(
         org=org,
         vehicle=vehicle,
         servicer=garage,
-        service_type="scheduled-maintenance",
+        service_type=ServiceType.SCHEDULED_MAINTENANCE,
         items=[ItemRequest(code="oil-change"), ItemRequest(code="tire-rotation", quantity=2)],
     )
     return made, {item.code: item for item in made.items.all()}

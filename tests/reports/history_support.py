@@ -11,8 +11,9 @@ import openpyxl
 from pypdf import PdfReader
 
 from fleetmaint.accounts.models import Organization
+from fleetmaint.orders import quotes, servicers
 from fleetmaint.orders import services as orders
-from fleetmaint.orders.models import CatalogItem, OrderStatus, ServiceOrder, Servicer
+from fleetmaint.orders.models import CatalogItem, OrderStatus, ServiceOrder, Servicer, ServiceType
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
@@ -34,7 +35,7 @@ def garage(org: Organization) -> Servicer:
             CatalogItem(servicer=servicer, code="brake-pads", name="Brake pads", price="220.50"),
         ]
     )
-    orders.partnership_link(org=org, servicer=servicer)
+    servicers.partnership_link(org=org, servicer=servicer)
     return servicer
 
 
@@ -49,15 +50,15 @@ def order(
 ) -> ServiceOrder:
     """An order for ``codes`` placed and taken to ``status`` on the day ``on``."""
     clock.move_to(on)
-    quote = orders.quote_create(
+    quote = quotes.quote_create(
         org=vehicle.org,
         vehicle=vehicle,
         servicer=servicer,
-        service_type="scheduled-maintenance",
-        items=[orders.ItemRequest(code=code) for code in codes],
+        service_type=ServiceType.SCHEDULED_MAINTENANCE,
+        items=[quotes.ItemRequest(code=code) for code in codes],
         interval_ids=[i.pk for i in intervals],
     )
-    placed = orders.quote_accept(quote=quote)
+    placed = quotes.quote_accept(quote=quote)
     steps = {
         OrderStatus.PENDING: [],
         OrderStatus.CANCELED: [OrderStatus.CANCELED],
