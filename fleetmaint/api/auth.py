@@ -14,7 +14,7 @@ from fleetmaint.accounts.services import apikey_authenticate
 from fleetmaint.attempts import services as attempts
 from fleetmaint.errors import PermissionDenied
 from fleetmaint.orders.models import Servicer
-from fleetmaint.orders.services import servicer_authenticate
+from fleetmaint.orders.servicers import servicer_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

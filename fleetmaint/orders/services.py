@@ -31,9 +31,6 @@ from fleetmaint.orders.models import (
 )
 from fleetmaint.orders.payloads import order_payload
 from fleetmaint.orders.queries import authorized_spend
-
-# Kept importable from here while callers outside the app move to servicers.py.
-from fleetmaint.orders.servicers import servicer_authenticate  # noqa: F401
 from fleetmaint.tasks import services as tasks
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
