@@ -8,28 +8,31 @@ orders cost nothing yet. Months are calendar months in the organization's
 time zone.
 
 Each source is one aggregate query grouped by vehicle and month, whatever
-the number of vehicles, plus one query for the vehicles themselves.
+the number of vehicles, plus one query for the vehicles themselves; those
+reads live in ``reports.queries`` (``monthly_costs``), which the vehicle
+history report shares.
 """
 
 import csv
 import io
-import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 import xlsxwriter
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.orders.models import OrderItem, OrderStatus
+from fleetmaint.reports.queries import (
+    MonthCost,
+    add_months,
+    month_range,
+    monthly_costs,
+    org_zone,
+)
 from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
-from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles.models import Vehicle
 
 PDF = "application/pdf"
@@ -38,8 +41,6 @@ CSV = "text/csv; charset=utf-8"
 
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 36
-COMPLETED_ORDERS = (OrderStatus.COMPLETED, OrderStatus.CLOSED)
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -55,81 +56,6 @@ class Download:
         response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
         response["Cache-Control"] = "private, no-store"
         return response
-
-
-@dataclass
-class MonthCost:
-    orders: Decimal = ZERO
-    tasks: Decimal = ZERO
-
-    @property
-    def total(self) -> Decimal:
-        return self.orders + self.tasks
-
-    def __add__(self, other: "MonthCost") -> "MonthCost":
-        return MonthCost(self.orders + other.orders, self.tasks + other.tasks)
-
-
-# --- the rule ----------------------------------------------------------------------------
-
-
-def org_zone(org: Organization) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(org.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    months, month = [], first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
-
-
-def _month(value: datetime | date) -> date:
-    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
-
-
-def monthly_costs(
-    org: Organization, *, since: datetime | None = None, vehicle: Vehicle | None = None
-) -> dict[tuple[int, date], MonthCost]:
-    """Costs per (vehicle id, first day of month): two queries, one per source."""
-    zone = org_zone(org)
-    items = OrderItem.objects.filter(
-        order__org=org, order__status__in=COMPLETED_ORDERS, covered_by__isnull=True
-    )
-    tasks = ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__isnull=False)
-    if since is not None:
-        items = items.filter(order__completed_at__gte=since)
-        tasks = tasks.filter(completion_date__gte=since)
-    if vehicle is not None:
-        items = items.filter(order__vehicle=vehicle)
-        tasks = tasks.filter(vehicle=vehicle)
-    found: dict[tuple[int, date], MonthCost] = defaultdict(MonthCost)
-    order_rows = (
-        items.annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
-        .values("order__vehicle_id", "month")
-        .annotate(amount=Sum("total"))
-        .order_by()
-    )
-    for row in order_rows:
-        found[(row["order__vehicle_id"], _month(row["month"]))].orders += row["amount"] or ZERO
-    task_rows = (
-        tasks.annotate(month=TruncMonth("completion_date", tzinfo=zone))
-        .values("vehicle_id", "month")
-        .annotate(amount=Sum("cost"))
-        .order_by()
-    )
-    for row in task_rows:
-        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
-    return dict(found)
 
 
 def parse_months(raw: object) -> int:

@@ -20,7 +20,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from fleetmaint.reports.costs import MonthCost
 from fleetmaint.reports.history_data import (
     DATE,
     DATETIME,
@@ -33,6 +32,7 @@ from fleetmaint.reports.history_data import (
     Section,
     VehicleHistory,
 )
+from fleetmaint.reports.queries import MonthCost
 
 
 class _NumberedCanvas(pdf_canvas.Canvas):

@@ -1,12 +1,14 @@
 """What the dashboard shows: what is overdue and what is coming, across the fleet."""
 
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from dateutil.relativedelta import relativedelta
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from fleetmaint import sql
@@ -16,11 +18,12 @@ from fleetmaint.intervals import evaluation as interval_evaluation
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS
 from fleetmaint.orders import queries as order_queries
-from fleetmaint.orders.models import OrderStatus, ServiceOrder
+from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
 from fleetmaint.reports.dashboard_lists import COMING_ROWS, HORIZON_DAYS, Entry, entries
 from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 from fleetmaint.vehicles import meters_sql
+from fleetmaint.vehicles.models import Vehicle
 
 TIMELINE_DAYS = 90
 
@@ -250,7 +253,9 @@ CENT = Decimal("0.01")
 
 
 @dataclass
-class MonthCost:
+class MonthTotal:
+    """One bar of the dashboard's cost chart."""
+
     month: date
     orders: Decimal
     tasks: Decimal
@@ -258,11 +263,6 @@ class MonthCost:
     @property
     def total(self) -> Decimal:
         return self.orders + self.tasks
-
-
-def _month_start(day: date, back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _month_text(moment: str) -> str:
@@ -283,7 +283,7 @@ _COST_BY_MONTH = (
 )
 
 
-def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[MonthCost]:
+def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[MonthTotal]:
     """Maintenance cost per month in the organization's time zone, oldest first.
 
     Completed orders count their items' totals in the month they were completed,
@@ -291,13 +291,11 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
     statement, written out so that no queryset is compiled per page view.
     """
     zone = zoneinfo.ZoneInfo(org.time_zone)
-    first = _month_start(timezone.localdate(timezone=zone), months - 1)
+    first = add_months(timezone.localdate(timezone=zone), -(months - 1))
     since = datetime.combine(first, time.min, tzinfo=zone)
     by_month = {
-        _month_start(first, -offset): MonthCost(
-            _month_start(first, -offset), Decimal("0.00"), Decimal("0.00")
-        )
-        for offset in range(months)
+        month: MonthTotal(month, Decimal("0.00"), Decimal("0.00"))
+        for month in month_range(first, add_months(first, months - 1))
     }
     params = {"org": org.pk, "since": since, "zone": org.time_zone}
     for attr, month_text, amount in sql.run(_COST_BY_MONTH, params):
@@ -341,3 +339,87 @@ def coming_orders(org: Organization):
         .select_related("vehicle", "servicer")
         .order_by("when", "id")
     )
+
+
+# --- what a month costs, per vehicle: the cost report and the vehicle history ----------
+
+ZERO = Decimal("0.00")
+COMPLETED_ORDERS = COMPLETED_ORDER_STATUSES
+
+
+@dataclass
+class MonthCost:
+    orders: Decimal = ZERO
+    tasks: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.orders + self.tasks
+
+    def __add__(self, other: "MonthCost") -> "MonthCost":
+        return MonthCost(self.orders + other.orders, self.tasks + other.tasks)
+
+
+def org_zone(org: Organization) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(org.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month``'s (before, if negative)."""
+    return month.replace(day=1) + relativedelta(months=count)
+
+
+def month_range(first: date, last: date) -> list[date]:
+    """The first days of the months from ``first``'s to ``last``'s, both included."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _month(value: datetime | date) -> date:
+    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+
+
+def monthly_costs(
+    org: Organization, *, since: datetime | None = None, vehicle: Vehicle | None = None
+) -> dict[tuple[int, date], MonthCost]:
+    """Costs per (vehicle id, first day of month): two queries, one per source.
+
+    The payable part (what no contract covers) of the service orders completed
+    in the month, plus the cost of the tasks done in it; months in the
+    organization's time zone.
+    """
+    zone = org_zone(org)
+    items = OrderItem.objects.filter(
+        order__org=org, order__status__in=COMPLETED_ORDERS, covered_by__isnull=True
+    )
+    tasks = ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__isnull=False)
+    if since is not None:
+        items = items.filter(order__completed_at__gte=since)
+        tasks = tasks.filter(completion_date__gte=since)
+    if vehicle is not None:
+        items = items.filter(order__vehicle=vehicle)
+        tasks = tasks.filter(vehicle=vehicle)
+    found: dict[tuple[int, date], MonthCost] = defaultdict(MonthCost)
+    order_rows = (
+        items.annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
+        .values("order__vehicle_id", "month")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    for row in order_rows:
+        found[(row["order__vehicle_id"], _month(row["month"]))].orders += row["amount"] or ZERO
+    task_rows = (
+        tasks.annotate(month=TruncMonth("completion_date", tzinfo=zone))
+        .values("vehicle_id", "month")
+        .annotate(amount=Sum("cost"))
+        .order_by()
+    )
+    for row in task_rows:
+        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
+    return dict(found)

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -219,3 +219,31 @@ def test_the_api_returns_the_files(api, other_api, fleet):
         csv.DictReader(io.StringIO(other_api.get("/api/v1/reports/costs?format=csv").text))
     )
     assert {r["vehicle"] for r in other} == {"Their van"}
+
+
+# --- month arithmetic --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("month", "count", "expected"),
+    [
+        (date(2030, 1, 1), 1, date(2030, 2, 1)),
+        (date(2030, 12, 1), 1, date(2031, 1, 1)),
+        (date(2030, 1, 1), -1, date(2029, 12, 1)),
+        (date(2030, 3, 31), -1, date(2030, 2, 1)),  # any day stands for its month
+        (date(2030, 5, 15), -119, date(2020, 6, 1)),
+        (date(2030, 5, 1), 0, date(2030, 5, 1)),
+    ],
+)
+def test_add_months_moves_between_first_days_of_months(month, count, expected):
+    assert costs.add_months(month, count) == expected
+
+
+def test_month_range_lists_the_first_days_from_first_to_last():
+    assert costs.month_range(date(2029, 11, 20), date(2030, 2, 3)) == [
+        date(2029, 11, 1),
+        date(2029, 12, 1),
+        date(2030, 1, 1),
+        date(2030, 2, 1),
+    ]
+    assert costs.month_range(date(2030, 2, 1), date(2030, 1, 31)) == []
