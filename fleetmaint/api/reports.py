@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from django.http import FileResponse, HttpRequest
 from ninja import Query, Router
 
+from fleetmaint.api.common import SortOption
 from fleetmaint.reports import task_report
 
 router = Router(tags=["reports"])
@@ -39,7 +40,7 @@ def task_report_download(
     only_unplanned: bool = False,
     vehicle_ids: Annotated[list[int] | None, Query(description="Repeatable.")] = None,
     statuses: Annotated[list[StatusName] | None, Query(description="Repeatable.")] = None,
-    sort: Annotated[list[str] | None, Query(description=SORT_HELP)] = None,
+    sort: Annotated[list[SortOption] | None, Query(description=SORT_HELP)] = None,
     limit: int | None = Query(None, ge=0, le=task_report.MAX_PAGE_VALUE),
     offset: int = Query(0, ge=0, le=task_report.MAX_PAGE_VALUE),
     format: Literal["pdf", "xlsx", "xls", "csv"] = "pdf",

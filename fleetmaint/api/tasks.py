@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fleetmaint.api.common import find_vehicle, json_moment, rows_response
+from fleetmaint.api.common import SortOption, find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.inputs import DoneInput, Id, Input, TaskInput
@@ -302,7 +302,7 @@ def list_tasks(
     vehicle_id: Annotated[list[int] | None, Query(description="Repeatable.")] = None,
     unplanned: bool | None = None,
     search: str = Query("", description="Text in the description, comment or vehicle."),
-    sort: Annotated[list[str] | None, Query(description=SORT_HELP)] = None,
+    sort: Annotated[list[SortOption] | None, Query(description=SORT_HELP)] = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
