@@ -72,7 +72,9 @@ def _blank_is_none(value: Any) -> Any:
     return value
 
 
-def _within(low: int | Decimal, high: int | Decimal):
+def _within(low: int | Decimal, high: int | Decimal) -> tuple:
+    """The range check, and the same range said in the OpenAPI document."""
+
     def check(value: int | Decimal | None) -> int | Decimal | None:
         if value is not None and not low <= value <= high:
             raise PydanticCustomError(
@@ -80,7 +82,9 @@ def _within(low: int | Decimal, high: int | Decimal):
             )
         return value
 
-    return AfterValidator(check)
+    number = int if isinstance(low, int) else float
+    said = Field(json_schema_extra={"minimum": number(low), "maximum": number(high)})
+    return AfterValidator(check), said
 
 
 def _moment_only(value: Any) -> Any:
@@ -91,17 +95,17 @@ def _moment_only(value: Any) -> Any:
 
 
 def Whole(low: int, high: int) -> Any:  # a type, read as one
-    return Annotated[int, BeforeValidator(_no_bool), _within(low, high)]
+    return Annotated[int, BeforeValidator(_no_bool), *_within(low, high)]
 
 
 def OptionalWhole(low: int, high: int) -> Any:
     return Annotated[
-        int | None, BeforeValidator(_no_bool), BeforeValidator(_blank_is_none), _within(low, high)
+        int | None, BeforeValidator(_no_bool), BeforeValidator(_blank_is_none), *_within(low, high)
     ]
 
 
 def Hours(low: Decimal, high: Decimal) -> Any:
-    return Annotated[Decimal, BeforeValidator(_no_bool), _within(low, high)]
+    return Annotated[Decimal, BeforeValidator(_no_bool), *_within(low, high)]
 
 
 def OptionalHours(low: Decimal, high: Decimal) -> Any:
@@ -109,7 +113,7 @@ def OptionalHours(low: Decimal, high: Decimal) -> Any:
         Decimal | None,
         BeforeValidator(_no_bool),
         BeforeValidator(_blank_is_none),
-        _within(low, high),
+        *_within(low, high),
     ]
 
 
@@ -138,7 +142,7 @@ Cost = Annotated[
     Decimal,
     BeforeValidator(lambda v: 0 if v is None else v),
     BeforeValidator(_no_bool),
-    _within(Decimal(0), MAX_COST),
+    *_within(Decimal(0), MAX_COST),
     AfterValidator(_cents),
 ]
 Text = Annotated[CleanStr, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
@@ -158,7 +162,11 @@ def _phone_text(value: Any) -> Any:
 Id = Annotated[int, BeforeValidator(_no_bool)]
 
 Phone = Annotated[CleanStr, StringConstraints(max_length=MAX_TEXT), BeforeValidator(_phone_text)]
-Email = Annotated[CleanStr, StringConstraints(max_length=MAX_TEXT)]
+Email = Annotated[
+    CleanStr,
+    StringConstraints(max_length=MAX_TEXT),
+    Field(json_schema_extra={"format": "email"}),
+]
 
 
 # --- turning pydantic's errors into one plain message -------------------------------------
