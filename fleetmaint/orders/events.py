@@ -138,8 +138,9 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
 
 def to_datetime(timestamp: float, *, field: str = "eventDate") -> datetime:
     """A Unix timestamp as a datetime; numbers above 10^11 are milliseconds."""
-    seconds = timestamp / 1000 if abs(timestamp) > 10**11 else timestamp
     try:
+        # Huge integers overflow already in the division to seconds.
+        seconds = timestamp / 1000 if abs(timestamp) > 10**11 else timestamp
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise ValidationFailed(f"{field} is not a valid timestamp.", field=field) from None
