@@ -265,6 +265,25 @@ def test_an_expired_quote_is_refused_on_its_page(advisor_client, make_quote):
     assert "expired" in page(response)
 
 
+def test_a_stale_quote_reads_expired_with_no_accept_button_and_is_not_listed_as_waiting(
+    advisor_client, make_quote
+):
+    """Past its validity a quote is expired wherever it is shown, before anyone tries it."""
+    stale, fresh = make_quote(), make_quote()
+    Quote.objects.filter(pk=stale.pk).update(valid_until=stale.valid_until - timedelta(days=15))
+
+    html = page(advisor_client.get(f"/quotes/{stale.pk}/"))
+    assert '<span class="badge">expired</span>' in html
+    assert f'action="/quotes/{stale.pk}/accept/"' not in html
+    assert f'action="/quotes/{stale.pk}/decline/"' not in html
+
+    listed = page(advisor_client.get("/orders/"))
+    assert f'href="/quotes/{fresh.pk}/"' in listed
+    assert f'href="/quotes/{stale.pk}/"' not in listed
+    stale.refresh_from_db()
+    assert stale.status == QuoteStatus.PENDING  # expiry is read, not written, until accepted
+
+
 def test_a_viewer_sees_the_quote_but_may_not_decide(viewer_client, make_quote):
     quote = make_quote()
     html = page(viewer_client.get(f"/quotes/{quote.pk}/"))
