@@ -6,8 +6,6 @@ at ``NOW`` until a test moves it; a module that needs another moment defines
 its own ``clock`` beside its own ``NOW``.
 """
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 from django.contrib.auth.models import User
@@ -17,8 +15,7 @@ from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
-
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+from tests.clock import NOW
 
 
 @pytest.fixture

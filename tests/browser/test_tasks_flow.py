@@ -16,16 +16,10 @@ from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from tests.browser.conftest import login, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media")]
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 NEGATIVE_ERROR = "Ensure this value is greater than or equal to 0."
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def _mark_document(page: Page) -> None:

@@ -21,9 +21,8 @@ from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.clock import NOW  # 12:00 in Berlin (summer time), the organization's zone
 
-# 12:00 in Berlin (summer time), the organization's zone.
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
 VIA = ["json", "form", "get"]
 WRITES_VIA = VIA  # the vendor's GET examples include writes (delete, set_status)
 

@@ -11,7 +11,7 @@ refused the same way.
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -23,8 +23,8 @@ from fleetmaint.tasks.models import ServiceTask, TaskFile
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from tests import hostile
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
 VENDOR_TASK = {
     "comment": "",
     "conditions": {

@@ -4,7 +4,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -17,8 +16,10 @@ from fleetmaint.contracts.models import ContractStatus, VehicleContract
 from fleetmaint.notifications.models import Event
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("clock", "media")
+
 BODY = {
     "contract_type": "service_plan",
     "number": "SP-2030-1",
@@ -77,18 +78,6 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
     assert (body["code"], body["field"]) == (code, field)
     assert isinstance(body["message"], str) and body["message"]
     return body
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fleetmaint import sweeps
@@ -25,20 +24,9 @@ from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from tests.notifications.conftest import smtp  # noqa: F401  (the real SMTP receiver)
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+pytestmark = pytest.mark.usefixtures("media")
+
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def read(vehicle: Vehicle, odometer: int):

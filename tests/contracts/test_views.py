@@ -4,7 +4,6 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,21 +16,10 @@ from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+pytestmark = pytest.mark.usefixtures("clock", "media")
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

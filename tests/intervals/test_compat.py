@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 
 from fleetmaint.accounts import services as accounts
@@ -12,8 +11,10 @@ from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.notifications.models import Event
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 SUCCESS = {"error": "Success!"}
 
 VEHICLE_MISSING = "Vehicle does not exist!"
@@ -23,12 +24,6 @@ TIME_RANGE = "time is outside of valid range!"
 NO_BASIS = "Service interval must be based on mileage or time!"
 NO_IDENTIFIER = "Requires non-zero identifier!"
 NOT_FOUND = "Could not find requested service interval!"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def call(client: Client, method: str, **fields):

@@ -4,7 +4,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 
 from fleetmaint import sweeps
@@ -15,9 +14,11 @@ from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import Channel, Event, Message
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.clock import NOW
 from tests.notifications.conftest import smtp  # noqa: F401  (the real SMTP receiver)
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 PRESET_NAMES = [
     "Oil Change",
     "Tire Rotation",
@@ -28,12 +29,6 @@ PRESET_NAMES = [
     "Replace Brake Fluid",
     "Replace Transmission Fluid",
 ]
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

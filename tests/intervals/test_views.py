@@ -4,7 +4,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,15 +13,11 @@ from fleetmaint.intervals.models import IntervalPreset, ServiceInterval
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+pytestmark = pytest.mark.usefixtures("clock")
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
 """The JSON API for service tasks, as an integration sees it."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -18,8 +17,10 @@ from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
 from tests import hostile
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("clock", "media")
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
@@ -43,18 +44,6 @@ def assert_error(response, status: int, code: str, field: str | None = None) -> 
     assert body["field"] == field
     assert isinstance(body["message"], str) and body["message"]
     return body
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

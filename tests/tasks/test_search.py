@@ -1,9 +1,8 @@
 """The Tasks page's search: descriptions, comments and vehicles, read the cheaper way."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,14 +10,9 @@ from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def create(vehicle, description: str, comment: str = "", days: int = 5) -> ServiceTask:
