@@ -2,6 +2,7 @@
 written with the API's formats, and a page costs the same statements whatever its length."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fleetmaint.contracts import services as contracts
 from fleetmaint.intervals import services as intervals
+from fleetmaint.orders import quotes
 from fleetmaint.orders import services as orders
 from fleetmaint.orders.models import OrderStatus, ServiceType
 from fleetmaint.tasks import services as tasks
@@ -342,20 +344,20 @@ def place(org, vehicle, garage, status: str = OrderStatus.PENDING):
         servicer=garage,
         service_type=ServiceType.SCHEDULED_MAINTENANCE,
         code="oil",
-        pre_authorized="50.00",
+        pre_authorized=Decimal("50.00"),
     )
 
 
 def test_quotes_are_listed_as_read_alone_and_expire_when_past_valid_until(
     api, org, loader, garage, clock
 ):
-    quote = orders.quote_create(
+    quote = quotes.quote_create(
         org=org,
         vehicle=loader,
         servicer=garage,
         service_type=ServiceType.SCHEDULED_MAINTENANCE,
-        items=[orders.ItemRequest(code="oil", quantity=2), orders.ItemRequest(code="brakes")],
-        pre_authorized="0",
+        items=[quotes.ItemRequest(code="oil", quantity=2), quotes.ItemRequest(code="brakes")],
+        pre_authorized=Decimal("0"),
     )
     place(org, loader, garage)
     listed = assert_each_item_reads_alone(api, "/api/v1/quotes", "/api/v1/quotes/{id}")
@@ -394,6 +396,6 @@ def test_pages_of_quotes_and_orders_cost_the_same_statements_at_any_length(
     few = statements(api, "/api/v1/quotes"), statements(api, "/api/v1/orders")
     for _ in range(6):
         order = place(org, loader, garage, OrderStatus.IN_PROGRESS)
-        orders.issue_report(order=order, description="Worn belt", cost="20.00")
+        orders.issue_report(order=order, description="Worn belt", cost=Decimal("20.00"))
     many = statements(api, "/api/v1/quotes"), statements(api, "/api/v1/orders")
     assert many == few
