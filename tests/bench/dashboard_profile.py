@@ -10,6 +10,7 @@ profiles it:
         .venv/bin/python -m tests.bench.dashboard_profile build 1000000
     ... -m tests.bench.dashboard_profile time 200      # medians, product vs floor
     ... -m tests.bench.dashboard_profile profile 50    # cProfile, top functions
+    ... -m tests.bench.dashboard_profile load 20       # gunicorn, 50 connections, 20 s each
 
 Never point it at a database that holds anything else: ``build`` replaces
 the tasks of the whole database.
@@ -24,7 +25,7 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -105,7 +106,31 @@ def profile(rounds: int) -> None:
     stats.print_stats(int(os.environ.get("TOP", "60")))
 
 
+def load_pages(seconds: int) -> None:
+    """The dashboard, then the floor, under the page benchmark's load (its settings)."""
+    from tests.bench import load, served
+    from tests.bench.test_pages_bench import LOAD_CONNECTIONS, LOAD_WARMUP_S, LOAD_WORKERS
+    from tests.notifications.conftest import free_port
+
+    session = client().cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+    log = served.ROOT / "test-artifacts" / "profile-gunicorn.log"
+    port = free_port()
+    with served.gunicorn(
+        port=port, secret_key=settings.SECRET_KEY, workers=LOAD_WORKERS, log=log
+    ) as base:
+        for name, path in (("dashboard", "/"), ("floor", "/" + FLOOR_PATH)):
+            result = load.run_load(
+                base + path,
+                connections=LOAD_CONNECTIONS,
+                duration_s=seconds,
+                warmup_s=LOAD_WARMUP_S,
+                headers=cookie,
+            )
+            print(f"{name}: {result.summary()}")
+
+
 if __name__ == "__main__":
     assert "postgres" in settings.DATABASES["default"]["ENGINE"], "PostgreSQL only"
     command, number = sys.argv[1], int(sys.argv[2])
-    {"build": build, "time": time_pages, "profile": profile}[command](number)
+    {"build": build, "time": time_pages, "profile": profile, "load": load_pages}[command](number)

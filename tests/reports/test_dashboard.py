@@ -14,6 +14,7 @@ from django.utils import timezone
 from fleetmaint.charts import bar_chart
 from fleetmaint.orders.models import OrderStatus
 from fleetmaint.reports import queries
+from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import Status
 from tests.reports import factories as make
 
@@ -57,6 +58,21 @@ def test_bar_chart_uses_long_names_and_links():
     )
     assert chart.bars[0].tooltip == "January 2025: 5"
     assert chart.bars[0].href == "/orders/?status=completed"
+
+
+def test_bar_chart_svg_escapes_its_texts_and_uses_no_inline_style():
+    chart = bar_chart(
+        [("<b>", 5), ("Feb", 7)],
+        title='Cost "all" & <more>',
+        names=["<script>", "February"],
+        links=["/tasks/?a=1&b=2", ""],
+    )
+    svg = str(chart.svg)
+    assert "<script>" not in svg and "<b>" not in svg
+    assert "&lt;script&gt;: 5" in svg and 'href="/tasks/?a=1&amp;b=2"' in svg
+    assert 'aria-label="Cost &quot;all&quot; &amp; &lt;more&gt;: 12 in total' in svg
+    assert "style" not in svg  # the strict Content-Security-Policy allows no inline styles
+    assert svg.count('<rect class="column"') == 2 and svg.count("<a href=") == 1
 
 
 # cost_by_month
@@ -244,3 +260,28 @@ def test_dashboard_query_count_does_not_grow_with_the_fleet(advisor_client, org,
     assert sum(week.intervals for week in overview.weeks) == 30
     assert sum(week.orders for week in overview.weeks) == 30
     assert len(overview.coming) == queries.COMING_ROWS
+
+
+def test_dashboard_reads_its_figures_and_lists_in_six_statements(org, servicer):
+    """Counts of tasks (the tally), intervals, orders and contracts, the lists in one UNION
+    and the cost per month: one statement each, however many lists have rows."""
+    make.fleet(org, servicer, 3)
+    with CaptureQueriesContext(connection) as context:
+        overview = queries.overview(org)
+        queries.cost_by_month(org)
+    # Without the tally's triggers (SQLite) the tasks are counted in two statements.
+    expected = 6 if tally.kept_by_triggers() else 7
+    assert overview.coming and len(context.captured_queries) == expected
+    lists = [q["sql"] for q in context.captured_queries if "UNION ALL" in q["sql"]]
+    assert any("tasks_servicetask" in q and "orders_serviceorder" in q for q in lists)
+
+
+def test_the_lists_say_when_and_how_far_in_the_organizations_time(advisor_client, org, vehicle):
+    task = make.open_task(vehicle, days=3, description="Brake pads")
+    make.interval(vehicle, days=-2, name="Required by date")
+    html = advisor_client.get(reverse("home")).content.decode()
+    zone = zoneinfo.ZoneInfo(org.time_zone)
+    local = task.predicted_end_date.astimezone(zone)
+    assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d}</time>' in html
+    assert '<span class="badge danger">service required</span>' in html
+    assert '<span class="badge warn">task</span>' in html
