@@ -9,9 +9,7 @@ from tests.browser.conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_the_api_menu_item_opens_docs_that_list_the_operations(
-    page: Page, live_server, admin_user
-):
+def test_the_api_menu_item_opens_docs_that_list_the_operations(page: Page, live_server, admin_user):
     login(page, live_server, "alice")
     page.get_by_role("link", name="API", exact=True).click()
     page.wait_for_url("**/api/v1/docs")
