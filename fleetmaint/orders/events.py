@@ -127,12 +127,18 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
             values = body[name] if isinstance(body[name], list) else [body[name]]
             for value in values:
                 to_datetime(value, field=name)
+    size = 0
     for name, value in body.items():
         try:
-            json.dumps(value, allow_nan=False)
+            size += len(name) + len(json.dumps(value, allow_nan=False))
         except (TypeError, ValueError):
             # NaN and Infinity are not JSON; the database would refuse the row.
             raise ValidationFailed(f"{name} must be plain JSON.", field=name) from None
+    # The same size limit whichever face parsed the body (the API's parser allows more).
+    if size > EVENT_BOUNDS.max_bytes:
+        raise ValidationFailed(
+            f"The event is larger than {EVENT_BOUNDS.max_bytes} bytes.", field="event"
+        )
     return event, kind, body
 
 
