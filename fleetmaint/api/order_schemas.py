@@ -10,7 +10,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from fleetmaint.inputs import CleanStr
 from fleetmaint.orders.models import OrderStatus, Quote, ServiceOrder, Servicer
@@ -54,10 +62,30 @@ def _code_alone(value: object) -> object:
     return {"code": value} if isinstance(value, str) else value
 
 
+# Documented as what a client may send: a code, or the object it stands for.
 ItemEntry = Annotated[
     ItemIn,
     BeforeValidator(_code_alone),
-    Field(json_schema_extra={"description": "A catalogue code, or {code, quantity}."}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 60, "description": "A code."},
+                {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string", "minLength": 1, "maxLength": 60},
+                        "quantity": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_QUANTITY,
+                            "default": 1,
+                        },
+                    },
+                    "required": ["code"],
+                },
+            ]
+        }
+    ),
 ]
 
 
