@@ -22,7 +22,8 @@ from pydantic import (
 
 from fleetmaint.inputs import CleanStr
 from fleetmaint.orders.models import OrderStatus, Quote, ServiceOrder, Servicer
-from fleetmaint.orders.quotes import MAX_MONEY, MAX_QUANTITY
+from fleetmaint.orders.quotes import MAX_QUANTITY
+from fleetmaint.orders.services import MAX_MONEY
 
 MAX_ID = 2**63 - 1
 MAX_ITEMS = 100

@@ -6,7 +6,7 @@ from django import forms
 
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.orders.models import ServiceType
-from fleetmaint.orders.quotes import MAX_MONEY
+from fleetmaint.orders.services import MAX_MONEY
 
 
 class QuoteRequestForm(forms.Form):

@@ -25,12 +25,11 @@ from fleetmaint.orders.models import (
     Servicer,
     ServiceType,
 )
-from fleetmaint.orders.services import record_move, tell, timeline
+from fleetmaint.orders.services import money_check, record_move, tell, timeline
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Vehicle
 
 QUOTE_VALID_DAYS = 14
-MAX_MONEY = Decimal("9999999.99")
 MAX_QUANTITY = 1000
 
 
@@ -39,13 +38,6 @@ class ItemRequest:
     code: str
     quantity: int = 1
     name: str = ""
-
-
-def money_check(amount: Decimal, field: str) -> Decimal:
-    """An amount the books can hold: between 0 and MAX_MONEY, in cents."""
-    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
-        raise ValidationFailed(f"{field} must be between 0 and {MAX_MONEY}.", field=field)
-    return amount.quantize(Decimal("0.01"))
 
 
 def price_items(servicer: Servicer, requests: list[ItemRequest]) -> list[OrderItem]:

@@ -77,6 +77,13 @@ class IllegalMove(Conflict):
     code = "illegal_transition"
 
 
+def money_check(amount: Decimal, field: str) -> Decimal:
+    """An amount the books can hold: between 0 and MAX_MONEY, in cents."""
+    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
+        raise ValidationFailed(f"{field} must be between 0 and {MAX_MONEY}.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
 def _lock(order: ServiceOrder) -> ServiceOrder:
     return (
         ServiceOrder.objects.select_for_update(of=("self",))
@@ -251,9 +258,7 @@ def issue_report(*, order: ServiceOrder, description: str, cost: Decimal) -> Fou
         raise ValidationFailed(
             f"The description can be at most {MAX_REASON} characters.", field="description"
         )
-    if not cost.is_finite() or cost < 0 or cost > MAX_MONEY:
-        raise ValidationFailed(f"The cost must be between 0 and {MAX_MONEY}.", field="cost")
-    amount = cost.quantize(Decimal("0.01"))
+    amount = money_check(cost, "cost")
     with transaction.atomic():
         locked = _lock(order)
         if locked.status not in (OrderStatus.IN_PROGRESS, OrderStatus.DELAYED):
