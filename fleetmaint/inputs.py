@@ -10,10 +10,12 @@ path; the compat faces turn it into their vendor's envelope.
 """
 
 import json
+import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -81,6 +83,50 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 
 # A str field of a request schema that refuses NUL bytes and lone surrogates.
 CleanStr = Annotated[str, AfterValidator(_pydantic_clean), _NoNulInSchema()]
+
+
+def Amount(high: Decimal, places: int) -> Any:  # a type, read as one
+    """A decimal from 0 to ``high``, rounded to ``places``: a JSON number or decimal text.
+
+    Text keeps a client's exact digits ("12.50"). The document states both forms
+    with their bounds, and the text's pattern allows only what is taken: below
+    ``high``'s leading power of ten, or, when ``high`` is all nines (9999.99), up
+    to it with no more than ``places`` decimals, so rounding cannot pass it.
+    """
+    digits = len(str(int(high)))
+    step = Decimal(1).scaleb(-places)
+    if high == 10**digits - step:
+        decimals = places
+    else:
+        digits, decimals = digits - 1, 9
+    pattern = rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{decimals}}})?$"
+
+    def read(value: Any) -> Decimal:
+        if isinstance(value, str) and re.fullmatch(pattern, value):
+            amount = Decimal(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                amount = Decimal("NaN")
+        else:
+            raise ValueError(f"must be a number from 0 to {high}")
+        if not amount.is_finite() or amount < 0 or amount > high:
+            raise ValueError(f"must be a number from 0 to {high}")
+        return amount.quantize(step, rounding=ROUND_HALF_UP)
+
+    return Annotated[
+        Decimal,
+        BeforeValidator(read),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "number", "minimum": 0, "maximum": float(high)},
+                    {"type": "string", "pattern": pattern},
+                ]
+            }
+        ),
+    ]
 
 
 def check_json(value: Any, bounds: JsonBounds = DEFAULT_BOUNDS, *, path: str = "") -> None:

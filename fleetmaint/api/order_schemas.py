@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from fleetmaint.inputs import CleanStr
+from fleetmaint.inputs import Amount, CleanStr
 from fleetmaint.orders.models import OrderStatus, Quote, ServiceOrder, Servicer
 from fleetmaint.orders.quotes import MAX_QUANTITY
 from fleetmaint.orders.services import MAX_MONEY
@@ -30,7 +30,7 @@ MAX_ITEMS = 100
 MAX_REASON = 500
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 # Money as a JSON number or a decimal string ("200.00", as the answers write it).
-Money = Annotated[Decimal, Strict(False), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Money = Amount(MAX_MONEY, 2)
 QuoteTypeName = Literal[
     "scheduled-maintenance",
     "repair-depot",
@@ -91,6 +91,20 @@ ItemEntry = Annotated[
 
 
 class QuoteIn(StrictIn):
+    # The vehicle is named by its id or its vin: the document says one of them is given.
+    model_config = ConfigDict(
+        strict=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["vehicle_id"], "properties": {"vehicle_id": {"type": "integer"}}},
+                {
+                    "required": ["vin"],
+                    "properties": {"vin": {"type": "string", "pattern": r"\S"}},
+                },
+            ]
+        },
+    )
+
     type: QuoteTypeName = Field(
         "scheduled-maintenance",
         description="scheduled-maintenance, repair-depot or repair-onsite.",
@@ -125,12 +139,21 @@ class AcceptIn(StrictIn):
     reason: Reason = Field("", description="Required when declining.")
 
 
+def _whole_number(value: object) -> object:
+    """A JSON integer; 670.0 is one too, to JSON Schema and so here. Text and booleans are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
 class StatusIn(StrictIn):
     status: Annotated[OrderStatus, Strict(False)] = Field(
         description="in-progress, delayed, completed or canceled."
     )
     reason: Reason = Field("", description="Required for delayed and canceled.")
-    odometer: Annotated[StrictInt, Field(ge=0, le=10**9)] | None = Field(
+    odometer: Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=10**9)] | None = Field(
         None, description="The vehicle's odometer, on completion."
     )
 

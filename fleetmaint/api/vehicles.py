@@ -1,8 +1,7 @@
 """Vehicles and readings over JSON; every rule is in vehicles.services and vehicles.readings."""
 
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from django.http import Http404, HttpRequest
@@ -11,9 +10,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.inputs import CleanStr
+from fleetmaint.inputs import Amount, CleanStr
 from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
+from fleetmaint.vehicles.reading_checks import MAX_ENGINE_HOURS
 
 router = Router(tags=["vehicles"])
 
@@ -38,8 +38,11 @@ class VehicleOut(Schema):
     engine_hours: float | None
 
 
+SOME_TEXT = r"\S"  # a label is more than blanks
+
+
 class VehicleIn(Schema):
-    label: CleanStr = Field(..., max_length=120)
+    label: CleanStr = Field(..., max_length=120, pattern=SOME_TEXT)
     vehicle_key: CleanStr | None = Field(None, max_length=40)
     vin: CleanStr = ""
     make: CleanStr = ""
@@ -52,7 +55,7 @@ class VehicleIn(Schema):
 
 
 class VehiclePatch(Schema):
-    label: CleanStr | None = None
+    label: CleanStr | None = Field(None, max_length=120, pattern=SOME_TEXT)
     vehicle_key: CleanStr | None = None
     vin: CleanStr | None = None
     make: CleanStr | None = None
@@ -88,7 +91,7 @@ class ReadingOut(Schema):
 
 class ReadingIn(Schema):
     odometer: int | None = Field(None, ge=0)
-    engine_hours: Decimal | None = Field(None, ge=0)
+    engine_hours: Amount(MAX_ENGINE_HOURS, 1) | None = None
     recorded_at: datetime | None = None
     is_correction: bool = False
     confirm_jump: bool = False
@@ -119,6 +122,33 @@ class BulkReadingIn(pydantic.BaseModel):
         # An item that is not an object names no vehicle: it is reported by
         # its index like any other bad reading.
         return value if isinstance(value, dict) else {}
+
+
+# What the document says of an item: a reading, or anything else, which is
+# reported by its index like any other bad reading.
+BulkItemIn = Annotated[
+    BulkReadingIn,
+    pydantic.WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "properties": {
+                        "vehicle_id": {"type": "integer"},
+                        "vehicle_key": {"type": "string"},
+                        "odometer": {"type": "integer"},
+                        "engine_hours": {"type": "number"},
+                        "recorded_at": {"type": "string", "format": "date-time"},
+                        "is_correction": {"type": "boolean"},
+                        "confirm_jump": {"type": "boolean"},
+                    },
+                },
+                {"not": {"type": "object"}},
+            ],
+            "description": "A reading; an item that is not an object is reported by its index.",
+        }
+    ),
+]
 
 
 class BulkError(Schema):
@@ -227,7 +257,7 @@ def _as_id(value: Any) -> int | None:
 
 
 @router.post("/readings/bulk", response=BulkResultOut)
-def bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]):
+def bulk_readings(request: HttpRequest, payload: list[BulkItemIn]):
     """Records up to 10,000 readings at once; each bad item is reported by its index.
 
     Good items are stored even when others are refused. Statuses and

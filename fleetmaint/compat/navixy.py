@@ -100,13 +100,16 @@ VENDOR_CODES = {
     "not_found": ENTITY_NOT_FOUND,
     "forbidden": ACCESS_DENIED,
 }
-# A vehicle that is not there is "not in the database"; a task that is not, "entity not found".
+# A vehicle that is not there is "not in the database"; a task that is not, "entity not found";
+# files the task names but that are not there, "invalid parameters".
 VEHICLE_FIELDS_NOT_IN_DATABASE = {"vehicle_id", "vehicle_ids"}
 
 
 def _vendor_code(error: DomainError) -> int:
     if error.code == "not_found" and error.field in VEHICLE_FIELDS_NOT_IN_DATABASE:
         return NOT_IN_DATABASE
+    if error.code == "not_found" and error.field == "file_ids":
+        return INVALID_PARAMETERS
     return VENDOR_CODES.get(error.code, INVALID_PARAMETERS)
 
 

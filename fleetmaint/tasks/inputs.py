@@ -162,10 +162,16 @@ def _phone_text(value: Any) -> Any:
 Id = Annotated[int, BeforeValidator(_no_bool)]
 
 Phone = Annotated[CleanStr, StringConstraints(max_length=MAX_TEXT), BeforeValidator(_phone_text)]
+# The document promises addresses of a plain shape, a subset of what Django's
+# validator takes, so every address a client builds from the schema is accepted.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_%+-]{1,32}(\.[A-Za-z0-9_%+-]{1,31})?"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,20}$"
+)
 Email = Annotated[
     CleanStr,
     StringConstraints(max_length=MAX_TEXT),
-    Field(json_schema_extra={"format": "email"}),
+    Field(json_schema_extra={"pattern": EMAIL_PATTERN}),
 ]
 
 
@@ -268,9 +274,21 @@ class HoursCondition(Input):
     repeat_interval: OptionalHours(Decimal("0.1"), MAX_HOURS) = None
 
 
+CONDITION_NAMES = ("mileage", "date", "engine_hours")
+
+
 class Conditions(Input):
     """When the task is due; the services require at least one."""
 
+    # The document says "at least one condition" as JSON Schema can: one of them is an object.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "object"}}}
+                for name in CONDITION_NAMES
+            ]
+        }
+    )
     path: ClassVar[str] = "conditions"
 
     mileage: MileageCondition | None = None

@@ -95,7 +95,7 @@ def _clean_conditions(conditions: Conditions, org: Organization) -> CleanConditi
 def _files(org: Organization, file_ids: list[int]) -> list[TaskFile]:
     found = list(TaskFile.objects.filter(org=org, pk__in=file_ids))
     if len(found) != len(set(file_ids)):
-        raise ValidationFailed("One of the files does not exist.", field="file_ids")
+        raise NotFound("One of the files does not exist.", field="file_ids")
     return found
 
 

@@ -165,10 +165,17 @@ def test_a_task_cannot_be_created_on_another_fleets_vehicle(api, their_van):
     assert not ServiceTask.objects.exists()
 
 
+def test_a_file_that_is_not_there_is_not_found(api, van):
+    payload = {**body(conditions={"mileage": {"limit": 10}}), "vehicle_id": van.pk}
+    response = post(api, "/api/v1/tasks", {**payload, "file_ids": [123456]})
+    assert_error(response, 404, "not_found", "file_ids")
+    assert not ServiceTask.objects.exists()
+
+
 def test_another_fleets_file_cannot_be_attached_or_removed(api, org, other_org, van, their_van):
     theirs = services.file_upload(org=other_org, upload=SimpleUploadedFile("theirs.pdf", PDF))
     response = post(api, "/api/v1/tasks", {**body(), "vehicle_id": van.pk, "file_ids": [theirs.pk]})
-    assert_error(response, 400, "invalid", "file_ids")
+    assert_error(response, 404, "not_found", "file_ids")
     task = make(van)
     assert_error(
         api.delete(f"/api/v1/tasks/{task.pk}/files/{theirs.pk}"), 404, "not_found", "file_id"
@@ -308,7 +315,6 @@ def test_a_mileage_condition_without_an_odometer_reading_is_refused(api, vehicle
         ({"notifications": {"emails": ["nobody"]}}, "notifications.emails"),
         ({"notifications": {"push_enabled": "on"}}, "notifications.push_enabled"),
         ({"file_ids": "1,2"}, "file_ids"),
-        ({"file_ids": [123456]}, "file_ids"),
     ],
 )
 def test_wrong_values_get_the_services_message_naming_the_field(api, van, change, field):

@@ -625,7 +625,6 @@ def test_a_mileage_condition_needs_an_odometer_reading(vehicle):
         ({"mileage": {"limit": 10}}, {"description": "oil\x00"}, "description"),
         ({"mileage": {"limit": 10}}, {"comment": "brake\ud800"}, "comment"),
         ({"mileage": {"limit": 10}}, {"emails": ["not-an-address"]}, "notifications.emails"),
-        ({"mileage": {"limit": 10}}, {"file_ids": [999_999]}, "file_ids"),
     ],
 )
 def test_wrong_input_is_refused_naming_the_field(van, conditions, fields, field):
@@ -795,11 +794,14 @@ def test_detaching_a_file_the_task_does_not_hold_deletes_nothing(org, other_org,
     assert TaskFile.objects.filter(pk=theirs.pk).exists()
 
 
-def test_a_task_cannot_use_another_fleets_file(other_org, van):
-    theirs = services.file_upload(org=other_org, upload=upload())
-    with pytest.raises(ValidationFailed) as caught:
-        create(van, mileage={"limit": 1_000}, file_ids=[theirs.pk])
+@pytest.mark.parametrize("whose", ["another fleet's", "nobody's"])
+def test_a_task_cannot_use_a_file_that_is_not_the_fleets(other_org, van, whose):
+    theirs = whose == "another fleet's"
+    file_id = services.file_upload(org=other_org, upload=upload()).pk if theirs else 999_999
+    with pytest.raises(NotFound) as caught:
+        create(van, mileage={"limit": 1_000}, file_ids=[file_id])
     assert caught.value.field == "file_ids"
+    assert not ServiceTask.objects.exists()
 
 
 # --- deletion and tenancy -------------------------------------------------------------
