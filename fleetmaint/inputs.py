@@ -13,9 +13,18 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -194,3 +203,77 @@ def load_json(body: bytes | str, bounds: JsonBounds = DEFAULT_BOUNDS) -> Any:
         raise ValidationFailed(f"The body is not valid JSON: {error}.") from None
     check_json(value, bounds)
     return value
+
+
+# --- typed inputs: pydantic models whose failures are plain ValidationFailed -------------
+
+_WORDS = {
+    "missing": "is required",
+    "string_type": "must be text",
+    "string_too_short": "is required",
+    "string_too_long": "can be at most {max_length} characters",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_parsing_size": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+    "too_long": "can hold at most {max_length} items",
+}
+
+
+def plain_error(error: Any, prefix: str = "") -> ValidationFailed:
+    """One of pydantic's errors as ValidationFailed: plain words and the field's path.
+
+    A validator that has a whole sentence to say raises ``PydanticCustomError("plain",
+    "The sentence.")``; it is used as it is.
+    """
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    path = ".".join(part for part in (*prefix.split("."), *loc) if part)
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "plain":
+        return ValidationFailed(error["msg"], field=path or None)
+    if kind == "extra_forbidden":
+        return ValidationFailed(f"Unknown field {path!r}.", field=path or None)
+    if kind == "value_error":
+        words = str(context.get("error", error["msg"]))
+    elif error.get("input", "") is None and kind.endswith("_type"):
+        words = "cannot be null"
+    elif kind in _WORDS:
+        words = _WORDS[kind].format(**context)
+    else:
+        words = error["msg"][:1].lower() + error["msg"][1:]
+    return ValidationFailed(f"{path or 'The input'} {words}.", field=path or None)
+
+
+class TypedInput(BaseModel):
+    """A request's values, typed; a value that does not fit is ``ValidationFailed``.
+
+    The one message names the field's path, so the API, the pages and the compat
+    translators answer a wrong value alike, each in its own envelope. Unknown keys
+    are refused. A wrong value is told before a missing one.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    path: ClassVar[str] = ""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _plain_errors(cls, data: Any, handler: Any) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as error:
+            # ValidationFailed is no ValueError: pydantic lets it through every outer model.
+            errors = sorted(error.errors(), key=lambda e: e["type"] == "missing")
+            raise plain_error(errors[0], cls.path) from None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the caller set, typed: what a partial update changes."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
