@@ -113,7 +113,7 @@ def Amount(high: Decimal, places: int) -> Any:  # a type, read as one
     def read(value: Any) -> Decimal:
         if isinstance(value, str) and re.fullmatch(pattern, value):
             amount = Decimal(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             try:
                 amount = Decimal(str(value))
             except InvalidOperation:
