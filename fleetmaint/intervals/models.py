@@ -1,5 +1,6 @@
 """The maintenance schedule: service intervals per vehicle, and the presets they come from."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
@@ -67,6 +68,17 @@ class ServiceInterval(models.Model):
     )
     serviced_at = models.DateTimeField(null=True, blank=True)
     serviced_odometer = models.PositiveIntegerField(null=True, blank=True)
+    follows = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followed_by",
+        help_text="The serviced interval whose preset scheduled this one.",
+    )
+    edited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person last changed it after it was created."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_updated = models.DateTimeField(auto_now=True)
 
@@ -135,3 +147,47 @@ class ServiceInterval(models.Model):
     @property
     def is_open(self) -> bool:
         return self.serviced_at is None
+
+
+class IntervalService(models.Model):
+    """One time an interval was serviced: what happened, and whether it was reopened."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    interval = models.ForeignKey(ServiceInterval, on_delete=models.CASCADE, related_name="services")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="+")
+    serviced_at = models.DateTimeField()
+    odometer = models.PositiveIntegerField(null=True, blank=True)
+    engine_hours = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    servicer = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    reading = models.ForeignKey(
+        "vehicles.Reading", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_removed = models.BooleanField(
+        default=False, help_text="Reopening removed the next interval its preset had scheduled."
+    )
+
+    class Meta:
+        ordering = ["-serviced_at", "-id"]
+        indexes = [
+            models.Index(fields=["interval", "serviced_at"]),
+            models.Index(fields=["vehicle", "serviced_at"]),
+            models.Index(fields=["org", "serviced_at"], name="interval_service_org_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__gte=0), name="interval_service_cost_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interval_id} serviced {self.serviced_at:%Y-%m-%d}"

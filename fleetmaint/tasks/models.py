@@ -138,6 +138,9 @@ class ServiceTask(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person last changed it after it was created."
+    )
 
     objects = ServiceTaskQuerySet.as_manager()
 
@@ -214,6 +217,56 @@ class ServiceTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != Status.DONE
+
+
+class TaskCompletion(models.Model):
+    """One time a task was marked done: what happened, and whether it was reopened.
+
+    The task holds its current completion (``completion_*``); these rows keep
+    every one, a reopened one included, for the task's and the vehicle's history.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(ServiceTask, on_delete=models.CASCADE, related_name="completions")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="+")
+    done_at = models.DateTimeField()
+    odometer = models.PositiveIntegerField(null=True, blank=True)
+    engine_hours = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    planned_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="The task's cost before it was done."
+    )
+    servicer = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    reading = models.ForeignKey(
+        "vehicles.Reading", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    successor_removed = models.BooleanField(
+        default=False, help_text="Reopening removed the next one its repetition had scheduled."
+    )
+
+    class Meta:
+        ordering = ["-done_at", "-id"]
+        indexes = [
+            models.Index(fields=["task", "done_at"]),
+            models.Index(fields=["vehicle", "done_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__gte=0), name="task_completion_cost_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} done {self.done_at:%Y-%m-%d}"
 
 
 class TaskTally(models.Model):
