@@ -244,6 +244,8 @@ def plain_error(error: Any, prefix: str = "") -> ValidationFailed:
         return ValidationFailed(f"Unknown field {path!r}.", field=path or None)
     if kind == "value_error":
         words = str(context.get("error", error["msg"]))
+    elif kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        words = _WORDS[f"string_{kind}"].format(**context)
     elif error.get("input", "") is None and kind.endswith("_type"):
         words = "cannot be null"
     elif kind in _WORDS:
