@@ -18,6 +18,8 @@ from django.utils.text import slugify
 from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import Organization, Role
 from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts.inputs import ContractInput
+from fleetmaint.contracts.models import ContractType
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import quotes, servicers
@@ -207,30 +209,30 @@ def _seed_contracts(vehicles: list[Vehicle]) -> None:
         if vehicle.year and vehicle.year >= 2022:
             contracts.contract_create(
                 vehicle=vehicle,
-                values={
-                    "contract_type": "manufacturer_warranty",
-                    "number": f"MW-{vehicle.vehicle_key}",
-                    "provider": vehicle.make,
-                    "start_date": date(vehicle.year, today.month, min(today.day, 28)),
-                    "end_date": date(vehicle.year + 5, today.month, min(today.day, 28))
+                data=ContractInput(
+                    contract_type=ContractType.MANUFACTURER_WARRANTY,
+                    number=f"MW-{vehicle.vehicle_key}",
+                    provider=vehicle.make,
+                    start_date=date(vehicle.year, today.month, min(today.day, 28)),
+                    end_date=date(vehicle.year + 5, today.month, min(today.day, 28))
                     - timedelta(days=index * 9),
-                    "distance_limit": 150_000,
-                    "start_odometer": 0,
-                    "covered_services": ["replace-brake-pads", "diagnostics"],
-                },
+                    distance_limit=150_000,
+                    start_odometer=0,
+                    covered_services=["replace-brake-pads", "diagnostics"],
+                ),
             )
         elif index % 3 == 0:
             contracts.contract_create(
                 vehicle=vehicle,
-                values={
-                    "contract_type": "service_plan",
-                    "number": f"SP-{vehicle.vehicle_key}",
-                    "provider": "Northside Fleet Service",
-                    "start_date": today - timedelta(days=300),
-                    "end_date": today + timedelta(days=20 + index),
-                    "covered_services": ["oil-change", "tire-rotation"],
-                    "price": "480.00",
-                },
+                data=ContractInput(
+                    contract_type=ContractType.SERVICE_PLAN,
+                    number=f"SP-{vehicle.vehicle_key}",
+                    provider="Northside Fleet Service",
+                    start_date=today - timedelta(days=300),
+                    end_date=today + timedelta(days=20 + index),
+                    covered_services=["oil-change", "tire-rotation"],
+                    price=Decimal("480.00"),
+                ),
             )
 
 

@@ -1,20 +1,21 @@
 """Vehicle contracts over JSON (seed 002): list, read, create, and update in part or whole."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict
+from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.common import find_vehicle, rows_response
-from fleetmaint.contracts import inputs, services
+from fleetmaint.contracts import queries, services
+from fleetmaint.contracts.inputs import ContractChanges, ContractInput
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
     ContractType,
     VehicleContract,
 )
+from fleetmaint.inputs import CleanStr
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["contracts"])
@@ -47,28 +48,8 @@ class ContractOut(Schema):
         return [d.name for d in obj.documents.all()]
 
 
-class ContractIn(BaseModel):
-    """Values are taken as sent and checked by the service, which names the field at fault."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    contract_type: Any = None
-    number: Any = None
-    provider: Any = None
-    description: Any = None
-    start_date: Any = None
-    end_date: Any = None
-    start_odometer: Any = None
-    distance_limit: Any = None
-    price: Any = None
-    currency: Any = None
-    covered_services: Any = None
-    terms: Any = None
-    status: Any = None
-
-
-class CancelIn(BaseModel):
-    reason: Any = None
+class CancelIn(Schema):
+    reason: CleanStr = Field("", max_length=500)
 
 
 class ContractPage(Schema):
@@ -89,16 +70,7 @@ def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
 
 
 def _contract(request: HttpRequest, vehicle_id: int, contract_id: int) -> VehicleContract:
-    vehicle = _vehicle(request, vehicle_id)
-    contract = (
-        VehicleContract.objects.filter(vehicle=vehicle, pk=contract_id)
-        .select_related("vehicle", "vehicle__org")
-        .prefetch_related("documents")
-        .first()
-    )
-    if contract is None:
-        raise Http404("Contract not found.")
-    return contract
+    return queries.contract_for(_vehicle(request, vehicle_id), contract_id)
 
 
 # The columns of ContractOut; the documents' names come in one more query.
@@ -124,11 +96,6 @@ def _attach_documents(items: list[dict]) -> None:
         by_contract[contract_id]["documents"].append(name)
 
 
-def _given(payload: ContractIn) -> dict:
-    """The fields the client sent, typed and checked at this edge (contracts.inputs)."""
-    return inputs.contract_values(payload.model_dump(exclude_unset=True))
-
-
 @router.get("/vehicles/{vehicle_id}/contracts", response=ContractPage)
 def list_contracts(request: HttpRequest, vehicle_id: int, filters: Query[ContractFilters]):
     vehicle = _vehicle(request, vehicle_id)
@@ -143,10 +110,8 @@ def list_contracts(request: HttpRequest, vehicle_id: int, filters: Query[Contrac
 
 
 @router.post("/vehicles/{vehicle_id}/contracts", response={201: ContractOut})
-def create_contract(request: HttpRequest, vehicle_id: int, payload: ContractIn):
-    contract = services.contract_create(
-        vehicle=_vehicle(request, vehicle_id), values=_given(payload)
-    )
+def create_contract(request: HttpRequest, vehicle_id: int, payload: ContractInput):
+    contract = services.contract_create(vehicle=_vehicle(request, vehicle_id), data=payload)
     return Status(201, contract)
 
 
@@ -156,15 +121,19 @@ def read_contract(request: HttpRequest, vehicle_id: int, contract_id: int):
 
 
 @router.patch("/vehicles/{vehicle_id}/contracts/{contract_id}", response=ContractOut)
-def patch_contract(request: HttpRequest, vehicle_id: int, contract_id: int, payload: ContractIn):
+def patch_contract(
+    request: HttpRequest, vehicle_id: int, contract_id: int, payload: ContractChanges
+):
+    """Changes the values sent; the others stay as they are."""
     contract = _contract(request, vehicle_id, contract_id)
-    return services.contract_update(contract=contract, values=_given(payload))
+    return services.contract_update(contract=contract, changes=payload)
 
 
 @router.put("/vehicles/{vehicle_id}/contracts/{contract_id}", response=ContractOut)
-def put_contract(request: HttpRequest, vehicle_id: int, contract_id: int, payload: ContractIn):
+def put_contract(request: HttpRequest, vehicle_id: int, contract_id: int, payload: ContractInput):
+    """Replaces the whole contract: the values left out get their defaults."""
     contract = _contract(request, vehicle_id, contract_id)
-    return services.contract_update(contract=contract, values=_given(payload), whole=True)
+    return services.contract_replace(contract=contract, data=payload)
 
 
 @router.post("/vehicles/{vehicle_id}/contracts/{contract_id}/cancel", response=ContractOut)

@@ -8,6 +8,21 @@ from django.db.models import F, Q, QuerySet
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts.models import ContractStatus, VehicleContract
+from fleetmaint.errors import NotFound
+from fleetmaint.vehicles.models import Vehicle
+
+
+def contract_for(vehicle: Vehicle, contract_id: int) -> VehicleContract:
+    """The vehicle's contract with that id, or NotFound: another vehicle's is not found."""
+    contract = (
+        VehicleContract.objects.filter(vehicle=vehicle, pk=contract_id)
+        .select_related("vehicle", "vehicle__org")
+        .prefetch_related("documents")
+        .first()
+    )
+    if contract is None:
+        raise NotFound("Contract not found.")
+    return contract
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from django.utils import timezone
 from fleetmaint.accounts.models import Organization
 
 # The set-based moves are part of this service's surface.
-from fleetmaint.contracts import inputs
 from fleetmaint.contracts.evaluation import contracts_evaluate as contracts_evaluate
 from fleetmaint.contracts.evaluation import contracts_sweep_dates as contracts_sweep_dates
+from fleetmaint.contracts.inputs import FIELDS, ContractChanges, ContractInput
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
     VehicleContract,
 )
-from fleetmaint.errors import Conflict, NotFound, ValidationFailed
+from fleetmaint.errors import Conflict, ValidationFailed
 from fleetmaint.files import check_upload
 from fleetmaint.inputs import clean_text
 from fleetmaint.vehicles.models import Vehicle
@@ -112,14 +112,11 @@ def _save(contract: VehicleContract, org: Organization) -> VehicleContract:
     return contract
 
 
-def contract_create(*, vehicle: Vehicle, values: dict) -> VehicleContract:
+def contract_create(*, vehicle: Vehicle, data: ContractInput) -> VehicleContract:
     org = vehicle.org
-    contract = VehicleContract(org=org, vehicle=vehicle, currency=org.currency)
-    for name in inputs.FIELDS:
-        if name in values:
-            setattr(contract, name, inputs.clean_value(name, values[name]))
-    if not contract.contract_type:
-        raise ValidationFailed("contract_type is required.", field="contract_type")
+    contract = VehicleContract(org=org, vehicle=vehicle)
+    for name in FIELDS:
+        setattr(contract, name, getattr(data, name))
     if not contract.currency:
         contract.currency = org.currency
     with transaction.atomic():
@@ -129,28 +126,23 @@ def contract_create(*, vehicle: Vehicle, values: dict) -> VehicleContract:
     return contract
 
 
-def contract_update(
-    *, contract: VehicleContract, values: dict, whole: bool = False
-) -> VehicleContract:
-    """PATCH changes the given fields; PUT (``whole``) also resets the ones left out."""
+def contract_update(*, contract: VehicleContract, changes: ContractChanges) -> VehicleContract:
+    """Changes the values given (``changes.given()``); the others stay as they are."""
+    return _change(contract, changes.given())
+
+
+def contract_replace(*, contract: VehicleContract, data: ContractInput) -> VehicleContract:
+    """Puts every value of ``data`` in place, so the ones it leaves out get their defaults."""
+    return _change(contract, {name: getattr(data, name) for name in FIELDS})
+
+
+def _change(contract: VehicleContract, values: dict) -> VehicleContract:
     if contract.status == ContractStatus.CANCELLED:
         raise Conflict("A cancelled contract cannot be changed.", field="status")
-    unknown = set(values) - set(inputs.FIELDS)
-    if unknown:
-        name = sorted(unknown)[0]
-        raise ValidationFailed(f"Unknown field {name!r}.", field=name)
     org = contract.vehicle.org
     was_expired = contract.status == ContractStatus.EXPIRED
-    if whole:
-        for name in ("contract_type", "number", "start_date"):
-            if name not in values:
-                raise ValidationFailed(f"{name} is required.", field=name)
-        fresh = VehicleContract(org=org, vehicle=contract.vehicle)
-        for name in inputs.FIELDS:
-            setattr(contract, name, getattr(fresh, name))
-        contract.currency = org.currency
     for name, value in values.items():
-        setattr(contract, name, inputs.clean_value(name, value))
+        setattr(contract, name, value)
     if not contract.currency:
         contract.currency = org.currency
     if was_expired and contract.status in (ContractStatus.ACTIVE, ContractStatus.EXPIRED):
@@ -196,9 +188,7 @@ def _reopen_if_moved(contract: VehicleContract, org: Organization) -> None:
 
 
 def contract_cancel(*, contract: VehicleContract, reason: str) -> VehicleContract:
-    if reason is not None and not isinstance(reason, str):
-        raise ValidationFailed("reason must be text.", field="reason")
-    reason = clean_text((reason or "").strip(), field="reason")
+    reason = clean_text(reason.strip(), field="reason")
     if not reason:
         raise ValidationFailed("Say why the contract is cancelled.", field="reason")
     if len(reason) > 500:
@@ -211,21 +201,6 @@ def contract_cancel(*, contract: VehicleContract, reason: str) -> VehicleContrac
     if not updated:
         raise Conflict("This contract is already cancelled.", field="status")
     contract.refresh_from_db()
-    return contract
-
-
-def contract_for(vehicle: Vehicle, contract_id: object) -> VehicleContract:
-    try:
-        number = int(contract_id)
-    except (TypeError, ValueError):
-        raise NotFound("Contract not found.") from None
-    contract = (
-        VehicleContract.objects.filter(vehicle=vehicle, pk=number)
-        .select_related("vehicle", "vehicle__org")
-        .first()
-    )
-    if contract is None:
-        raise NotFound("Contract not found.")
     return contract
 
 

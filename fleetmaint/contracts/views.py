@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import get_owned, member_required
-from fleetmaint.contracts import inputs, queries, services
+from fleetmaint.contracts import queries, services
 from fleetmaint.contracts.forms import ContractForm
+from fleetmaint.contracts.inputs import ContractChanges, ContractInput
 from fleetmaint.contracts.models import (
     ContractDocument,
     ContractStatus,
@@ -88,9 +89,11 @@ def _initial(contract: VehicleContract) -> dict:
 
 
 def _values(form: ContractForm) -> dict:
+    """The form's cleaned data in the contract input's shape: covered services as a list."""
     values = dict(form.cleaned_data)
-    values["covered_services"] = values.get("covered_services") or ""
-    return inputs.contract_values(values)
+    text = values.get("covered_services") or ""
+    values["covered_services"] = [part for part in text.replace("\n", ",").split(",")]
+    return values
 
 
 @member_required
@@ -110,11 +113,13 @@ def contract_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if editing:
                 # Every field of the form is sent; the ones it lacks (currency) are kept.
-                services.contract_update(contract=editing, values=_values(form))
+                changes = ContractChanges.model_validate(_values(form))
+                services.contract_update(contract=editing, changes=changes)
             else:
                 # A refused document leaves no contract behind to collide with the retry.
                 with transaction.atomic():
-                    contract = services.contract_create(vehicle=vehicle, values=_values(form))
+                    data = ContractInput.model_validate(_values(form))
+                    contract = services.contract_create(vehicle=vehicle, data=data)
                     upload = request.FILES.get("document")
                     if upload:
                         services.document_attach(contract=contract, upload=upload)

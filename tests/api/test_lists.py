@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.intervals import services as intervals
 from fleetmaint.orders import quotes
 from fleetmaint.orders import services as orders
@@ -294,7 +295,7 @@ def make_contract(vehicle: Vehicle, number: str, **values):
         "start_date": "2030-01-01",
         **values,
     }
-    return contracts.contract_create(vehicle=vehicle, values=values)
+    return contracts.contract_create(vehicle=vehicle, data=ContractInput(**values))
 
 
 def test_contracts_are_listed_with_their_documents(api, loader):

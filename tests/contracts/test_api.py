@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from fleetmaint import sweeps
 from fleetmaint.accounts import services as accounts
 from fleetmaint.contracts import services
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.contracts.models import ContractStatus, VehicleContract
 from fleetmaint.notifications.models import Event
 from fleetmaint.vehicles import services as vehicles
@@ -97,7 +98,7 @@ def van(vehicle) -> Vehicle:
 def make(vehicle: Vehicle, **values) -> VehicleContract:
     given = {"contract_type": "extended_warranty", "number": "EW-1", "start_date": "2030-01-01"}
     given.update(values)
-    return services.contract_create(vehicle=vehicle, values=given)
+    return services.contract_create(vehicle=vehicle, data=ContractInput(**given))
 
 
 def url(vehicle: Vehicle, contract: VehicleContract | int | None = None, tail: str = "") -> str:

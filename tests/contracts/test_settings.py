@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from fleetmaint.accounts import services as accounts
 from fleetmaint.contracts import services
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.contracts.models import ContractStatus
 from fleetmaint.notifications.models import Event
 from fleetmaint.sweeps import sweep_dates
@@ -17,12 +18,12 @@ def _plan(vehicle, *, days_left: int, number: str = "SP-1"):
     today = timezone.localdate()
     return services.contract_create(
         vehicle=vehicle,
-        values={
-            "contract_type": "service_plan",
-            "number": number,
-            "start_date": today - timedelta(days=100),
-            "end_date": today + timedelta(days=days_left),
-        },
+        data=ContractInput(
+            contract_type="service_plan",
+            number=number,
+            start_date=today - timedelta(days=100),
+            end_date=today + timedelta(days=days_left),
+        ),
     )
 
 

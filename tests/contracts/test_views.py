@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fleetmaint import sweeps
 from fleetmaint.contracts import services
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.contracts.models import ContractDocument, ContractStatus, VehicleContract
 from fleetmaint.notifications.models import Event
 from fleetmaint.vehicles import services as vehicles
@@ -33,7 +34,7 @@ def van(vehicle) -> Vehicle:
 def make(vehicle: Vehicle, **values) -> VehicleContract:
     given = {"contract_type": "service_plan", "number": "SP-1", "start_date": "2030-01-01"}
     given.update(values)
-    return services.contract_create(vehicle=vehicle, values=given)
+    return services.contract_create(vehicle=vehicle, data=ContractInput(**given))
 
 
 def tab(vehicle: Vehicle) -> str:

@@ -20,6 +20,7 @@ from fleetmaint import sweeps
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.intervals import queries as interval_queries
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
@@ -81,14 +82,14 @@ def read(vehicle: Vehicle, odometer: int, clock, *, correction: bool = False) ->
 def contract(vehicle: Vehicle, number: str, *, distance: int, days: int) -> None:
     contracts.contract_create(
         vehicle=vehicle,
-        values={
-            "contract_type": "service_plan",
-            "number": number,
-            "start_date": NOW.date() - timedelta(days=30),
-            "end_date": NOW.date() + timedelta(days=days),
-            "start_odometer": vehicle.odometer,
-            "distance_limit": distance,
-        },
+        data=ContractInput(
+            contract_type="service_plan",
+            number=number,
+            start_date=NOW.date() - timedelta(days=30),
+            end_date=NOW.date() + timedelta(days=days),
+            start_odometer=vehicle.odometer,
+            distance_limit=distance,
+        ),
     )
 
 
