@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, W
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from fleetmaint import days
 from fleetmaint.accounts.models import Organization
 from fleetmaint.intervals.evaluation import DUE_SOON_DISTANCE
 from fleetmaint.intervals.models import ServiceInterval
@@ -197,11 +198,20 @@ class Progress:
         return -self.days_left if self.days_left else 0
 
     @property
+    def days_text(self) -> str:
+        """In words: today, 3 days left, 1 day overdue; empty without a date."""
+        return days.days_text(self.days_left)
+
+    @property
     def percent(self) -> int:
         return max(p for p in (self.mileage_percent, self.time_percent, 0) if p is not None)
 
 
-def progress(interval: ServiceInterval, now: datetime | None = None) -> Progress:
+def progress(
+    interval: ServiceInterval, now: datetime | None = None, zone: object = None
+) -> Progress:
+    """``zone``: the organization (or its zone) whose calendar days are counted; by
+    default the active time zone, which is the organization's on every page."""
     now = now or timezone.now()
     vehicle = interval.vehicle
     distance_left = mileage_percent = days_left = time_percent = None
@@ -212,7 +222,9 @@ def progress(interval: ServiceInterval, now: datetime | None = None) -> Progress
         used = vehicle.odometer - start
         mileage_percent = 100 if span <= 0 else _clamp(round(used / span * 100))
     if interval.service_at_date is not None:
-        days_left = (interval.service_at_date - now).days
+        days_left = days.days_until(
+            interval.service_at_date, zone or timezone.get_current_timezone(), now
+        )
         span = (interval.service_at_date - interval.created_at).total_seconds()
         used = (now - interval.created_at).total_seconds()
         time_percent = 100 if span <= 0 else _clamp(round(used / span * 100))

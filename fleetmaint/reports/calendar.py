@@ -8,8 +8,7 @@ Every date is an all-day event on the day it falls in the organization's time
 zone, with a UID that stays the same across fetches.
 """
 
-import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
+from fleetmaint import days
 from fleetmaint.accounts.models import Organization
 from fleetmaint.reports import queries
 
@@ -49,15 +49,18 @@ FEED_DAYS_BACK = 30
 FEED_DAYS_AHEAD = 365
 
 
-def _window(rows, now: datetime):
-    since = now - timedelta(days=FEED_DAYS_BACK)
-    until = now + timedelta(days=FEED_DAYS_AHEAD)
-    return rows.filter(when__gte=since, when__lte=until)[: settings.CALENDAR_FEED_LIMIT]
+def _window(rows, zone, now: datetime):
+    """The rows whose local day is from FEED_DAYS_BACK days before today to FEED_DAYS_AHEAD
+    days after it, whole days of the organization's calendar."""
+    today = days.today(zone, now)
+    since = datetime.combine(today - timedelta(days=FEED_DAYS_BACK), time.min, tzinfo=zone)
+    until = datetime.combine(today + timedelta(days=FEED_DAYS_AHEAD + 1), time.min, tzinfo=zone)
+    return rows.filter(when__gte=since, when__lt=until)[: settings.CALENDAR_FEED_LIMIT]
 
 
 def build_calendar(org: Organization) -> Calendar:
     """The feed's calendar: open intervals, open tasks and active orders, one query each."""
-    zone = zoneinfo.ZoneInfo(org.time_zone)
+    zone = days.zone_of(org)
     now = timezone.now()
     calendar = Calendar()
     calendar.add("prodid", "-//fleetmaint//Maintenance calendar//EN")
@@ -66,11 +69,11 @@ def build_calendar(org: Organization) -> Calendar:
     calendar.add("x-wr-calname", f"{org.name} maintenance")
     calendar.add("x-wr-timezone", org.time_zone)
 
-    for interval in _window(queries.coming_intervals(org), now):
+    for interval in _window(queries.coming_intervals(org), zone, now):
         calendar.add_component(
             _event(
                 uid=f"interval-{interval.pk}",
-                day=interval.when.astimezone(zone).date(),
+                day=days.local_day(interval.when, zone),
                 summary=f"{interval.name} due: {interval.vehicle.label}",
                 path=reverse("intervals:schedule", args=[interval.vehicle_id]),
                 stamp=interval.last_updated,
@@ -79,11 +82,11 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    for task in _window(queries.coming_tasks(org), now):
+    for task in _window(queries.coming_tasks(org), zone, now):
         calendar.add_component(
             _event(
                 uid=f"task-{task.pk}",
-                day=task.when.astimezone(zone).date(),
+                day=days.local_day(task.when, zone),
                 summary=f"{task.description}: {task.vehicle.label}",
                 path=reverse("tasks:vehicle", args=[task.vehicle_id]),
                 stamp=task.updated_at,
@@ -91,11 +94,11 @@ def build_calendar(org: Organization) -> Calendar:
             )
         )
 
-    for order in _window(queries.coming_orders(org), now):
+    for order in _window(queries.coming_orders(org), zone, now):
         calendar.add_component(
             _event(
                 uid=f"order-{order.pk}",
-                day=order.when.astimezone(zone).date(),
+                day=days.local_day(order.when, zone),
                 summary=f"Order {order.pk} ready at {order.servicer.name}: {order.vehicle.label}",
                 path=reverse("orders:detail", args=[order.pk]),
                 stamp=order.updated_at,
