@@ -4,7 +4,7 @@ Plain functions, not fixtures, so both test modules share them without a conftes
 """
 
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
@@ -18,8 +18,7 @@ from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles.models import Vehicle
-
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
+from tests.clock import NOW
 
 
 def garage(org: Organization) -> Servicer:

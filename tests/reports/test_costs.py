@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,15 +17,10 @@ from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles import services as vehicles
 from tests.reports.history_support import NOW, done_task, garage, order, sheet_rows, workbook
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 XLSX_URL = reverse("history-reports:costs-xlsx")
 CSV_URL = reverse("history-reports:costs-csv")
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Every test runs at NOW, 2030-06-15 12:00 in Berlin (sessions are signed in then)."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

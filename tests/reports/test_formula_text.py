@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-import time_machine
 import xlrd
 from django.urls import reverse
 from openpyxl.utils.escape import unescape
@@ -27,17 +26,13 @@ from fleetmaint.reports import costs, task_report
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading, Vehicle
-from tests.reports.history_support import NOW, done_task, garage, order
+from tests.reports.history_support import done_task, garage, order
+
+pytestmark = pytest.mark.usefixtures("clock")
 
 # The starts OWASP names, the line feed, and the full-width signs some spreadsheets read.
 STARTS = ["=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20"]
 FORMULA = 'HYPERLINK("http://evil.example","x")'
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture(params=STARTS, ids=[f"U+{ord(s):04X}" for s in STARTS])

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-import time_machine
 from django.urls import reverse
 
 from fleetmaint.contracts import services as contracts
@@ -28,6 +27,8 @@ from tests.reports.history_support import (
     workbook,
 )
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = [
     "Vehicle",
@@ -41,13 +42,6 @@ SHEETS = [
     "Contracts",
     "Costs",
 ]
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """Every test runs at NOW (sessions are signed in then, too)."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-import time_machine
 import xlrd
 from django.db import connection
 from django.http import QueryDict
@@ -25,20 +24,9 @@ from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
+from tests.clock import NOW
 
-NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)  # 12:00 in Berlin, where the fleet is
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("clock", "media")
 
 
 def make_task(vehicle, description: str, *, days: int, cost: str, **fields) -> ServiceTask:

@@ -8,29 +8,19 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-import time_machine
 import xlrd
 from pypdf import PdfReader
 
 from fleetmaint.reports import delivery, task_report
 from fleetmaint.reports.models import JobStatus, ReportJob
 from fleetmaint.tasks import queries
-from tests.reports.test_task_report import NOW, build_fleet, make_task
+from tests.clock import NOW
+from tests.reports.test_task_report import build_fleet, make_task
+
+pytestmark = pytest.mark.usefixtures("clock", "media")
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-import time_machine
 import xlrd
 from django.db import connection
 from django.http import QueryDict
@@ -28,21 +27,12 @@ from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
-from tests.reports.test_task_report import NOW, make_task
+from tests.clock import NOW
+from tests.reports.test_task_report import make_task
+
+pytestmark = pytest.mark.usefixtures("clock", "media")
 
 BERLIN_DAY = datetime(2030, 6, 15)  # NOW is 12:00 in Berlin
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 def meter_task(vehicle, description: str, *, km: int, cost: str, **fields) -> ServiceTask:
