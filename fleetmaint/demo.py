@@ -28,6 +28,7 @@ from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff, Servi
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
+from fleetmaint.vehicles.inputs import VehicleInput
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
 
 DEMO_ORG_SLUG = "demo-fleet"
@@ -120,16 +121,18 @@ def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
         return None
     rng = random.Random(number)
     make, model, unit, hours, per_day = DEMO_MODELS[(number - 1) % len(DEMO_MODELS)]
-    vehicle = vehicles.vehicle_create(
+    vehicle = vehicles.vehicle_add(
         org=org,
-        vehicle_key=key,
-        label=f"{model} {number:02d}",
-        make=make,
-        model=model,
-        year=2016 + rng.randrange(0, 9),
-        plate=f"FM-{rng.randrange(100, 999)}-{number:02d}",
-        distance_unit=unit,
-        tracks_engine_hours=hours,
+        data=VehicleInput(
+            vehicle_key=key,
+            label=f"{model} {number:02d}",
+            make=make,
+            model=model,
+            year=2016 + rng.randrange(0, 9),
+            plate=f"FM-{rng.randrange(100, 999)}-{number:02d}",
+            distance_unit=unit,
+            tracks_engine_hours=hours,
+        ),
     )
     _seed_readings(org, vehicle, rng, per_day)
     vehicle.refresh_from_db()
@@ -371,7 +374,9 @@ def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_
                 vehicle_key=None,
                 reading=vehicles.ReadingInput(
                     odometer=odometer,
-                    engine_hours=round(engine_hours, 1) if vehicle.tracks_engine_hours else None,
+                    engine_hours=(
+                        Decimal(f"{engine_hours:.1f}") if vehicle.tracks_engine_hours else None
+                    ),
                     recorded_at=now - timedelta(days=week * 7, hours=rng.randrange(0, 48)),
                     confirm_jump=True,
                 ),

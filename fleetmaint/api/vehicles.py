@@ -12,6 +12,12 @@ from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import Amount, CleanStr
 from fleetmaint.vehicles import queries, readings, services
+from fleetmaint.vehicles.inputs import (
+    VehicleChanges,
+    VehicleInput,
+    reading_engine_hours,
+    reading_odometer,
+)
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 from fleetmaint.vehicles.reading_checks import MAX_ENGINE_HOURS
 
@@ -36,36 +42,6 @@ class VehicleOut(Schema):
     archived: bool
     odometer: int | None
     engine_hours: float | None
-
-
-SOME_TEXT = r"\S"  # a label is more than blanks
-
-
-class VehicleIn(Schema):
-    label: CleanStr = Field(..., max_length=120, pattern=SOME_TEXT)
-    vehicle_key: CleanStr | None = Field(None, max_length=40)
-    vin: CleanStr = ""
-    make: CleanStr = ""
-    model: CleanStr = ""
-    year: int | None = None
-    plate: CleanStr = ""
-    distance_unit: Literal["km", "mi"] | None = None
-    tracks_engine_hours: bool = False
-    notes: CleanStr = ""
-
-
-class VehiclePatch(Schema):
-    label: CleanStr | None = Field(None, max_length=120, pattern=SOME_TEXT)
-    vehicle_key: CleanStr | None = None
-    vin: CleanStr | None = None
-    make: CleanStr | None = None
-    model: CleanStr | None = None
-    year: int | None = None
-    plate: CleanStr | None = None
-    distance_unit: Literal["km", "mi"] | None = None
-    tracks_engine_hours: bool | None = None
-    notes: CleanStr | None = None
-    archived: bool | None = None
 
 
 class VehiclePage(Schema):
@@ -193,8 +169,8 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleListQuery]):
 
 
 @router.post("/vehicles", response={201: VehicleOut})
-def create_vehicle(request: HttpRequest, payload: VehicleIn):
-    return Status(201, services.vehicle_create(org=request.org, **payload.dict()))
+def create_vehicle(request: HttpRequest, payload: VehicleInput):
+    return Status(201, services.vehicle_add(org=request.org, data=payload))
 
 
 @router.get("/vehicles/{vehicle_id}", response=VehicleOut)
@@ -203,13 +179,9 @@ def read_vehicle(request: HttpRequest, vehicle_id: int):
 
 
 @router.patch("/vehicles/{vehicle_id}", response=VehicleOut)
-def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehiclePatch):
-    vehicle = _vehicle(request, vehicle_id)
-    changes = payload.dict(exclude_unset=True)
-    for name in ("label", "vehicle_key", "distance_unit", "tracks_engine_hours", "archived"):
-        if name in changes and changes[name] is None:
-            raise ValidationFailed(f"{name} cannot be null.", field=name)
-    return services.vehicle_update(vehicle=vehicle, **changes)
+def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehicleChanges):
+    """Changes the values sent; the others stay as they are."""
+    return services.vehicle_update(vehicle=_vehicle(request, vehicle_id), changes=payload)
 
 
 @router.delete("/vehicles/{vehicle_id}", response={204: None})
@@ -273,6 +245,9 @@ def _bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]) -> dict:
     early_errors: list[dict] = []
     for index, row in enumerate(payload):
         try:
+            # Typed here, at the edge; a value of the wrong kind is this item's error.
+            odometer = reading_odometer(row.odometer)
+            engine_hours = reading_engine_hours(row.engine_hours)
             recorded_at = _parse_bulk_time(row.recorded_at)
         except ValidationFailed as error:
             early_errors.append(
@@ -285,8 +260,8 @@ def _bulk_readings(request: HttpRequest, payload: list[BulkReadingIn]) -> dict:
                 vehicle_id=_as_id(row.vehicle_id),
                 vehicle_key=str(row.vehicle_key) if row.vehicle_key is not None else None,
                 reading=readings.ReadingInput(
-                    odometer=row.odometer,
-                    engine_hours=row.engine_hours,
+                    odometer=odometer,
+                    engine_hours=engine_hours,
                     recorded_at=recorded_at,
                     is_correction=row.is_correction,
                     confirm_jump=row.confirm_jump,

@@ -55,6 +55,14 @@ def vehicle_list(org: Organization, filters: VehicleFilters) -> QuerySet[Vehicle
     return vehicles.order_by(*VEHICLE_SORTS.get(filters.sort, VEHICLE_SORTS["label"]))
 
 
+def vehicle_key_taken(org: Organization, key: str, *, exclude_id: int | None = None) -> bool:
+    """Whether another vehicle of the organization uses ``key``."""
+    taken = Vehicle.objects.for_org(org).filter(vehicle_key=key)
+    if exclude_id is not None:
+        taken = taken.exclude(pk=exclude_id)
+    return taken.exists()
+
+
 MAKES_SHOWN = 50
 
 

@@ -8,7 +8,7 @@ order too.
 import bisect
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -39,10 +39,10 @@ def refuse_nul(name: str, value: str) -> str:
 
 @dataclass
 class ReadingInput:
-    """A reading as submitted, before it is checked."""
+    """A reading as submitted, typed, before it is checked against its vehicle."""
 
-    odometer: object = None
-    engine_hours: object = None
+    odometer: int | None = None
+    engine_hours: Decimal | None = None
     recorded_at: datetime | None = None
     is_correction: bool = False
     confirm_jump: bool = False
@@ -96,47 +96,37 @@ class CleanReading:
 # --- checks of one reading's own values ----------------------------------------------
 
 
-def _parse_odometer(value: object) -> int | None:
-    if value is None or value == "":
+def _odometer(value: int | None) -> int | None:
+    if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed("The odometer must be a whole number.", field="odometer")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationFailed("The odometer must be a whole number.", field="odometer") from None
-    if number != number.to_integral_value():
-        raise ValidationFailed("The odometer must be a whole number.", field="odometer")
-    if number < 0:
+    if value < 0:
         raise ValidationFailed("The odometer cannot be negative.", field="odometer")
-    if number > MAX_ODOMETER:
+    if value > MAX_ODOMETER:
         raise ValidationFailed(f"The odometer can be at most {MAX_ODOMETER:,}.", field="odometer")
-    return int(number)
+    return value
 
 
-def _parse_engine_hours(value: object) -> Decimal | None:
-    if value is None or value == "":
+def _engine_hours(value: Decimal | int | None) -> Decimal | None:
+    if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)  # whole hours
+    if not isinstance(value, Decimal) or not value.is_finite():
         raise ValidationFailed("Engine hours must be a number.", field="engine_hours")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationFailed("Engine hours must be a number.", field="engine_hours") from None
-    if not number.is_finite():
-        raise ValidationFailed("Engine hours must be a number.", field="engine_hours")
-    if number < 0:
+    if value < 0:
         raise ValidationFailed("Engine hours cannot be negative.", field="engine_hours")
-    if number > MAX_ENGINE_HOURS:
+    if value > MAX_ENGINE_HOURS:
         raise ValidationFailed(
             f"Engine hours can be at most {MAX_ENGINE_HOURS:,}.", field="engine_hours"
         )
-    return number.quantize(_TENTH)
+    return value.quantize(_TENTH)
 
 
 def clean_reading(vehicle: Meters, index: int, item: ReadingInput, now: datetime) -> CleanReading:
-    odometer = _parse_odometer(item.odometer)
-    engine_hours = _parse_engine_hours(item.engine_hours)
+    odometer = _odometer(item.odometer)
+    engine_hours = _engine_hours(item.engine_hours)
     if odometer is None and engine_hours is None:
         raise ValidationFailed("Give an odometer value, engine hours, or both.", field="odometer")
     if engine_hours is not None and not vehicle.tracks_engine_hours:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -127,8 +128,8 @@ def enqueue_predictions(vehicle_ids: list[int]) -> None:
 def reading_record(
     *,
     vehicle: Vehicle,
-    odometer: object = None,
-    engine_hours: object = None,
+    odometer: int | None = None,
+    engine_hours: Decimal | None = None,
     recorded_at: datetime | None = None,
     source: str = ReadingSource.MANUAL,
     is_correction: bool = False,

@@ -13,6 +13,7 @@ from fleetmaint.charts import line_chart
 from fleetmaint.errors import ConfirmationRequired, DomainError
 from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.forms import ReadingForm, VehicleForm
+from fleetmaint.vehicles.inputs import VehicleChanges, VehicleInput
 from fleetmaint.vehicles.models import Reading, Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -150,7 +151,8 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
     form = VehicleForm(request.POST)
     if form.is_valid():
         try:
-            vehicle = services.vehicle_create(org=request.org, **form.cleaned_data)
+            data = VehicleInput.model_validate(form.cleaned_data)
+            vehicle = services.vehicle_add(org=request.org, data=data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -168,7 +170,8 @@ def vehicle_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = VehicleForm(request.POST)
     if form.is_valid():
         try:
-            services.vehicle_update(vehicle=vehicle, **form.cleaned_data)
+            changes = VehicleChanges.model_validate(form.cleaned_data)
+            services.vehicle_update(vehicle=vehicle, changes=changes)
         except DomainError as error:
             add_domain_error(form, error)
         else:

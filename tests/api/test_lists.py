@@ -73,7 +73,9 @@ def loader(org) -> Vehicle:
         vin="WDB9066331S123456",
         year=2019,
     )
-    vehicles.reading_record(vehicle=truck, odometer=5_000, engine_hours="100.5", confirm_jump=True)
+    vehicles.reading_record(
+        vehicle=truck, odometer=5_000, engine_hours=Decimal("100.5"), confirm_jump=True
+    )
     return truck
 
 
@@ -105,7 +107,9 @@ def worked(org, loader):
         emails=["fleet@example.com"],
         file_ids=[shared.pk],
     )
-    vehicles.reading_record(vehicle=loader, odometer=5_500, engine_hours="110.5", confirm_jump=True)
+    vehicles.reading_record(
+        vehicle=loader, odometer=5_500, engine_hours=Decimal("110.5"), confirm_jump=True
+    )
     done = make_task(loader, "Wipers", Conditions(date={"end": NOW + timedelta(days=5)}))
     tasks.task_mark_done(task=done)
     full.refresh_from_db()

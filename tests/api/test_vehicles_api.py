@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -483,7 +484,9 @@ def test_a_reading_time_with_an_offset_is_stored_as_that_moment(api, vehicle, cl
 
 
 def test_the_readings_are_listed_newest_first_and_paged(api, truck, clock):
-    for day, (odometer, hours) in enumerate([(100, "1.0"), (200, None), (300, "3.5")]):
+    for day, (odometer, hours) in enumerate(
+        [(100, Decimal("1.0")), (200, None), (300, Decimal("3.5"))]
+    ):
         services.reading_record(
             vehicle=truck,
             odometer=odometer,

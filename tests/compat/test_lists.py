@@ -6,6 +6,7 @@ statements whatever its length.
 """
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -49,7 +50,9 @@ def loader(org) -> Vehicle:
     truck = vehicles.vehicle_create(
         org=org, label="Loader", vehicle_key="LOAD-1", tracks_engine_hours=True, year=2021
     )
-    vehicles.reading_record(vehicle=truck, odometer=500, engine_hours="50.5", confirm_jump=True)
+    vehicles.reading_record(
+        vehicle=truck, odometer=500, engine_hours=Decimal("50.5"), confirm_jump=True
+    )
     return truck
 
 
@@ -70,7 +73,9 @@ def worked(org, loader):
             file_ids=[shared.pk],
         ),
     )
-    vehicles.reading_record(vehicle=loader, odometer=800, engine_hours="60.5", confirm_jump=True)
+    vehicles.reading_record(
+        vehicle=loader, odometer=800, engine_hours=Decimal("60.5"), confirm_jump=True
+    )
     done = tasks.task_create(
         vehicle=loader,
         data=TaskInput(

@@ -377,8 +377,8 @@ def test_engine_hours_are_refused_for_a_vehicle_that_does_not_track_them(org, ve
     result = readings.readings_bulk_record(
         org=org,
         items=[
-            item(0, vehicle_id=vehicle.pk, odometer=10, engine_hours="3.5"),
-            item(1, vehicle_id=truck.pk, engine_hours="3.55"),
+            item(0, vehicle_id=vehicle.pk, odometer=10, engine_hours=Decimal("3.5")),
+            item(1, vehicle_id=truck.pk, engine_hours=Decimal("3.55")),
         ],
     )
     assert result.errors == [

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fleetmaint.errors import ConfirmationRequired, Conflict, ValidationFailed
 from fleetmaint.vehicles import services
+from fleetmaint.vehicles.inputs import VehicleChanges, reading_engine_hours, reading_odometer
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 
 NOW = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
@@ -131,7 +132,7 @@ def test_the_year_may_be_next_years_model_but_no_later(org, clock):
     assert Vehicle.objects.count() == 2
 
 
-@pytest.mark.parametrize("label", ["", "   ", None])
+@pytest.mark.parametrize("label", ["", "   "])
 def test_it_refuses_a_vehicle_without_a_label(org, label):
     with pytest.raises(ValidationFailed) as excinfo:
         services.vehicle_create(org=org, label=label)
@@ -175,7 +176,7 @@ def test_it_refuses_an_unknown_distance_unit(org):
 
 
 def test_an_update_changes_only_the_given_fields(vehicle):
-    services.vehicle_update(vehicle=vehicle, plate="B-FM 123", year=2020)
+    services.vehicle_update(vehicle=vehicle, changes=VehicleChanges(plate="B-FM 123", year=2020))
     vehicle.refresh_from_db()
     assert (vehicle.label, vehicle.make, vehicle.plate, vehicle.year) == (
         "Van 1",
@@ -186,33 +187,37 @@ def test_an_update_changes_only_the_given_fields(vehicle):
 
 
 def test_an_update_may_keep_the_vehicles_own_key(vehicle):
-    services.vehicle_update(vehicle=vehicle, vehicle_key="VAN-1", label="Van One")
+    services.vehicle_update(
+        vehicle=vehicle, changes=VehicleChanges(vehicle_key="VAN-1", label="Van One")
+    )
     assert Vehicle.objects.get(pk=vehicle.pk).label == "Van One"
 
 
 def test_an_update_refuses_a_key_used_by_another_vehicle(org, vehicle):
     other = services.vehicle_create(org=org, label="Van 2", vehicle_key="VAN-2")
     with pytest.raises(Conflict):
-        services.vehicle_update(vehicle=other, vehicle_key="VAN-1")
+        services.vehicle_update(vehicle=other, changes=VehicleChanges(vehicle_key="VAN-1"))
     assert Vehicle.objects.get(pk=other.pk).vehicle_key == "VAN-2"
 
 
 def test_an_update_refuses_an_empty_key(vehicle):
     with pytest.raises(ValidationFailed) as excinfo:
-        services.vehicle_update(vehicle=vehicle, vehicle_key=" ")
+        services.vehicle_update(vehicle=vehicle, changes=VehicleChanges(vehicle_key=" "))
     assert excinfo.value.field == "vehicle_key"
 
 
 def test_an_update_refuses_an_unknown_field(vehicle):
     with pytest.raises(ValidationFailed) as excinfo:
-        services.vehicle_update(vehicle=vehicle, odometer=5)
+        services.vehicle_update(vehicle=vehicle, changes=VehicleChanges(odometer=5))
     assert excinfo.value.field == "odometer"
     assert Vehicle.objects.get(pk=vehicle.pk).odometer is None
 
 
 def test_an_invalid_update_changes_nothing(vehicle):
     with pytest.raises(ValidationFailed):
-        services.vehicle_update(vehicle=vehicle, make="Renault", vin="TOO-SHORT")
+        services.vehicle_update(
+            vehicle=vehicle, changes=VehicleChanges(make="Renault", vin="TOO-SHORT")
+        )
     assert Vehicle.objects.get(pk=vehicle.pk).make == "Ford"
 
 
@@ -235,7 +240,7 @@ def test_deleting_a_vehicle_deletes_its_readings(vehicle, clock):
 
 def test_the_first_reading_sets_the_current_meters(vehicle, advisor, clock):
     reading = services.reading_record(
-        vehicle=vehicle, odometer="12500", note=" tyres ", actor=advisor
+        vehicle=vehicle, odometer=12_500, note=" tyres ", actor=advisor
     )
     assert stored(vehicle) == [(12_500, None, False)]
     assert current(vehicle) == (12_500, None, NOW)
@@ -335,11 +340,11 @@ def test_the_plausible_daily_distance_comes_from_the_organization(org, vehicle, 
 
 
 def test_a_jump_in_engine_hours_beyond_a_day_of_running_must_be_confirmed(truck, clock):
-    services.reading_record(vehicle=truck, engine_hours="100", recorded_at=ago(1))
+    services.reading_record(vehicle=truck, engine_hours=Decimal("100"), recorded_at=ago(1))
     with pytest.raises(ConfirmationRequired) as excinfo:
-        services.reading_record(vehicle=truck, engine_hours="124.5")
+        services.reading_record(vehicle=truck, engine_hours=Decimal("124.5"))
     assert excinfo.value.field == "engine_hours"
-    services.reading_record(vehicle=truck, engine_hours="124")
+    services.reading_record(vehicle=truck, engine_hours=Decimal("124"))
     assert current(truck)[1] == Decimal("124.0")
 
 
@@ -352,17 +357,21 @@ def test_engine_hours_are_refused_for_a_vehicle_that_does_not_track_them(vehicle
 
 
 def test_engine_hours_are_kept_to_a_tenth_and_checked_on_their_own(truck, clock):
-    services.reading_record(vehicle=truck, odometer=1_000, engine_hours="50.04", recorded_at=ago(2))
+    services.reading_record(
+        vehicle=truck, odometer=1_000, engine_hours=Decimal("50.04"), recorded_at=ago(2)
+    )
     assert stored(truck) == [(1_000, Decimal("50.0"), False)]
     with pytest.raises(ValidationFailed) as excinfo:
-        services.reading_record(vehicle=truck, engine_hours="49.9", recorded_at=ago(1))
+        services.reading_record(vehicle=truck, engine_hours=Decimal("49.9"), recorded_at=ago(1))
     assert excinfo.value.field == "engine_hours"
     assert "The engine hours cannot go down" in excinfo.value.message
     assert "50 h" in excinfo.value.message
 
 
 def test_an_odometer_only_reading_leaves_the_engine_hours_alone(truck, clock):
-    services.reading_record(vehicle=truck, odometer=1_000, engine_hours="50", recorded_at=ago(2))
+    services.reading_record(
+        vehicle=truck, odometer=1_000, engine_hours=Decimal("50"), recorded_at=ago(2)
+    )
     services.reading_record(vehicle=truck, odometer=1_100)
     vehicle = Vehicle.objects.get(pk=truck.pk)
     assert (vehicle.odometer, vehicle.engine_hours) == (1_100, Decimal("50.0"))
@@ -392,16 +401,16 @@ def test_it_refuses_a_time_without_a_time_zone(vehicle, clock):
     ("values", "field", "message"),
     [
         ({}, "odometer", "Give an odometer value, engine hours, or both."),
-        ({"odometer": ""}, "odometer", "Give an odometer value, engine hours, or both."),
         ({"odometer": -1}, "odometer", "The odometer cannot be negative."),
-        ({"odometer": "12.5"}, "odometer", "The odometer must be a whole number."),
-        ({"odometer": "abc"}, "odometer", "The odometer must be a whole number."),
         ({"odometer": True}, "odometer", "The odometer must be a whole number."),
         ({"odometer": 10_000_001}, "odometer", "The odometer can be at most 10,000,000."),
-        ({"engine_hours": -0.5}, "engine_hours", "Engine hours cannot be negative."),
-        ({"engine_hours": "NaN"}, "engine_hours", "Engine hours must be a number."),
-        ({"engine_hours": "lots"}, "engine_hours", "Engine hours must be a number."),
-        ({"engine_hours": 1_000_001}, "engine_hours", "Engine hours can be at most 1,000,000."),
+        ({"engine_hours": Decimal("-0.5")}, "engine_hours", "Engine hours cannot be negative."),
+        ({"engine_hours": Decimal("NaN")}, "engine_hours", "Engine hours must be a number."),
+        (
+            {"engine_hours": Decimal(1_000_001)},
+            "engine_hours",
+            "Engine hours can be at most 1,000,000.",
+        ),
         ({"odometer": 1, "note": "n" * 256}, "note", "The note can be at most 255 characters."),
         ({"odometer": 1, "note": "a\x00"}, "note", "The note cannot contain NUL characters."),
     ],
@@ -411,6 +420,38 @@ def test_it_refuses_malformed_values(truck, clock, values, field, message):
         services.reading_record(vehicle=truck, **values)
     assert (excinfo.value.field, excinfo.value.message) == (field, message)
     assert stored(truck) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("12.5", "The odometer must be a whole number."),
+        ("abc", "The odometer must be a whole number."),
+        (True, "The odometer must be a whole number."),
+        ("NaN", "The odometer must be a whole number."),
+    ],
+)
+def test_an_odometer_sent_loosely_must_be_a_whole_number(value, message):
+    with pytest.raises(ValidationFailed) as excinfo:
+        reading_odometer(value)
+    assert (excinfo.value.field, excinfo.value.message) == ("odometer", message)
+
+
+@pytest.mark.parametrize("value", ["NaN", "lots", True, "Infinity"])
+def test_engine_hours_sent_loosely_must_be_a_number(value):
+    with pytest.raises(ValidationFailed) as excinfo:
+        reading_engine_hours(value)
+    assert (excinfo.value.field, excinfo.value.message) == (
+        "engine_hours",
+        "Engine hours must be a number.",
+    )
+
+
+def test_loose_meters_are_read_as_their_numbers():
+    assert [reading_odometer(v) for v in (None, "", 12, " 40 ", "7.0")] == [None, None, 12, 40, 7]
+    assert reading_engine_hours("12.5") == Decimal("12.5")
+    assert reading_engine_hours(3) == Decimal(3)
+    assert reading_engine_hours("") is None
 
 
 # --- bulk -------------------------------------------------------------------------
