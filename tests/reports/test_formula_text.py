@@ -20,6 +20,7 @@ from django.urls import reverse
 from openpyxl.utils.escape import unescape
 
 from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.contracts.models import VehicleContract
 from fleetmaint.orders.models import Servicer
 from fleetmaint.reports import costs, task_report
@@ -63,14 +64,16 @@ def evil(org, clock, start) -> dict:
     task = done_task(clock, van, "Refund", "10.00", on=datetime(2030, 6, 2, 9, tzinfo=UTC))
     contracts.contract_create(
         vehicle=van,
-        values={
-            "contract_type": "service_plan",
-            "number": "SP-1",
-            "provider": "Ford Credit",
-            "start_date": "2030-01-01",
-            "end_date": "2031-12-31",
-            "covered_services": [],
-        },
+        data=ContractInput(
+            **{
+                "contract_type": "service_plan",
+                "number": "SP-1",
+                "provider": "Ford Credit",
+                "start_date": "2030-01-01",
+                "end_date": "2031-12-31",
+                "covered_services": [],
+            }
+        ),
     )
     texts = {
         "label": typed(start, "label"),

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders.models import OrderStatus
@@ -61,14 +62,16 @@ def van(vehicle, clock):
     intervals.intervals_generate(org=vehicle.org, vehicles=[vehicle])
     contracts.contract_create(
         vehicle=vehicle,
-        values={
-            "contract_type": "service_plan",
-            "number": "SP-1",
-            "provider": "Ford Credit",
-            "start_date": "2030-01-01",
-            "end_date": "2031-12-31",
-            "covered_services": ["oil-change"],
-        },
+        data=ContractInput(
+            **{
+                "contract_type": "service_plan",
+                "number": "SP-1",
+                "provider": "Ford Credit",
+                "start_date": "2030-01-01",
+                "end_date": "2031-12-31",
+                "covered_services": ["oil-change"],
+            }
+        ),
     )
     shop = garage(vehicle.org)
     order(
