@@ -313,6 +313,11 @@ class EventOut(Schema):
     eventDate: datetime | None = Field(
         alias="event_date", description="When it happened, from the event's date field."
     )
+    eventDateReceived: bool = Field(
+        alias="date_received",
+        description="True when the event came without its date and eventDate is the moment "
+        "it was received.",
+    )
     status: str = Field(alias="status_after", description="The order's status after the event.")
     createdAt: datetime = Field(alias="created_at")
 

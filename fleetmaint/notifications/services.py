@@ -173,6 +173,18 @@ def mark_read(*, user: User, org: Organization, message_id: int | None = None) -
     return unread.update(read_at=timezone.now())
 
 
+def event_mark_read(*, org: Organization, dedupe_key: str) -> int:
+    """Marks the in-app messages of one event read for everyone it was for, in one UPDATE.
+
+    For a notice that asked for something now done (an issue awaiting approval
+    that someone decided); messages not delivered yet are marked too, so they
+    arrive read.
+    """
+    return Message.objects.filter(
+        org=org, channel=Channel.PUSH, read_at=None, event__org=org, event__dedupe_key=dedupe_key
+    ).update(read_at=timezone.now())
+
+
 # --- preferences --------------------------------------------------------------
 
 

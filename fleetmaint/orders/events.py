@@ -7,7 +7,10 @@ face alike (``EVENT_BOUNDS``; docs/orders.md states the limits).
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import JsonBounds, check_json
@@ -55,6 +58,33 @@ DATE_FIELDS = {
     "appointment_scheduling": "appointmentDate",
     "customer_contact": "contactTimestamp",
 }
+# Fields that say when something happened. They may not lie in the future beyond
+# FUTURE_TOLERANCE (clocks of servicers' systems drift); the others (an ETA, an
+# appointment, availability windows) are about the future by nature.
+HAPPENED_FIELDS = frozenset(
+    {
+        "receptionDate",
+        "deliveredDate",
+        "diagnosticCompletedAt",
+        "repairStartedAt",
+        "repairCompletedAt",
+        "contactTimestamp",
+        "eventDate",
+    }
+)
+FUTURE_TOLERANCE = timedelta(minutes=15)
+# Events about a moment: without their date, the moment they were received is
+# taken, and the timeline says so ("received at").
+MOMENT_EVENTS = frozenset(
+    {
+        "product_received",
+        "product_delivered",
+        "product_diagnosed",
+        "repair_started",
+        "repair_completed",
+        "customer_contact",
+    }
+)
 MAX_NAME = 80
 MAX_TEXT = 5_000
 # How big an event may be: ample for the seed's bodies and a page of metadata.
@@ -122,11 +152,14 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
             raise ValidationFailed(f"{name} must be a {expected}.", field=name)
         if expected == STRING and isinstance(body.get(name), str) and len(body[name]) > MAX_TEXT:
             raise ValidationFailed(f"{name} can be at most {MAX_TEXT} characters.", field=name)
+    latest = timezone.now() + FUTURE_TOLERANCE
     for name, expected in fields.items():
         if expected in (NUMBER, NUMBERS) and body.get(name) is not None:
             values = body[name] if isinstance(body[name], list) else [body[name]]
             for value in values:
-                to_datetime(value, field=name)
+                moment = to_datetime(value, field=name)
+                if name in HAPPENED_FIELDS and moment > latest:
+                    raise ValidationFailed(_in_the_future(name, moment), field=name)
     size = 0
     for name, value in body.items():
         try:
@@ -152,7 +185,25 @@ def to_datetime(timestamp: float, *, field: str = "eventDate") -> datetime:
         raise ValidationFailed(f"{field} is not a valid timestamp.", field=field) from None
 
 
-def event_date(event: str, body: dict) -> datetime | None:
+def _in_the_future(name: str, moment: datetime) -> str:
+    minutes = int(FUTURE_TOLERANCE.total_seconds() // 60)
+    shown = date_format(timezone.localtime(moment), "Y-m-d H:i T")
+    return (
+        f"{name} is {shown}, which has not happened yet: a date of something that "
+        f"happened may be at most {minutes} minutes ahead of the current time."
+    )
+
+
+def event_date(event: str, body: dict, received_at: datetime) -> tuple[datetime | None, bool]:
+    """When the event happened, and whether that is only when it was received.
+
+    An event about a moment that comes without its date (the seed makes every
+    field optional) takes ``received_at``.
+    """
     name = DATE_FIELDS.get(event, "eventDate")
     value = body.get(name)
-    return to_datetime(value, field=name) if isinstance(value, int | float) else None
+    if isinstance(value, int | float):
+        return to_datetime(value, field=name), False
+    if event in MOMENT_EVENTS:
+        return received_at, True
+    return None, False

@@ -269,6 +269,22 @@ class ServiceOrder(models.Model):
         return f"Order {self.pk} ({self.vehicle})"
 
     @property
+    def takes_events(self) -> bool:
+        """Seed 001: events are taken once the order is accepted and until it is closed.
+
+        An order canceled after it was accepted is not closed yet (a depot may still
+        report handing the vehicle back); one declined while pending was never accepted.
+        """
+        if self.status == OrderStatus.CANCELED:
+            return self.accepted_at is not None
+        return self.status in (
+            OrderStatus.ACCEPTED,
+            OrderStatus.IN_PROGRESS,
+            OrderStatus.DELAYED,
+            OrderStatus.COMPLETED,
+        )
+
+    @property
     def items_total(self):
         return sum((item.total for item in self.items.all()), Decimal("0.00"))
 
@@ -362,6 +378,10 @@ class OrderEvent(models.Model):
     body = models.JSONField(default=dict)
     notes = models.TextField(blank=True)
     event_date = models.DateTimeField(null=True, blank=True)
+    date_received = models.BooleanField(
+        default=False,
+        help_text="The event came without its date: event_date is when it was received.",
+    )
     status_after = models.CharField(max_length=12, blank=True)
     by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

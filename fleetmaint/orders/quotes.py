@@ -33,6 +33,72 @@ QUOTE_VALID_DAYS = 14
 MAX_QUANTITY = 1000
 
 
+class WorkTaken(Conflict):
+    """Some of the work is already on a pending quote or an open order (``holder``)."""
+
+    def __init__(self, holder: queries.Holder, names: list[str], field: str):
+        self.holder = holder
+        what = _joined(names)
+        verb = "is" if len(names) == 1 else "are"
+        if holder.kind == "quote":
+            then = "accept or decline that quote (or let it expire) before asking again"
+        else:
+            then = "it is free again once that order is completed or canceled"
+        super().__init__(f"{what} {verb} already on {holder.label}; {then}.", field=field)
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def work_taken(
+    vehicle: Vehicle,
+    chosen_intervals: list[ServiceInterval],
+    chosen_tasks: list[ServiceTask],
+    *,
+    with_quotes: bool = True,
+    now=None,
+) -> WorkTaken | None:
+    """The refusal to give if some of this work is on a pending quote or open order."""
+    held = queries.work_holders(
+        vehicle.org,
+        [i.pk for i in chosen_intervals],
+        [t.pk for t in chosen_tasks],
+        now=now,
+        with_quotes=with_quotes,
+    )
+    if not held:
+        return None
+    first = min(
+        [*held.intervals.values(), *held.tasks.values()],
+        key=lambda h: (h.kind != "order", h.pk),
+    )
+    names = [i.name for i in chosen_intervals if held.intervals.get(i.pk) == first]
+    names += [t.description for t in chosen_tasks if held.tasks.get(t.pk) == first]
+    field = "interval_ids" if first in held.intervals.values() else "task_ids"
+    return WorkTaken(first, names, field)
+
+
+def _refuse_taken_work(
+    vehicle: Vehicle,
+    chosen_intervals: list[ServiceInterval],
+    chosen_tasks: list[ServiceTask],
+    *,
+    with_quotes: bool = True,
+    now=None,
+) -> None:
+    """Work is on one pending quote or open order at most; must run inside a transaction.
+
+    The vehicle's row is locked first, so two requests for the same vehicle's
+    work (a double click, two tabs, two API calls) take turns: the second sees
+    the first's quote once it is committed, and is refused.
+    """
+    list(Vehicle.objects.select_for_update().filter(pk=vehicle.pk).values_list("pk", flat=True))
+    refusal = work_taken(vehicle, chosen_intervals, chosen_tasks, with_quotes=with_quotes, now=now)
+    if refusal is not None:
+        raise refusal
+
+
 @dataclass
 class ItemRequest:
     code: str
@@ -117,6 +183,7 @@ def quote_create(
             "Every interval and task must be open and belong to the vehicle.", field="items"
         )
     with transaction.atomic():
+        _refuse_taken_work(vehicle, chosen_intervals, chosen_tasks)
         quote = Quote.objects.create(
             org=org,
             vehicle=vehicle,
@@ -161,6 +228,14 @@ def quote_accept(*, quote: Quote, actor=None) -> ServiceOrder:
         if locked.valid_until < now:
             Quote.objects.filter(pk=quote.pk).update(status=QuoteStatus.EXPIRED)
             raise Conflict("This quote has expired; ask for a new one.", field="status")
+        # Work another order took meanwhile (quotes from before the one-holder rule).
+        _refuse_taken_work(
+            Vehicle.objects.select_related("org").get(pk=locked.vehicle_id),
+            list(locked.intervals.all()),
+            list(locked.tasks.all()),
+            with_quotes=False,
+            now=now,
+        )
         servicer = Servicer.objects.get(pk=locked.servicer_id)
         if not servicer.active:
             raise Conflict(f"{servicer.name} is not taking orders.", field="servicer")

@@ -37,12 +37,6 @@ from fleetmaint.vehicles.models import ReadingSource, Vehicle
 
 MAX_MONEY = Decimal("9999999.99")
 MAX_REASON = 500
-OPEN_FOR_EVENTS = (
-    OrderStatus.ACCEPTED,
-    OrderStatus.IN_PROGRESS,
-    OrderStatus.DELAYED,
-    OrderStatus.COMPLETED,
-)
 # Which status may follow which; anything else is refused.
 MOVES: dict[str, set[str]] = {
     OrderStatus.PENDING: {OrderStatus.ACCEPTED, OrderStatus.CANCELED},
@@ -126,7 +120,9 @@ def timeline(order: ServiceOrder, name: str, *, notes: str = "", actor=None) -> 
     )
 
 
-def tell(order: ServiceOrder, event: str, *, email: bool, subject: str = "") -> None:
+def tell(
+    order: ServiceOrder, event: str, *, email: bool, subject: str = "", dedupe_key: str = ""
+) -> None:
     vehicle = order.vehicle
     subject = subject or (
         f"Order {order.pk} for {vehicle.label}: {order.get_status_display().lower()}"
@@ -142,7 +138,7 @@ def tell(order: ServiceOrder, event: str, *, email: bool, subject: str = "") -> 
     notifications.notify(
         org=order.org,
         event=event,
-        dedupe_key=f"order:{order.pk}:v{order.version}:{event}",
+        dedupe_key=dedupe_key or f"order:{order.pk}:v{order.version}:{event}",
         subject=subject,
         text=order.status_reason,
         link=f"/orders/{order.pk}/",
@@ -287,15 +283,23 @@ def issue_report(*, order: ServiceOrder, description: str, cost: Decimal) -> Fou
             + ("authorized in advance" if fits else "awaiting approval"),
             status_after=locked.status,
         )
-        tell(
-            locked,
-            "service.updated",
-            email=not fits,
-            subject=f"Order {locked.pk} for {locked.vehicle.label}: an issue needs your approval"
-            if not fits
-            else "",
-        )
+        if fits:
+            tell(locked, "service.updated", email=False)
+        else:
+            tell(
+                locked,
+                "service.updated",
+                email=True,
+                subject=f"Order {locked.pk} for {locked.vehicle.label}: "
+                "an issue needs your approval",
+                dedupe_key=_awaiting_key(issue),
+            )
     return issue
+
+
+def _awaiting_key(issue: FoundIssue) -> str:
+    """The notice asking the fleet to decide on an issue, found again once it is decided."""
+    return f"issue:{issue.pk}:awaiting"
 
 
 def _add_issue_item(order: ServiceOrder, issue: FoundIssue) -> None:
@@ -333,6 +337,8 @@ def issue_decide(*, issue: FoundIssue, approve: bool, actor=None) -> FoundIssue:
             actor=actor,
         )
         tell(order, "service.updated", email=False)
+        # Decided by one person, the question is answered for everyone it was put to.
+        notifications.event_mark_read(org=order.org, dedupe_key=_awaiting_key(locked))
     return locked
 
 
@@ -350,23 +356,27 @@ def event_post(*, order: ServiceOrder, body: dict[str, Any], actor=None) -> Orde
 
     Events may arrive out of order: one whose move is no longer possible (a
     late ``repair_started`` after completion) is kept on the timeline and
-    changes nothing.
+    changes nothing. An order canceled after it was accepted takes events
+    until it is closed (seed 001), and they change nothing about it either.
     """
     event, kind, body = servicer_events.validate(body, order.service_type)
+    received_at = timezone.now()
+    happened_at, date_received = servicer_events.event_date(event, body, received_at)
     with transaction.atomic():
         locked = _lock(order)
-        if locked.status not in OPEN_FOR_EVENTS:
-            raise IllegalMove(
-                f"Events are taken once the order is accepted and until it is closed; "
-                f"this one is {locked.status}.",
-                field="status",
-            )
+        if not locked.takes_events:
+            raise IllegalMove(_no_events_reason(locked), field="status")
+        canceled = locked.status == OrderStatus.CANCELED
         notes = body.get("notes") or ""
         target = EVENT_MOVES.get(event)
         reason = ""
         if event == "repair_eta" and body.get("isDelayed") is True:
             target, reason = OrderStatus.DELAYED, body.get("delayReason") or "Delayed"
-        if event == "repair_eta" and body.get("estimatedRepairCompletionAt") is not None:
+        if (
+            event == "repair_eta"
+            and body.get("estimatedRepairCompletionAt") is not None
+            and not canceled
+        ):
             locked.estimated_completion = servicer_events.to_datetime(
                 body["estimatedRepairCompletionAt"], field="estimatedRepairCompletionAt"
             )
@@ -377,7 +387,8 @@ def event_post(*, order: ServiceOrder, body: dict[str, Any], actor=None) -> Orde
             kind=kind,
             body=body,
             notes=notes,
-            event_date=servicer_events.event_date(event, body),
+            event_date=happened_at,
+            date_received=date_received,
             by_user=actor,
         )
         if target and target in MOVES[locked.status] and target != locked.status:
@@ -392,3 +403,12 @@ def event_post(*, order: ServiceOrder, body: dict[str, Any], actor=None) -> Orde
         stored.status_after = locked.status
         stored.save(update_fields=["status_after"])
     return stored
+
+
+def _no_events_reason(order: ServiceOrder) -> str:
+    rule = "Events are taken once the order is accepted and until it is closed"
+    if order.status == OrderStatus.CANCELED:
+        return f"{rule}; this one was canceled before it was accepted."
+    if order.status == OrderStatus.CLOSED:
+        return f"{rule}; this one is closed."
+    return f"{rule}; this one is {order.status}, not accepted yet."

@@ -58,13 +58,15 @@ def quote_new(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         error = exc.message
     offered = list(queries.servicers_for(request.org))
+    taken = quotes.work_taken(work.vehicle, work.intervals, work.tasks) if work else None
     context = {
         "intervals": work.intervals if work else [],
         "tasks": work.tasks if work else [],
         "vehicle": work.vehicle if work else None,
         "servicers": offered,
         "service_types": ServiceType.choices,
-        "error": error,
+        "error": error or (taken.message if taken else ""),
+        "taken": taken.holder if taken else None,
         "values": source,
     }
     if request.method == "POST" and work is not None:
@@ -82,12 +84,14 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                 task_ids=[t.pk for t in work.tasks],
                 actor=request.user,
             )
+        except quotes.WorkTaken as exc:
+            context["error"], context["taken"] = exc.message, exc.holder
         except DomainError as exc:
             context["error"] = exc.message
         else:
             messages.success(request, f"Quote {quote.pk} from {servicer.name} is ready.")
             return redirect_page(request, reverse("orders:quote", args=[quote.pk]))
-    status = INVALID if request.method == "POST" or error else 200
+    status = INVALID if request.method == "POST" or context["error"] else 200
     return render_page(request, "orders/quote_new.html", context, status=status)
 
 

@@ -854,7 +854,7 @@ def test_the_servicer_posts_an_event(api_garage_api, api_order):
     response = post(
         api_garage_api,
         f"/api/v1/orders/{order.pk}/events",
-        {"event": "repair_started", "repairStartedAt": 1_900_000_000_000, "notes": "On the lift."},
+        {"event": "repair_started", "repairStartedAt": 1_700_000_000_000, "notes": "On the lift."},
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -866,11 +866,12 @@ def test_the_servicer_posts_an_event(api_garage_api, api_order):
         "kind": "depot",
         "body": {
             "event": "repair_started",
-            "repairStartedAt": 1_900_000_000_000,
+            "repairStartedAt": 1_700_000_000_000,
             "notes": "On the lift.",
         },
         "notes": "On the lift.",
-        "eventDate": "2030-03-17T17:46:40Z",
+        "eventDate": "2023-11-14T22:13:20Z",
+        "eventDateReceived": False,
         "status": "in-progress",
         "createdAt": body["createdAt"],
     }

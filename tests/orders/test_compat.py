@@ -21,7 +21,7 @@ from tests.orders.api_support import (
 )
 
 NOW = datetime(2030, 6, 15, 10, 0, tzinfo=UTC)
-SECONDS = 1_900_000_000  # 2030-03-17T17:46:40Z
+SECONDS = 1_700_000_000  # 2023-11-14T22:13:20Z
 MS = SECONDS * 1000
 WHEN = datetime.fromtimestamp(SECONDS, tz=UTC)
 
@@ -300,9 +300,12 @@ def test_fields_of_other_events_are_kept_as_sent(api_depot, api_depot_order):
 
 def test_a_field_null_is_taken_as_absent(api_depot, api_depot_order):
     order = api_depot_order()
-    response = update(api_depot, order, {"event": "repair_started", "repairStartedAt": None})
+    with time_machine.travel(NOW, tick=False):
+        response = update(api_depot, order, {"event": "repair_started", "repairStartedAt": None})
     assert response.status_code == 201, response.content
-    assert servicer_events(order)[0].event_date is None
+    stored = servicer_events(order)[0]
+    # repair_started is about a moment: without it, the moment it was received
+    assert (stored.event_date, stored.date_received) == (NOW, True)
 
 
 # --- update-repair: refusals ------------------------------------------------------------

@@ -21,8 +21,8 @@ from tests.orders.conftest import HTMX
 pytestmark = pytest.mark.usefixtures("clock")
 
 # The fleet is in Berlin (UTC+2 in June): a time typed into the portal is the fleet's.
-TYPED = "2030-06-16T11:00"
-MEANT = datetime(2030, 6, 16, 9, 0, tzinfo=UTC)
+TYPED = "2030-06-15T11:00"
+MEANT = datetime(2030, 6, 15, 9, 0, tzinfo=UTC)
 
 
 def page(response) -> str:
@@ -324,9 +324,9 @@ def test_a_typed_time_becomes_the_timestamp_of_that_moment_where_the_fleet_is(
         "notes": "Keys in box 4.",
     }
     assert event.event_date == MEANT
-    assert "at 2030-06-16 11:00" in page(response)
+    assert "at 2030-06-15 11:00" in page(response)
     fleet_view = page(advisor_client.get(f"/orders/{garage_order.pk}/"))
-    assert "at 2030-06-16 11:00" in fleet_view  # the fleet sees the time that was typed
+    assert "at 2030-06-15 11:00" in fleet_view  # the fleet sees the time that was typed
 
 
 def test_a_time_with_seconds_is_understood(garage_client, garage_order):
@@ -372,7 +372,7 @@ def test_a_list_of_times_becomes_a_list_of_timestamps(mobile_client, mobile_orde
             "customerContactEventType": "call",
             "method": "phone",
             "contactTimestamp": TYPED,
-            "appointmentTimestamps": "2030-06-16T11:00, 2030-06-17T14:30,",
+            "appointmentTimestamps": "2030-06-15T11:00, 2030-06-17T14:30,",
         },
     )
     body = posted(mobile_order).body

@@ -14,6 +14,7 @@ from fleetmaint.notifications import delivery
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.models import Event
 from fleetmaint.orders import queries, quotes, servicers, services
+from fleetmaint.orders.events import MOMENT_EVENTS
 from fleetmaint.orders.models import (
     FoundIssue,
     IssueStatus,
@@ -34,8 +35,8 @@ from tests.orders.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("clock")
 
-TS = int(datetime(2030, 6, 16, 9, 0, tzinfo=UTC).timestamp())  # seconds
-WHEN = datetime(2030, 6, 16, 9, 0, tzinfo=UTC)
+TS = int(datetime(2030, 6, 15, 9, 0, tzinfo=UTC).timestamp())  # seconds, an hour ago
+WHEN = datetime(2030, 6, 15, 9, 0, tzinfo=UTC)
 STATUSES = [s.value for s in OrderStatus]
 # Seed 000: which status may follow which.
 LEGAL = {
@@ -753,7 +754,12 @@ def test_a_wrong_typed_field_is_refused(request, is_onsite, name, field, value):
 def test_every_field_is_optional_except_the_event_name(request, is_onsite, name, fields):
     order = order_for(request, is_onsite)
     stored = services.event_post(order=order, body={"event": name})
-    assert (stored.event, stored.event_date) == (name, None)
+    assert stored.event == name
+    if name in MOMENT_EVENTS:
+        # About a moment, and sent without it: the moment it was received, said as such.
+        assert (stored.event_date, stored.date_received) == (NOW, True)
+    else:
+        assert (stored.event_date, stored.date_received) == (None, False)
 
 
 @pytest.mark.parametrize("name", list(ONSITE))

@@ -52,9 +52,11 @@ def due_task(van):
         vehicle=van,
         data=TaskInput(
             description="Replace wipers",
-            conditions=Conditions(mileage={"limit": 500, "notification_interval": 1_000}),
+            conditions=Conditions(mileage={"limit": 1_000, "notification_interval": 500}),
         ),
     )
+    vehicles.reading_record(vehicle=van, odometer=10_600)
+    task.refresh_from_db()
     assert task.status == "notified"
     return task
 
