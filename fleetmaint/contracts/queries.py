@@ -1,9 +1,12 @@
 """Reads of contracts: a vehicle's, and the fleet-wide list with its filters."""
 
+import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
@@ -23,6 +26,15 @@ def contract_for(vehicle: Vehicle, contract_id: int) -> VehicleContract:
     if contract is None:
         raise NotFound("Contract not found.")
     return contract
+
+
+def vehicle_contracts(vehicle: Vehicle) -> QuerySet[VehicleContract]:
+    """The vehicle's contracts with their documents, for its Contracts tab."""
+    return (
+        VehicleContract.objects.filter(vehicle=vehicle)
+        .select_related("vehicle")
+        .prefetch_related("documents")
+    )
 
 
 @dataclass(frozen=True)
@@ -117,3 +129,32 @@ def remaining(contract: VehicleContract, today: date) -> Remaining:
 
 def expiring_horizon(org: Organization, today: date) -> date:
     return today + timedelta(days=org.contract_warning_days)
+
+
+def _ended_q(today: date) -> Q:
+    """``meters_sql.contract_ended`` for one vehicle's queries."""
+    return Q(end_date__lt=today) | Q(ends_at_odometer__lte=F("vehicle__odometer"))
+
+
+def coverage_for(vehicle: Vehicle, codes: Iterable[str]) -> dict[str, VehicleContract]:
+    """For each catalogue code, the active contract of the vehicle that covers it, if any.
+
+    A contract covers a code it lists; the one ending soonest is used first.
+    """
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(vehicle.org.time_zone)).date()
+    active = (
+        VehicleContract.objects.filter(
+            vehicle=vehicle, status=ContractStatus.ACTIVE, start_date__lte=today
+        )
+        # Ended since the last sweep or reading, but not marked expired yet.
+        .exclude(_ended_q(today))
+        .order_by(F("end_date").asc(nulls_last=True), "id")
+    )
+    covered: dict[str, VehicleContract] = {}
+    for contract in active:
+        for code in wanted & set(contract.covered_services):
+            covered.setdefault(code, contract)
+    return covered

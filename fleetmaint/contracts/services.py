@@ -1,11 +1,9 @@
-"""Contract rules: validation, expiry by date or distance, warnings, and coverage."""
+"""Contract writes and rules: validation, thresholds, expiry by date or distance, warnings."""
 
 import zoneinfo
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
@@ -19,6 +17,9 @@ from fleetmaint.contracts.models import (
     ContractStatus,
     VehicleContract,
 )
+
+# A read; orders' quotes reach it here.
+from fleetmaint.contracts.queries import coverage_for as coverage_for
 from fleetmaint.errors import Conflict, ValidationFailed
 from fleetmaint.files import check_upload
 from fleetmaint.inputs import clean_text
@@ -62,11 +63,6 @@ def derive_thresholds(contract: VehicleContract, org: Organization) -> None:
     contract.warn_from_date = (
         contract.end_date - timedelta(days=org.contract_warning_days) if contract.end_date else None
     )
-
-
-def _ended_q(today: date) -> Q:
-    """``meters_sql.contract_ended`` for one vehicle's queries."""
-    return Q(end_date__lt=today) | Q(ends_at_odometer__lte=F("vehicle__odometer"))
 
 
 def contracts_rederive(*, org: Organization) -> int:
@@ -213,30 +209,3 @@ def document_attach(*, contract: VehicleContract, upload) -> ContractDocument:
         content_type=content_type,
         size=upload.size,
     )
-
-
-# --- coverage -------------------------------------------------------------------------
-
-
-def coverage_for(vehicle: Vehicle, codes: Iterable[str]) -> dict[str, VehicleContract]:
-    """For each catalogue code, the active contract of the vehicle that covers it, if any.
-
-    A contract covers a code it lists; the one ending soonest is used first.
-    """
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    today = _today(vehicle.org)
-    active = (
-        VehicleContract.objects.filter(
-            vehicle=vehicle, status=ContractStatus.ACTIVE, start_date__lte=today
-        )
-        # Ended since the last sweep or reading, but not marked expired yet.
-        .exclude(_ended_q(today))
-        .order_by(F("end_date").asc(nulls_last=True), "id")
-    )
-    covered: dict[str, VehicleContract] = {}
-    for contract in active:
-        for code in wanted & set(contract.covered_services):
-            covered.setdefault(code, contract)
-    return covered

@@ -51,14 +51,9 @@ def _tab(
     status: int = 200,
 ) -> HttpResponse:
     today = _today(request)
-    contracts = (
-        VehicleContract.objects.filter(vehicle=vehicle)
-        .select_related("vehicle")
-        .prefetch_related("documents")
-    )
     context = {
         "vehicle": vehicle,
-        "contracts": _with_remaining(contracts, today),
+        "contracts": _with_remaining(queries.vehicle_contracts(vehicle), today),
         "form": form or ContractForm(initial={"start_date": today}),
         "editing": editing,
     }
