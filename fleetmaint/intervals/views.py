@@ -14,6 +14,7 @@ from fleetmaint.errors import DomainError
 from fleetmaint.intervals import queries, services
 from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.orders import queries as order_queries
 from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.vehicles.queries import VehicleMatch
@@ -203,11 +204,13 @@ def due(request: HttpRequest) -> HttpResponse:
     page.object_list = _with_progress(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    due_tasks = _due_tasks(request, filters, vehicle)
+    order_queries.mark_work_holders(request.org, page.object_list, due_tasks)
     context = {
         "page": page,
         "filters": filters,
         "vehicle_match": vehicle,
-        "due_tasks": _due_tasks(request, filters, vehicle),
+        "due_tasks": due_tasks,
         "query": query.urlencode(),
         "states": [("", "All"), ("required", "Required"), ("soon", "Due soon"), ("ok", "Not due")],
         "sorts": [
