@@ -5,15 +5,19 @@ same way), ``Authorization: Bearer <key>``. Every answer is JSON with an
 ``error`` field: ``"Success!"`` or the vendor's message. This module only
 translates: it parses the vendor's loose values with ``intervals.inputs``,
 calls the services and queries, and maps their refusals (a stable reason and
-a field) to the vendor's exact texts. The rules are in intervals.services.
+a field) to the vendor's exact texts. The rules are in intervals.services, but for
+one the seed states for this endpoint alone: a new interval's time lies between
+now and a year from now (``_seed_time``).
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from fleetmaint.accounts.models import Organization
@@ -23,7 +27,7 @@ from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.inputs import JsonBounds, clean_text, load_json
 from fleetmaint.intervals import inputs, queries, services
 from fleetmaint.intervals.models import MAX_NOTES, ServiceInterval
-from fleetmaint.intervals.refusals import Reason, ScheduleNotFound
+from fleetmaint.intervals.refusals import Reason, ScheduleInvalid, ScheduleNotFound
 from fleetmaint.vehicles.models import Vehicle
 
 SUCCESS = "Success!"
@@ -37,9 +41,26 @@ VENDOR_TEXTS = {
     Reason.IDENTIFIER: "Requires non-zero identifier!",
     Reason.ODOMETER_RANGE: "odometer is outside of valid range!",
     Reason.TIME_RANGE: "time is outside of valid range!",
+    Reason.TIME_PAST: "time is outside of valid range!",
+    Reason.BELOW_ODOMETER: "odometer is outside of valid range!",
     Reason.NO_BASIS: "Service interval must be based on mileage or time!",
     Reason.NOTES_TOO_LONG: f"notes can not be more than {MAX_NOTES} characters!",
 }
+# The seed's own rule for a new interval's time: "between present day and next year".
+# Only this endpoint keeps it; the product's other faces take dates up to
+# ``days.HORIZON_YEARS`` ahead. A timestamp a few minutes old is "now" sent over a
+# slow network.
+SEED_PAST_GRACE = timedelta(minutes=5)
+
+
+def _seed_time(moment: datetime | None) -> datetime | None:
+    """The time if the seed takes it: from now to the same moment a year later."""
+    now = timezone.now()
+    if moment is not None and not now - SEED_PAST_GRACE <= moment <= now + relativedelta(years=1):
+        raise ScheduleInvalid(Reason.TIME_RANGE, field="time")
+    return moment
+
+
 # Ours, in the vendor's style: the seed has no such cases.
 NOTES_NOT_TEXT = "notes can not contain NUL characters!"
 POST_ONLY = "Requests must be sent with POST!"
@@ -128,7 +149,7 @@ def create(org: Organization, data: dict) -> dict:
     interval = services.interval_create(
         vehicle=vehicle,
         odometer=inputs.parse_odometer(data.get("odometer")),
-        time=inputs.parse_time(data.get("time"), vehicle.org.time_zone),
+        time=_seed_time(inputs.parse_time(data.get("time"), vehicle.org.time_zone)),
         notes=notes,
     )
     return _ok(service_id=str(interval.pk))

@@ -4,6 +4,7 @@ from datetime import datetime, time
 
 from django import forms
 
+from fleetmaint.days import HORIZON_WORDS
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import clean_text
 from fleetmaint.tasks.inputs import MAX_DISTANCE, TaskInput
@@ -32,7 +33,15 @@ class TaskForm(forms.Form):
     mileage_notify = _number("Remind before (distance)")
     mileage_repeat = _number("Repeat every (distance)")
     date_end = forms.DateField(
-        required=False, label="End date", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="End date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Within {HORIZON_WORDS} from today.",
+    )
+    already_overdue = forms.BooleanField(
+        required=False,
+        label="Already overdue",
+        help_text="Tick to give a new task an end date that has passed; it starts expired.",
     )
     date_notify = _number("Remind before (days)")
     date_repeat = _number("Repeat every (days)")
@@ -94,6 +103,7 @@ class TaskForm(forms.Form):
                 "push_enabled": bool(data.get("push_enabled")),
             },
             file_ids=file_ids,
+            already_overdue=bool(data.get("already_overdue")),
         )
 
 

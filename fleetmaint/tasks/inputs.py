@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fleetmaint import days
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import CleanStr
 from fleetmaint.notifications.phones import normalize_phone
@@ -248,29 +249,70 @@ class Input(BaseModel):
 # --- the task -------------------------------------------------------------------------
 
 
-class MileageCondition(Input):
+def _number(value: int | Decimal) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value.normalize():,f}"
+
+
+def reminder_refusal(
+    path: str, reminder: int | Decimal | None, limit: int | Decimal, unit: str
+) -> ValidationFailed | None:
+    """A reminder as far before the limit as the limit itself is told at once: it cannot
+    be meant. Zero or none means no reminder."""
+    if not reminder or reminder < limit:
+        return None
+    unit = f" {unit}" if unit else ""
+    return ValidationFailed(
+        f"The reminder must come before the limit: a reminder {_number(reminder)}{unit} "
+        f"before a limit of {_number(limit)}{unit} would make the task due soon the moment "
+        f"it starts. Give a reminder smaller than {_number(limit)}{unit}, or none.",
+        field=f"{path}.notification_interval",
+    )
+
+
+class _Reminded(Input):
+    """A condition whose reminder must come before its limit."""
+
+    unit: ClassVar[str] = ""
+
+    @model_validator(mode="after")
+    def _reminder_before_limit(self):
+        refused = reminder_refusal(self.path, self.notification_interval, self.limit, self.unit)
+        if refused:
+            raise refused
+        return self
+
+
+class MileageCondition(_Reminded):
     path: ClassVar[str] = "conditions.mileage"
 
     limit: Distance = Field(description="Distance from the start odometer.")
-    notification_interval: OptionalWhole(0, MAX_DISTANCE) = None
+    notification_interval: OptionalWhole(0, MAX_DISTANCE) = Field(
+        None, description="Distance before the limit; smaller than the limit."
+    )
     repeat_interval: OptionalWhole(1, MAX_DISTANCE) = None
 
 
 class DateCondition(Input):
     path: ClassVar[str] = "conditions.date"
 
-    end: Moment
+    end: Moment = Field(
+        description=f"Within {days.HORIZON_WORDS} of today; a new task's end in the past "
+        "needs already_overdue."
+    )
     notification_interval: OptionalWhole(0, MAX_DAYS) = Field(
-        None, description="Days before the end."
+        None, description="Days before the end; fewer than the days from the start to the end."
     )
     repeat_interval: Days = Field(None, description="Days from completion to the next end.")
 
 
-class HoursCondition(Input):
+class HoursCondition(_Reminded):
     path: ClassVar[str] = "conditions.engine_hours"
+    unit: ClassVar[str] = "engine hours"
 
     limit: Hours(Decimal("0.1"), MAX_HOURS) = Field(description="Hours from the start hours.")
-    notification_interval: OptionalHours(Decimal(0), MAX_HOURS) = None
+    notification_interval: OptionalHours(Decimal(0), MAX_HOURS) = Field(
+        None, description="Hours before the limit; fewer than the limit."
+    )
     repeat_interval: OptionalHours(Decimal("0.1"), MAX_HOURS) = None
 
 
@@ -340,6 +382,11 @@ class TaskInput(Input):
     conditions: Conditions = Field(default_factory=Conditions)
     notifications: Notifications = Field(default_factory=Notifications)
     file_ids: list[Id] = Field(default_factory=list, max_length=1_000)
+    already_overdue: StrictBool = Field(
+        False,
+        description="Confirms that a new task's date condition may end in the past: "
+        "the task starts expired. Without it such a date is refused.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -375,4 +422,95 @@ class DoneInput(Input):
     )
     engine_hours: OptionalHours(Decimal(0), MAX_HOURS) = Field(
         None, description="Default: the vehicle's engine hours."
+    )
+
+
+# --- rules that need the organization's calendar ---------------------------------------
+
+DATE_END = "conditions.date.end"
+
+
+def check_date_condition(
+    *,
+    end: datetime | None,
+    reminder_days: int | None,
+    org: object,
+    now: datetime,
+    start: datetime | None = None,
+    new: bool,
+    already_overdue: bool = False,
+) -> None:
+    """A date condition's end and reminder as the fleet's calendar sees them.
+
+    The end falls within ``days.HORIZON_YEARS`` of today, either way. A new
+    task's end before today is refused unless ``already_overdue`` confirms it.
+    A reminder must come after the task's start (today for a new task): as many
+    days before the end as there are from the start would be told at once.
+    """
+    if end is None:
+        return
+    today = days.today(org, now)
+    day = days.local_day(end, org)
+    if day > days.horizon(today):
+        raise ValidationFailed(
+            f"The end date must be within {days.HORIZON_WORDS} from today, "
+            f"by {days.horizon(today):%Y-%m-%d} at the latest.",
+            field=DATE_END,
+        )
+    if day < days.horizon_start(today):
+        raise ValidationFailed(
+            f"The end date must be within {days.HORIZON_WORDS} of today, "
+            f"not before {days.horizon_start(today):%Y-%m-%d}.",
+            field=DATE_END,
+        )
+    if day < today:
+        if new and not already_overdue:
+            raise ValidationFailed(
+                f"The end date {day:%Y-%m-%d} is in the past. If the work is already overdue, "
+                "confirm it (already overdue) and the task starts expired.",
+                field=DATE_END,
+            )
+        return
+    span = days.days_until(end, org, start or now)
+    if reminder_days and reminder_days >= span:
+        raise ValidationFailed(
+            f"The reminder must come before the limit: a reminder {reminder_days:,} "
+            f"day{'s' if reminder_days != 1 else ''} before an end {span:,} "
+            f"day{'s' if span != 1 else ''} after the start would make the task due soon "
+            "the moment it starts. "
+            + (
+                f"Give fewer than {span:,} days, or none."
+                if span > 1
+                else "Leave the reminder empty."
+            ),
+            field="conditions.date.notification_interval",
+        )
+
+
+def check_new_task(data: TaskInput, *, end: datetime | None, org: object, now: datetime) -> None:
+    """The calendar's rules for a task about to be created (``end``: the date condition's
+    end, as the service reads it)."""
+    date = data.conditions.date
+    check_date_condition(
+        end=end,
+        reminder_days=date.notification_interval if date else None,
+        org=org,
+        now=now,
+        new=True,
+        already_overdue=data.already_overdue,
+    )
+
+
+def check_changed_task(
+    data: TaskInput, *, end: datetime | None, org: object, now: datetime, start: datetime
+) -> None:
+    """The calendar's rules for a task's new conditions; an end already past may stay."""
+    date = data.conditions.date
+    check_date_condition(
+        end=end,
+        reminder_days=date.notification_interval if date else None,
+        org=org,
+        now=now,
+        start=start,
+        new=False,
     )

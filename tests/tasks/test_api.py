@@ -511,11 +511,12 @@ def test_the_number_of_queries_does_not_grow_with_the_tasks(api, org, van, loade
 
 def test_put_replaces_the_task_and_follows_the_new_conditions(api, van):
     task = make(van, conditions=Conditions(mileage={"limit": 1_000, "notification_interval": 100}))
+    read(van, odometer=van.odometer + 20)
     changed = body(
         description="Oil and filter",
         cost="99.90",
         repeat=False,
-        conditions={"mileage": {"limit": 50, "notification_interval": 100}},
+        conditions={"mileage": {"limit": 50, "notification_interval": 40}},
         notifications={"sms_phones": [], "emails": [], "push_enabled": False},
     )
     response = put(api, f"/api/v1/tasks/{task.pk}", changed)
@@ -524,7 +525,7 @@ def test_put_replaces_the_task_and_follows_the_new_conditions(api, van):
     assert data["description"] == "Oil and filter"
     assert (data["cost"], data["repeat"], data["comment"]) == (99.9, False, "5W-30")
     assert data["conditions"] == {
-        "mileage": {"limit": 50, "notification_interval": 100, "repeat_interval": None},
+        "mileage": {"limit": 50, "notification_interval": 40, "repeat_interval": None},
         "date": None,
         "engine_hours": None,
     }

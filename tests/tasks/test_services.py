@@ -122,11 +122,11 @@ def test_a_date_already_past_expires_at_once_with_one_notice(vehicle, clock):
     assert events(task) == [key(task, "expired")]
 
 
-def test_a_reminder_as_long_as_the_limit_notifies_a_mileage_task_at_once(van):
-    task = create(van, mileage={"limit": 1_000, "notification_interval": 1_000})
-    assert (task.status, task.status_condition) == (Status.NOTIFIED, "mileage")
-    assert task.mileage_notify_at == 10_000
-    assert events(task) == [key(task, "notified")]
+def test_a_reminder_as_long_as_the_limit_is_refused_as_it_would_notify_at_once(van):
+    with pytest.raises(ValidationFailed) as error:
+        create(van, mileage={"limit": 1_000, "notification_interval": 1_000})
+    assert error.value.field == "conditions.mileage.notification_interval"
+    assert not ServiceTask.objects.exists()
 
 
 def test_a_naive_end_date_is_read_in_the_fleets_time_zone(vehicle, clock):
