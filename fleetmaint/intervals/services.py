@@ -1,4 +1,4 @@
-"""The maintenance schedule's rules: create, generate, evaluate, service, remove.
+"""The maintenance schedule's rules: create, generate, evaluate, service, reopen, remove.
 
 Services take typed values (``int``, ``datetime``, ``str``); loose ones are
 parsed at the edge (``intervals.inputs``). Refusals are plain words with a
@@ -7,6 +7,7 @@ turn into the vendor's texts.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.inputs import clean_text
 
 # The set-based moves are part of this service's surface.
@@ -23,9 +24,16 @@ from fleetmaint.intervals.evaluation import (
     intervals_refresh_predictions as intervals_refresh_predictions,
 )
 from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
-from fleetmaint.intervals.models import MAX_MILEAGE, MAX_NOTES, IntervalPreset, ServiceInterval
+from fleetmaint.intervals.models import (
+    MAX_MILEAGE,
+    MAX_NOTES,
+    IntervalPreset,
+    IntervalService,
+    ServiceInterval,
+)
 from fleetmaint.intervals.presets import BUILTIN_PRESETS, convert_distance
 from fleetmaint.intervals.refusals import Reason, ScheduleInvalid
+from fleetmaint.tasks.completion import CompletionInput, completion_moment, record_meters
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
 
@@ -119,7 +127,8 @@ def interval_update_notes(*, interval: ServiceInterval, notes: str) -> ServiceIn
         # A line break between them when it fits; the limit counts the notes, not it.
         separator = "\n" if old and len(old) + len(notes) < MAX_NOTES else ""
         interval.notes = f"{old}{separator}{notes}"
-    interval.save(update_fields=["notes", "last_updated"])
+    interval.edited_at = timezone.now()
+    interval.save(update_fields=["notes", "edited_at", "last_updated"])
     return interval
 
 
@@ -132,45 +141,142 @@ def interval_mark_serviced(
     interval: ServiceInterval,
     odometer: int | None = None,
     serviced_at: datetime | None = None,
+    completion: CompletionInput | None = None,
+    actor=None,
 ) -> ServiceInterval | None:
-    """Closes the interval; for a preset's interval, schedules the next one.
+    """Records what happened and closes the interval; a preset's gets its next one.
 
-    Returns the next interval, if one was scheduled.
+    ``completion`` says when, the meters, the cost, the servicer and notes; the
+    bare ``odometer`` and ``serviced_at`` are what orders and the vendor API
+    send. A given meter value is recorded as a reading through the reading
+    rules. Returns the next interval, if one was scheduled.
     """
+    completion = completion or CompletionInput()
+    if odometer is not None and completion.odometer is None:
+        completion = completion.model_copy(update={"odometer": odometer})
+    if serviced_at is not None and completion.done_at is None:
+        completion = completion.model_copy(update={"done_at": serviced_at})
     now = timezone.now()
-    serviced_at = serviced_at or now
-    if serviced_at > now + PAST_GRACE:
+    vehicle = interval.vehicle
+    done_at = completion.done_at
+    if done_at is not None and timezone.is_aware(done_at) and done_at > now + PAST_GRACE:
         raise ValidationFailed("The service date cannot be in the future.", field="serviced_at")
-    mileage = _check_mileage(odometer)
+    moment = completion_moment(completion.done_at, vehicle.org.time_zone, field="serviced_at")
+    mileage = _check_mileage(completion.odometer)
+    hours = completion.engine_hours
+    if hours is not None:
+        hours = Decimal(hours).quantize(Decimal("0.1"))
+        if not vehicle.tracks_engine_hours:
+            raise ValidationFailed(
+                f"{vehicle.label} does not track engine hours.", field="engine_hours"
+            )
     with transaction.atomic():
         closed = ServiceInterval.objects.filter(pk=interval.pk, serviced_at=None).update(
-            serviced_at=serviced_at, serviced_odometer=mileage, last_updated=now
+            serviced_at=moment,
+            serviced_odometer=mileage if mileage is not None else vehicle.odometer,
+            last_updated=now,
         )
         if not closed:
             raise ValidationFailed("This interval has already been serviced.", field="id")
-        interval.serviced_at, interval.serviced_odometer = serviced_at, mileage
+        reading = record_meters(
+            vehicle=vehicle,
+            odometer=mileage,
+            engine_hours=hours,
+            at=moment,
+            confirm_jump=completion.confirm_jump,
+            note=f"Recorded with {interval.name} serviced",
+            actor=actor,
+        )
+        current = Vehicle.objects.only("odometer", "engine_hours").get(pk=vehicle.pk)
+        base_mileage = mileage if mileage is not None else current.odometer
+        interval.serviced_at, interval.serviced_odometer = moment, base_mileage
+        IntervalService.objects.create(
+            org_id=interval.org_id,
+            interval=interval,
+            vehicle_id=vehicle.pk,
+            serviced_at=moment,
+            odometer=base_mileage,
+            engine_hours=hours if hours is not None else current.engine_hours,
+            cost=completion.cost or Decimal("0.00"),
+            servicer=completion.servicer,
+            notes=completion.notes,
+            reading=reading,
+            recorded_by=actor,
+        )
         preset = interval.preset
         if preset is None or not preset.enabled:
             return None
-        vehicle = interval.vehicle
-        base_mileage = mileage if mileage is not None else vehicle.odometer
-        following = _create_from_preset(vehicle, preset, base_mileage, serviced_at, now)
+        following = preset_interval(vehicle, preset, base_mileage, moment, now)
+        following.follows = interval
+        following.save()
         # A service recorded late may leave the next one due already.
         intervals_evaluate(vehicle_ids=[vehicle.pk])
         following.refresh_from_db()
         return following
 
 
-def _create_from_preset(
-    vehicle: Vehicle,
-    preset: IntervalPreset,
-    base_mileage: int | None,
-    base_date: datetime,
-    now: datetime,
-) -> ServiceInterval:
-    interval = preset_interval(vehicle, preset, base_mileage, base_date, now)
-    interval.save()
-    return interval
+def _why_kept(following: ServiceInterval) -> str | None:
+    """Why the interval a preset scheduled next cannot simply be removed, or None."""
+    if following.serviced_at is not None:
+        return "it was serviced since"
+    if following.edited_at is not None:
+        return "a note was added to it"
+    quote = following.quotes.order_by("pk").first()
+    if quote is not None:
+        return f"it is on quote {quote.pk}"
+    order = following.orders.order_by("pk").first()
+    if order is not None:
+        return f"it is on order {order.pk}"
+    return None
+
+
+def interval_reopen(*, interval: ServiceInterval, actor=None) -> ServiceInterval:
+    """Takes back a service recorded by mistake; it stays in the history as reopened.
+
+    The next interval its preset scheduled is removed when nobody has touched
+    it (not serviced, no note added, on no quote or order); otherwise the
+    interval is not reopened, and the message says why.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            ServiceInterval.objects.select_for_update(of=("self",))
+            .select_related("vehicle", "vehicle__org")
+            .filter(pk=interval.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFound("That interval does not exist.")
+        if locked.serviced_at is None:
+            raise Conflict("This interval is open; there is nothing to reopen.", field="id")
+        following = (
+            ServiceInterval.objects.select_for_update(of=("self",)).filter(follows=locked).first()
+        )
+        if following is not None:
+            reason = _why_kept(following)
+            if reason:
+                raise Conflict(
+                    f"{locked.name} cannot be reopened: the next one its preset scheduled "
+                    f"(interval {following.pk}) is kept because {reason}.",
+                    field="id",
+                )
+            following.delete()
+        service = locked.services.filter(reopened_at=None).order_by("-serviced_at", "-pk").first()
+        if service is not None:
+            service.reopened_at = now
+            service.reopened_by = actor
+            service.next_removed = following is not None
+            service.save(update_fields=["reopened_at", "reopened_by", "next_removed"])
+        vehicle = locked.vehicle
+        locked.serviced_at = None
+        locked.serviced_odometer = None
+        locked.predicted_due_at = predict_due(
+            vehicle, locked.service_at_mileage, locked.service_at_date, now
+        )
+        locked.save()
+        intervals_evaluate(vehicle_ids=[vehicle.pk])
+    locked.refresh_from_db()
+    return locked
 
 
 def preset_interval(

@@ -1,4 +1,4 @@
-"""Service task writes: create, batch, update, done (and repetition), delete, files.
+"""Service task writes: create, batch, update, done (and repetition), reopen, delete, files.
 
 Every rule about a task is decided here, on typed input (``tasks.inputs``).
 The status of a task is decided by ``vehicles.meters.task_status`` from its
@@ -23,6 +23,8 @@ from fleetmaint.inputs import clean_text
 
 # The set-based moves, the measures and the input types are part of this service's surface:
 # other apps (readings, orders, reports, the sweep) call them by these names.
+from fleetmaint.tasks.completion import CompletionInput as CompletionInput
+from fleetmaint.tasks.completion import completion_moment, record_meters
 from fleetmaint.tasks.evaluation import tasks_evaluate as tasks_evaluate
 from fleetmaint.tasks.evaluation import tasks_refresh_predictions as tasks_refresh_predictions
 from fleetmaint.tasks.evaluation import tasks_sweep_dates as tasks_sweep_dates
@@ -36,7 +38,7 @@ from fleetmaint.tasks.measures import given_conditions as given_conditions
 from fleetmaint.tasks.measures import predict_end_date as predict_end_date
 from fleetmaint.tasks.measures import task_conditions as task_conditions
 from fleetmaint.tasks.measures import wear as wear
-from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
+from fleetmaint.tasks.models import ServiceTask, Status, TaskCompletion, TaskFile
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
 
@@ -222,6 +224,7 @@ def task_update(
             locked.status, locked.status_condition = status, deciding
             locked.cycle += 1
         locked.predicted_end_date = predict_end_date(locked)
+        locked.edited_at = timezone.now()
         locked.save()
         dropped = set(locked.files.values_list("pk", flat=True)) - {f.pk for f in files}
         locked.files.set(files)
@@ -233,22 +236,35 @@ def task_update(
 
 
 def task_mark_done(
-    *, task: ServiceTask, odometer: int | None = None, engine_hours: Decimal | None = None
+    *,
+    task: ServiceTask,
+    odometer: int | None = None,
+    engine_hours: Decimal | None = None,
+    completion: CompletionInput | None = None,
+    actor=None,
 ) -> tuple[ServiceTask, ServiceTask | None]:
-    """Freezes the completion values; for a repeating task, creates the next one.
+    """Records what happened and freezes the task; a repeating task gets its next one.
 
-    ``odometer`` and ``engine_hours`` default to the vehicle's current meters
-    (``inputs.DoneInput`` checks a client's). Only the first of two concurrent
-    calls completes the task; the second finds it done and changes nothing.
-    Returns the task and its successor.
+    ``completion`` says when, the meters, the cost, the servicer and notes; the
+    bare ``odometer`` and ``engine_hours`` are what orders and the vendor API
+    send. Meters default to the vehicle's current ones; a given value is
+    recorded as a reading through the reading rules. Only the first of two
+    concurrent calls completes the task; the second finds it done and changes
+    nothing. Returns the task and its successor.
     """
-    if engine_hours is not None:
-        engine_hours = Decimal(engine_hours).quantize(Decimal("0.1"))
+    completion = completion or CompletionInput()
+    if odometer is not None and completion.odometer is None:
+        completion = completion.model_copy(update={"odometer": odometer})
+    if engine_hours is not None and completion.engine_hours is None:
+        completion = completion.model_copy(update={"engine_hours": engine_hours})
+    hours = completion.engine_hours
+    if hours is not None:
+        hours = Decimal(hours).quantize(Decimal("0.1"))
         if not task.vehicle.tracks_engine_hours:
             raise EngineHoursNotTracked(
                 f"{task.vehicle.label} does not track engine hours.", field="engine_hours"
             )
-    now = timezone.now()
+    done_at = completion_moment(completion.done_at, task.vehicle.org.time_zone, field="done_at")
     with transaction.atomic():
         locked = (
             ServiceTask.objects.select_for_update(of=("self",))
@@ -261,37 +277,60 @@ def task_mark_done(
         if locked.status == Status.DONE:
             return locked, getattr(locked, "repeated_by", None)
         vehicle = locked.vehicle
-        locked.completion_mileage = odometer if odometer is not None else vehicle.odometer
-        locked.completion_engine_hours = (
-            engine_hours if engine_hours is not None else vehicle.engine_hours
-        )
+        mileage = completion.odometer if completion.odometer is not None else vehicle.odometer
+        if hours is None:
+            hours = vehicle.engine_hours
         if (
             locked.start_mileage is not None
-            and locked.completion_mileage is not None
-            and locked.completion_mileage < locked.start_mileage
+            and mileage is not None
+            and mileage < locked.start_mileage
         ):
             raise ValidationFailed(
                 f"The odometer at completion cannot be below the task's start "
                 f"({locked.start_mileage:,}).",
                 field="odometer",
             )
-        locked.completion_date = now
+        planned_cost = locked.cost
+        locked.completion_mileage = mileage
+        locked.completion_engine_hours = hours
+        locked.completion_date = done_at
         locked.completion_wear = meters.wear_percentage(
-            task_conditions(
-                locked,
-                odometer=locked.completion_mileage,
-                engine_hours=locked.completion_engine_hours,
-                now=now,
-            )
+            task_conditions(locked, odometer=mileage, engine_hours=hours, now=done_at)
         )
+        if completion.cost is not None:
+            locked.cost = completion.cost
         locked.status = Status.DONE
         locked.predicted_end_date = None
         locked.save()
-        successor = _repeat(locked, now) if locked.repeat else None
+        # Done first: the reading's evaluation then leaves this task alone.
+        reading = record_meters(
+            vehicle=vehicle,
+            odometer=completion.odometer,
+            engine_hours=hours if completion.engine_hours is not None else None,
+            at=done_at,
+            confirm_jump=completion.confirm_jump,
+            note=f"Recorded with “{locked.description}” done"[:MAX_TEXT],
+            actor=actor,
+        )
+        TaskCompletion.objects.create(
+            org_id=locked.org_id,
+            task=locked,
+            vehicle=vehicle,
+            done_at=done_at,
+            odometer=mileage,
+            engine_hours=hours,
+            cost=locked.cost,
+            planned_cost=planned_cost,
+            servicer=completion.servicer,
+            notes=completion.notes,
+            reading=reading,
+            recorded_by=actor,
+        )
+        successor = _repeat(locked, planned_cost) if locked.repeat else None
     return locked, successor
 
 
-def _repeat(done: ServiceTask, now: datetime) -> ServiceTask:
+def _repeat(done: ServiceTask, planned_cost: Decimal) -> ServiceTask:
     successor = ServiceTask(
         org_id=done.org_id,
         vehicle=done.vehicle,
@@ -301,6 +340,8 @@ def _repeat(done: ServiceTask, now: datetime) -> ServiceTask:
         start_date=done.completion_date,
         repeated_from=done,
     )
+    # The next one is planned at what this one was planned at, not at what it cost.
+    successor.cost = planned_cost
     conditions = CleanConditions(
         mileage_notify=done.mileage_notify,
         mileage_repeat=done.mileage_repeat,
@@ -327,6 +368,77 @@ def _repeat(done: ServiceTask, now: datetime) -> ServiceTask:
     tasks_evaluate(task_ids=[successor.pk])
     successor.refresh_from_db()
     return successor
+
+
+def _why_kept(successor: ServiceTask, done: ServiceTask) -> str | None:
+    """Why the next task a repetition scheduled cannot simply be removed, or None."""
+    if successor.status == Status.DONE:
+        return "it is done already"
+    if successor.edited_at is not None:
+        return "it was edited since"
+    quote = successor.quotes.order_by("pk").first()
+    if quote is not None:
+        return f"it is on quote {quote.pk}"
+    order = successor.orders.order_by("pk").first()
+    if order is not None:
+        return f"it is on order {order.pk}"
+    inherited = set(done.files.values_list("pk", flat=True))
+    if set(successor.files.values_list("pk", flat=True)) - inherited:
+        return "files were attached to it"
+    return None
+
+
+def task_reopen(*, task: ServiceTask, actor=None) -> ServiceTask:
+    """Takes back a completion made by mistake; it stays in the task's history as reopened.
+
+    The next task a repetition scheduled is removed when nobody has touched it
+    (not edited, on no quote or order, no files of its own); otherwise the task
+    is not reopened, and the message says why. The status follows the
+    conditions again: a crossing already told is not told twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            ServiceTask.objects.select_for_update(of=("self",))
+            .select_related("vehicle", "org")
+            .filter(pk=task.pk)
+            .first()
+        )
+        if locked is None:
+            raise NotFound("That task does not exist.")
+        if locked.status != Status.DONE:
+            raise Conflict("This task is not done; there is nothing to reopen.", field="status")
+        successor = (
+            ServiceTask.objects.select_for_update(of=("self",)).filter(repeated_from=locked).first()
+        )
+        if successor is not None:
+            reason = _why_kept(successor, locked)
+            if reason:
+                raise Conflict(
+                    f"“{locked.description}” cannot be reopened: the next one its repetition "
+                    f"scheduled (task {successor.pk}) is kept because {reason}.",
+                    field="status",
+                )
+            ServiceTask.objects.filter(pk=successor.pk).delete()
+        completion = locked.completions.filter(reopened_at=None).order_by("-done_at", "-pk").first()
+        if completion is not None:
+            locked.cost = completion.planned_cost
+            completion.reopened_at = now
+            completion.reopened_by = actor
+            completion.successor_removed = successor is not None
+            completion.save(update_fields=["reopened_at", "reopened_by", "successor_removed"])
+        locked.completion_mileage = None
+        locked.completion_engine_hours = None
+        locked.completion_date = None
+        locked.completion_wear = None
+        # Open again from the start of the way; the evaluation moves it on to where
+        # its conditions say, and tells only crossings not told already.
+        locked.status, locked.status_condition = Status.CREATED, ""
+        locked.predicted_end_date = predict_end_date(locked)
+        locked.save()
+        tasks_evaluate(task_ids=[locked.pk])
+    locked.refresh_from_db()
+    return locked
 
 
 def tasks_delete(*, org: Organization, task_ids: list[int]) -> int:

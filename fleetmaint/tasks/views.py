@@ -1,4 +1,4 @@
-"""The Tasks pages: the fleet-wide list, a vehicle's Tasks tab, and the task dialog."""
+"""The Tasks pages: the fleet-wide list, a vehicle's Tasks tab, a task's page, the dialogs."""
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -11,9 +11,11 @@ from django_htmx.http import trigger_client_event
 
 from fleetmaint import paging
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
-from fleetmaint.errors import DomainError
+from fleetmaint.errors import ConfirmationRequired, DomainError
 from fleetmaint.tasks import queries, services
-from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, DoneForm, TaskForm
+from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
+from fleetmaint.tasks.completion_forms import CompletionForm
+from fleetmaint.tasks.forms import STATUS_CHOICES, BatchTaskForm, TaskForm
 from fleetmaint.tasks.measures import task_conditions, wear
 from fleetmaint.tasks.models import ServiceTask, Status, TaskFile
 from fleetmaint.vehicles import queries as vehicle_queries
@@ -90,7 +92,12 @@ def _whole(raw: object) -> int | None:
 def _rows(tasks) -> list[ServiceTask]:
     rows = list(tasks)
     urls = RowUrls(
-        done="tasks:done", edit="tasks:edit", attach="tasks:attach", delete="tasks:delete"
+        detail="tasks:detail",
+        done="tasks:done",
+        edit="tasks:edit",
+        attach="tasks:attach",
+        delete="tasks:delete",
+        reopen="tasks:reopen",
     )
     vehicle_urls = RowUrls(tasks="tasks:vehicle")
     for task in rows:
@@ -308,24 +315,127 @@ def _refused(request: HttpRequest, message: str, back: str) -> HttpResponse:
     return redirect(back)
 
 
+def _completion_form(request: HttpRequest, task: ServiceTask) -> CompletionForm:
+    vehicle = task.vehicle
+    initial = {
+        "odometer": vehicle.odometer,
+        "engine_hours": vehicle.engine_hours,
+        "cost": task.cost,
+    }
+    return CompletionForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        tracks_engine_hours=vehicle.tracks_engine_hours,
+    )
+
+
+def _servicer_names(request: HttpRequest) -> list[str]:
+    """The fleet's servicers, offered as suggestions for who did the work."""
+    return list(request.org.servicers.filter(active=True).values_list("name", flat=True)[:200])
+
+
+def _on_page(request: HttpRequest) -> bool:
+    """The form is on its own page (or the task's), not in a list's row or dialog."""
+    return request.method != "POST" or request.POST.get("on_page") == "1"
+
+
+def _done_page(
+    request: HttpRequest, task: ServiceTask, form: CompletionForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "task": task,
+        "vehicle": task.vehicle,
+        "form": form,
+        "servicers": _servicer_names(request),
+        "on_page": _on_page(request),
+        "back": _back(request, task) if request.method == "POST" else _task_url(request, task),
+    }
+    return render_page(request, "tasks/done.html", context, partial="done-form", status=status)
+
+
+def _task_url(request: HttpRequest, task: ServiceTask) -> str:
+    back = request.GET.get("back", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return reverse("tasks:detail", args=[task.pk])
+
+
+def _finished(request: HttpRequest, notice: str, back: str) -> HttpResponse:
+    """A list's row refreshes in place; a page goes back where it came from."""
+    if request.htmx and not _on_page(request):
+        return _saved(request, notice, back)
+    messages.success(request, notice)
+    return redirect_page(request, back)
+
+
+@member_required
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Asks what happened (date, meters, cost, who, notes) and marks the task done."""
+    task = _get_task(request, task_id, write=True)
+    if task.status == Status.DONE:
+        back = _back(request, task) if request.method == "POST" else _task_url(request, task)
+        return _finished(request, f"“{task.description}” is done already.", back)
+    form = _completion_form(request, task)
+    if request.method != "POST":
+        return _done_page(request, task, form)
+    if form.is_valid():
+        try:
+            done, successor = services.task_mark_done(
+                task=task, completion=form.completion_input(), actor=request.user
+            )
+        except ConfirmationRequired as error:
+            form.needs_confirmation = True
+            _show_completion_error(form, error)
+        except DomainError as error:
+            _show_completion_error(form, error)
+        else:
+            notice = f"“{done.description}” is done."
+            if successor:
+                notice += " The next one is scheduled."
+            return _finished(request, notice, _back(request, task))
+    return _done_page(request, task, form, status=INVALID)
+
+
+def _show_completion_error(form: CompletionForm, error: DomainError) -> None:
+    error.field = COMPLETION_FIELDS.get(error.field or "", error.field)
+    add_domain_error(form, error)
+
+
 @member_required
 @require_POST
-def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_reopen(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Takes back a completion made by mistake; advisors and admins only."""
     task = _get_task(request, task_id, write=True)
-    form = DoneForm(request.POST)
-    if not form.is_valid():
-        message = f"Odometer: {form.errors['odometer'][0]}"
-        return _refused(request, message, _back(request, task))
+    back = _back(request, task)
     try:
-        done, successor = services.task_mark_done(
-            task=task, odometer=form.cleaned_data.get("odometer")
-        )
+        reopened = services.task_reopen(task=task, actor=request.user)
     except DomainError as error:
-        return _refused(request, error.message, _back(request, task))
-    notice = f"“{done.description}” is done."
-    if successor:
-        notice += " The next one is scheduled."
-    return _saved(request, notice, _back(request, task))
+        return _refused(request, error.message, back)
+    return _saved(request, f"“{reopened.description}” is open again.", back)
+
+
+@member_required
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    """One task: its conditions, what happened each time it was done, and its files."""
+    task = _get_task(request, task_id)
+    task.measures = [] if task.status == Status.DONE else task_conditions(task)
+    task.wear_now = wear(task)
+    context = {
+        "task": task,
+        "vehicle": task.vehicle,
+        "completions": list(
+            task.completions.select_related("recorded_by", "reopened_by").order_by(
+                "-done_at", "-pk"
+            )
+        ),
+        "files": list(task.files.all()),
+        "done_form": _completion_form(request, task) if task.status != Status.DONE else None,
+        "servicers": _servicer_names(request) if task.status != Status.DONE else [],
+        "successor": ServiceTask.objects.filter(repeated_from=task).only("pk").first(),
+    }
+    return render_page(request, "tasks/detail.html", context)
 
 
 @member_required
@@ -364,9 +474,17 @@ def file_download(request: HttpRequest, task_id: int, file_id: int) -> HttpRespo
 
 
 @member_required
-@require_POST
 def file_remove(request: HttpRequest, task_id: int, file_id: int) -> HttpResponse:
+    """Asks first (a page that works without JavaScript), then detaches the file."""
     task = _get_task(request, task_id, write=True)
-    get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
+    stored = get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
+    if request.method != "POST":
+        context = {"task": task, "vehicle": task.vehicle, "file": stored}
+        return render_page(request, "tasks/file_remove.html", context)
     services.task_detach(task=task, file_id=file_id)
-    return _saved(request, "File removed.", _back(request, task))
+    notice = f"Removed {stored.name}."
+    back = _back(request, task)
+    if request.htmx:
+        return _saved(request, notice, back)
+    messages.success(request, notice)
+    return redirect(back)

@@ -464,7 +464,7 @@ def test_marking_a_preset_interval_serviced_returns_the_next(api, org, van):
     response = post(
         api,
         f"/api/v1/intervals/{oil.pk}/serviced",
-        {"odometer": 10_300, "serviced_at": "2030-06-14T08:00:00Z"},
+        {"odometer": 10_300, "serviced_at": "2030-06-14T12:00:00Z"},
     )
 
     assert response.status_code == 200, response.content
@@ -474,7 +474,7 @@ def test_marking_a_preset_interval_serviced_returns_the_next(api, org, van):
     assert following["name"] == "Oil Change"
     assert following["preset"] == "Oil Change"
     assert following["service_at_mileage"] == 25_300
-    assert following["service_at_date"] == "2031-06-14T08:00:00Z"
+    assert following["service_at_date"] == "2031-06-14T12:00:00Z"
     assert following["maintenance_required"] is False
     oil.refresh_from_db()
     assert oil.serviced_odometer == 10_300

@@ -479,11 +479,11 @@ def test_an_identifier_too_large_for_the_database_is_simply_not_found(van):
 
 def test_marking_a_custom_interval_serviced_closes_it_without_a_next_one(org, people, van):
     interval = services.interval_create(vehicle=van, odometer=12_000)
-    following = services.interval_mark_serviced(interval=interval, odometer=11_800)
+    following = services.interval_mark_serviced(interval=interval, odometer=11_200)
     assert following is None
     interval.refresh_from_db()
     assert interval.serviced_at == NOW
-    assert interval.serviced_odometer == 11_800
+    assert interval.serviced_odometer == 11_200
     assert list(queries.open_intervals(org, queries.DueFilters())) == []
 
     read(van, 12_500)
@@ -495,19 +495,20 @@ def test_a_serviced_preset_interval_schedules_the_next_from_the_service(org, van
     oil = ServiceInterval.objects.get(vehicle=van, name="Oil Change")
     serviced_on = NOW - timedelta(days=3)
 
+    # Before the van's reading of 10,000 a day ago: the service's odometer fits below it.
     following = services.interval_mark_serviced(
-        interval=oil, odometer=10_400, serviced_at=serviced_on
+        interval=oil, odometer=9_700, serviced_at=serviced_on
     )
 
     assert following is not None
     following.refresh_from_db()
     assert following.preset_id == oil.preset_id
     assert following.name == "Oil Change"
-    assert following.service_at_mileage == 10_400 + 15_000
+    assert following.service_at_mileage == 9_700 + 15_000
     assert following.service_at_date == datetime(2031, 6, 12, 10, 0, tzinfo=UTC)
     assert following.serviced_at is None
     oil.refresh_from_db()
-    assert (oil.serviced_at, oil.serviced_odometer) == (serviced_on, 10_400)
+    assert (oil.serviced_at, oil.serviced_odometer) == (serviced_on, 9_700)
 
 
 def test_a_service_without_an_odometer_schedules_from_the_vehicles_odometer(org, van):

@@ -351,17 +351,17 @@ def test_marking_a_preset_interval_serviced_schedules_the_next(advisor_client, o
 
     response = advisor_client.post(
         f"/vehicles/{van.pk}/schedule/{oil.pk}/serviced/",
-        {"odometer": "10200", "date": "2030-06-10"},
+        {"odometer": "9800", "date": "2030-06-10"},
         **HTMX,
     )
 
     assert response.status_code == 200
     assert b"Oil Change marked serviced. The next one is scheduled." in response.content
     oil.refresh_from_db()
-    assert oil.serviced_odometer == 10_200
+    assert oil.serviced_odometer == 9_800
     assert oil.serviced_at == datetime(2030, 6, 9, 22, 0, tzinfo=UTC)
     following = ServiceInterval.objects.get(vehicle=van, name="Oil Change", serviced_at=None)
-    assert following.service_at_mileage == 25_200
+    assert following.service_at_mileage == 24_800
     assert following.service_at_date == datetime(2031, 6, 9, 22, 0, tzinfo=UTC)
     assert schedule_rows(response)["Oil Change"] == "ok"
 
