@@ -174,7 +174,7 @@ def test_engine_hour_readings_move_an_engine_hours_task(loader):
     assert (task.hours_notify_at, task.hours_expire_at) == (Decimal("324.5"), Decimal("350.0"))
     read(loader, engine_hours=324)
     assert fresh(task).status == Status.CREATED
-    read(loader, engine_hours="324.5")
+    read(loader, engine_hours=Decimal("324.5"))
     assert (fresh(task).status, fresh(task).status_condition) == (
         Status.NOTIFIED,
         "engine_hours",
@@ -827,7 +827,7 @@ def test_engine_hours_reaching_the_reminder_point_exactly_notify(loader):
     # floating point arithmetic would put a hair later (1.1 - 0.2 = 0.9000000000000001).
     task = create(loader, engine_hours={"limit": "1.1", "notification_interval": "0.2"})
     assert task.hours_notify_at == Decimal("100.9")
-    read(loader, engine_hours="100.9")
+    read(loader, engine_hours=Decimal("100.9"))
     assert fresh(task).status == Status.NOTIFIED
     assert events(task) == [key(task, "notified")]
 
