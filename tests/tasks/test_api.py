@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -610,7 +611,7 @@ def test_done_returns_the_task_and_its_successor(api, van):
 
 def test_done_without_a_body_uses_the_vehicles_meters(api, loader):
     task = make(loader, conditions=Conditions(engine_hours={"limit": 50}))
-    read(loader, engine_hours="120.5")
+    read(loader, engine_hours=Decimal("120.5"))
     data = post(api, f"/api/v1/tasks/{task.pk}/done").json()
     assert data["next"] is None
     assert data["task"]["completion"]["engine_hours"] == 120.5
