@@ -10,8 +10,10 @@ from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import DomainError
 from fleetmaint.inputs import CleanStr
 from fleetmaint.intervals import queries, services
-from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.models import MAX_MILEAGE, ServiceInterval
 from fleetmaint.intervals.refusals import MESSAGES, Reason, ScheduleNotFound
+from fleetmaint.tasks.completion import CompletionInput
+from fleetmaint.tasks.inputs import Moment, OptionalWhole
 from fleetmaint.vehicles.models import Vehicle
 
 router = Router(tags=["intervals"])
@@ -52,9 +54,25 @@ class NotesIn(Schema):
     notes: CleanStr
 
 
-class ServicedIn(Schema):
-    odometer: int | None = Field(None, ge=0)
-    serviced_at: datetime | None = None
+class ServicedIn(CompletionInput):
+    """What happened; ``serviced_at`` is the date (``done_at`` is taken too)."""
+
+    serviced_at: Moment | None = Field(None, description="When it was serviced. Default: now.")
+    odometer: OptionalWhole(0, MAX_MILEAGE) = Field(
+        None, description="Default: the vehicle's current odometer."
+    )
+
+
+class ServiceOut(Schema):
+    id: int
+    interval_id: int
+    serviced_at: datetime
+    odometer: int | None
+    engine_hours: float | None
+    cost: float
+    servicer: str
+    notes: str
+    reopened_at: datetime | None
 
 
 class IntervalPage(Schema):
@@ -190,8 +208,44 @@ def delete_interval(request: HttpRequest, interval_id: int):
 
 @router.post("/intervals/{interval_id}/serviced", response=ServicedOut)
 def mark_serviced(request: HttpRequest, interval_id: int, payload: ServicedIn):
+    """Records what happened and closes the interval; a preset's next one is in ``next``.
+
+    A given meter value is recorded as a reading through the reading rules: below
+    the current one it is refused (400, naming the current value and its date); an
+    implausible jump needs ``confirm_jump`` (400, code ``confirmation_required``).
+    """
     interval = _interval(request, interval_id)
+    completion = payload
+    if payload.serviced_at is not None:
+        completion = payload.model_copy(update={"done_at": payload.serviced_at})
     following = services.interval_mark_serviced(
-        interval=interval, odometer=payload.odometer, serviced_at=payload.serviced_at
+        interval=interval, completion=completion, actor=_actor(request)
     )
     return {"serviced": interval, "next": following}
+
+
+@router.post("/intervals/{interval_id}/reopen", response=IntervalOut)
+def reopen_interval(request: HttpRequest, interval_id: int):
+    """Takes back a service recorded by mistake; it stays in ``services`` as reopened.
+
+    The next interval its preset scheduled is removed when untouched (not serviced,
+    no note added, on no quote or order); otherwise 409 says why.
+    """
+    interval = ServiceInterval.objects.filter(org=request.org, pk=interval_id).first()
+    if interval is None:
+        raise Http404("There is no service interval with that id.")
+    return services.interval_reopen(interval=interval, actor=_actor(request))
+
+
+@router.get("/intervals/{interval_id}/services", response=list[ServiceOut])
+def list_interval_services(request: HttpRequest, interval_id: int):
+    """Every time the interval was serviced, newest first, reopened ones included."""
+    interval = ServiceInterval.objects.filter(org=request.org, pk=interval_id).first()
+    if interval is None:
+        raise Http404("There is no service interval with that id.")
+    return list(interval.services.order_by("-serviced_at", "-pk"))
+
+
+def _actor(request: HttpRequest):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None

@@ -17,7 +17,8 @@ from ninja.files import UploadedFile
 from fleetmaint.api.common import SortOption, find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
-from fleetmaint.tasks.inputs import DoneInput, Id, Input, TaskInput
+from fleetmaint.tasks.completion import CompletionInput
+from fleetmaint.tasks.inputs import Id, Input, TaskInput
 from fleetmaint.tasks.measures import given_conditions, wear
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.tasks.models import Status as TaskStatus
@@ -186,6 +187,17 @@ class DoneOut(Schema):
 class BatchOut(Schema):
     created: int
     ids: list[int]
+
+
+class CompletionOut(Schema):
+    id: int
+    done_at: datetime
+    odometer: int | None
+    engine_hours: float | None
+    cost: float
+    servicer: str
+    notes: str
+    reopened_at: datetime | None
 
 
 class FileOut(Schema):
@@ -363,13 +375,40 @@ def delete_task(request: HttpRequest, task_id: int):
 
 
 @router.post("/tasks/{task_id}/done", response=DoneOut)
-def mark_task_done(request: HttpRequest, task_id: int, payload: DoneInput | None = None):
-    """Freezes the completion values; a repeating task gets its successor in ``next``."""
-    payload = payload or DoneInput()
+def mark_task_done(request: HttpRequest, task_id: int, payload: CompletionInput | None = None):
+    """Records what happened and freezes the task; a repeating task's next one is in ``next``.
+
+    Every field may be left out: the date is now, the meters the vehicle's current
+    ones, the cost the task's own. A given meter value is recorded as a reading
+    through the reading rules: below the current one it is refused (400, naming the
+    current value and its date); an implausible jump needs ``confirm_jump``
+    (400, code ``confirmation_required``).
+    """
     done, successor = services.task_mark_done(
-        task=_task(request, task_id), odometer=payload.odometer, engine_hours=payload.engine_hours
+        task=_task(request, task_id), completion=payload or CompletionInput(), actor=_actor(request)
     )
     return {"task": done, "next": successor}
+
+
+@router.post("/tasks/{task_id}/reopen", response=TaskOut)
+def reopen_task(request: HttpRequest, task_id: int):
+    """Takes back a completion made by mistake; it stays in ``completions`` as reopened.
+
+    The next task its repetition scheduled is removed when untouched (not edited,
+    on no quote or order, no files of its own); otherwise 409 says why.
+    """
+    return services.task_reopen(task=_task(request, task_id), actor=_actor(request))
+
+
+@router.get("/tasks/{task_id}/completions", response=list[CompletionOut])
+def list_task_completions(request: HttpRequest, task_id: int):
+    """Every time the task was marked done, newest first, reopened ones included."""
+    return list(_task(request, task_id).completions.order_by("-done_at", "-pk"))
+
+
+def _actor(request: HttpRequest):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 @router.get("/tasks/{task_id}/files", response=list[FileOut])

@@ -18,6 +18,12 @@ urlpatterns = [
         name="serviced",
     ),
     path(
+        "vehicles/<int:pk>/schedule/services/<int:service_id>/reopen/",
+        views.interval_reopen,
+        name="reopen",
+    ),
+    path("vehicles/<int:pk>/history/", views.vehicle_history, name="history"),
+    path(
         "vehicles/<int:pk>/schedule/<int:interval_id>/remove/",
         views.interval_remove,
         name="remove",

@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
-from fleetmaint.errors import DomainError
-from fleetmaint.intervals import queries, services
-from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm, ServicedForm
-from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.errors import ConfirmationRequired, DomainError
+from fleetmaint.intervals import history, queries, services
+from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm
+from fleetmaint.intervals.models import IntervalService, ServiceInterval
 from fleetmaint.orders import queries as order_queries
+from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
+from fleetmaint.tasks.completion_forms import CompletionForm
 from fleetmaint.vehicles import queries as vehicle_queries
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.vehicles.queries import VehicleMatch
@@ -68,7 +70,7 @@ def _schedule_response(
         "intervals": _with_progress(queries.vehicle_schedule(vehicle)),
         "form": form or IntervalForm(),
         "note_form": NoteForm(),
-        "serviced_form": ServicedForm(initial={"odometer": vehicle.odometer}),
+        "services": history.recent_services(vehicle),
         "notice": notice,
         "soon_days": services.DUE_SOON_DAYS,
     }
@@ -135,27 +137,85 @@ def interval_note(request: HttpRequest, pk: int, interval_id: int) -> HttpRespon
     return _done(request, vehicle, f"Note added to {interval.name}.")
 
 
+def _serviced_form(request: HttpRequest, vehicle: Vehicle) -> CompletionForm:
+    return CompletionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"odometer": vehicle.odometer, "engine_hours": vehicle.engine_hours},
+        tracks_engine_hours=vehicle.tracks_engine_hours,
+    )
+
+
+def _serviced_page(
+    request: HttpRequest,
+    vehicle: Vehicle,
+    interval: ServiceInterval,
+    form: CompletionForm,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "vehicle": vehicle,
+        "interval": interval,
+        "form": form,
+        "servicers": list(
+            request.org.servicers.filter(active=True).values_list("name", flat=True)[:200]
+        ),
+    }
+    # In the schedule, the form takes the schedule's place until it is saved.
+    return render_page(
+        request, "intervals/serviced.html", context, partial="serviced-form", status=status
+    )
+
+
 @member_required
-@require_POST
 def interval_serviced(request: HttpRequest, pk: int, interval_id: int) -> HttpResponse:
+    """Asks what happened (date, meters, cost, who, notes) and closes the interval."""
     vehicle = _get_vehicle(request, pk, write=True)
     interval = _get_interval(request, vehicle, interval_id)
-    form = ServicedForm(request.POST)
-    if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        return _refused(request, vehicle, DomainError(first))
+    form = _serviced_form(request, vehicle)
+    if request.method != "POST":
+        return _serviced_page(request, vehicle, interval, form)
+    if form.is_valid():
+        try:
+            following = services.interval_mark_serviced(
+                interval=interval, completion=form.completion_input(), actor=request.user
+            )
+        except DomainError as error:
+            form.needs_confirmation = isinstance(error, ConfirmationRequired)
+            error.field = COMPLETION_FIELDS.get(error.field or "", error.field)
+            add_domain_error(form, error)
+        else:
+            notice = f"{interval.name} marked serviced."
+            if following:
+                notice += " The next one is scheduled."
+            return _done(request, vehicle, notice)
+    return _serviced_page(request, vehicle, interval, form, status=INVALID)
+
+
+@member_required
+@require_POST
+def interval_reopen(request: HttpRequest, pk: int, service_id: int) -> HttpResponse:
+    """Takes back a service recorded by mistake; advisors and admins only."""
+    vehicle = _get_vehicle(request, pk, write=True)
+    service = get_owned(
+        request,
+        IntervalService.objects.select_related("interval"),
+        write=True,
+        vehicle=vehicle,
+        pk=service_id,
+    )
     try:
-        following = services.interval_mark_serviced(
-            interval=interval,
-            odometer=form.cleaned_data["odometer"],
-            serviced_at=_local_moment(form.cleaned_data["date"]),
-        )
+        interval = services.interval_reopen(interval=service.interval, actor=request.user)
     except DomainError as error:
         return _refused(request, vehicle, error)
-    notice = f"{interval.name} marked serviced."
-    if following:
-        notice += " The next one is scheduled."
-    return _done(request, vehicle, notice)
+    return _done(request, vehicle, f"{interval.name} is open again.")
+
+
+@member_required
+def vehicle_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """What was done to the vehicle: tasks done and intervals serviced, newest first."""
+    vehicle = _get_vehicle(request, pk)
+    context = {"vehicle": vehicle, "entries": history.vehicle_work(vehicle)}
+    return render_page(request, "intervals/history.html", context)
 
 
 @member_required

@@ -204,9 +204,17 @@ def test_another_fleets_interval_is_404(advisor_client, org, van, their_vehicle)
     assert theirs.notes == ""
 
 
-@pytest.mark.parametrize("action", ["create", "note", "serviced", "remove", "generate"])
+@pytest.mark.parametrize("action", ["create", "note", "remove", "generate"])
 def test_the_changes_are_posts_only(advisor_client, van, oil, action):
     assert advisor_client.get(urls(van, oil)[action]).status_code == 405
+
+
+def test_serviced_asks_what_happened_on_a_page_of_its_own(advisor_client, van, oil):
+    page = advisor_client.get(urls(van, oil)["serviced"])
+    assert page.status_code == 200
+    assert b'name="cost"' in page.content and b'name="servicer"' in page.content
+    oil.refresh_from_db()
+    assert oil.serviced_at is None
 
 
 # --- adding ---------------------------------------------------------------------------
