@@ -15,7 +15,7 @@ from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.intervals import evaluation as interval_evaluation
-from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.models import IntervalService, ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS
 from fleetmaint.orders import queries as order_queries
 from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
@@ -279,7 +279,12 @@ _COST_BY_MONTH = (
     f"SELECT 'tasks', {_month_text('t.completion_date')}, SUM(t.cost) "
     "FROM tasks_servicetask t "
     f"WHERE t.org_id = %(org)s AND t.status = '{Status.DONE}' "
-    "AND t.completion_date >= %(since)s GROUP BY 2"
+    "AND t.completion_date >= %(since)s GROUP BY 2 UNION ALL "
+    # Serviced intervals count with the tasks: work recorded done, not ordered.
+    f"SELECT 'tasks', {_month_text('s.serviced_at')}, SUM(s.cost) "
+    "FROM intervals_intervalservice s "
+    "WHERE s.org_id = %(org)s AND s.reopened_at IS NULL AND s.serviced_at >= %(since)s "
+    "GROUP BY 2"
 )
 
 
@@ -287,8 +292,9 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
     """Maintenance cost per month in the organization's time zone, oldest first.
 
     Completed orders count their items' totals in the month they were completed,
-    done tasks their cost in the month they were done: both aggregates in one
-    statement, written out so that no queryset is compiled per page view.
+    done tasks and serviced intervals their cost in the month they were done: the
+    aggregates in one statement, written out so that no queryset is compiled per
+    page view.
     """
     zone = zoneinfo.ZoneInfo(org.time_zone)
     first = add_months(timezone.localdate(timezone=zone), -(months - 1))
@@ -388,11 +394,11 @@ def _month(value: datetime | date) -> date:
 def monthly_costs(
     org: Organization, *, since: datetime | None = None, vehicle: Vehicle | None = None
 ) -> dict[tuple[int, date], MonthCost]:
-    """Costs per (vehicle id, first day of month): two queries, one per source.
+    """Costs per (vehicle id, first day of month): three queries, one per source.
 
     The payable part (what no contract covers) of the service orders completed
-    in the month, plus the cost of the tasks done in it; months in the
-    organization's time zone.
+    in the month, plus the cost of the tasks done and the intervals serviced
+    in it (reopened ones not); months in the organization's time zone.
     """
     zone = org_zone(org)
     items = OrderItem.objects.filter(
@@ -421,5 +427,19 @@ def monthly_costs(
         .order_by()
     )
     for row in task_rows:
+        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
+    # What serviced intervals cost counts with the tasks: work recorded done, not ordered.
+    services = IntervalService.objects.filter(org=org, reopened_at__isnull=True)
+    if since is not None:
+        services = services.filter(serviced_at__gte=since)
+    if vehicle is not None:
+        services = services.filter(vehicle=vehicle)
+    service_rows = (
+        services.annotate(month=TruncMonth("serviced_at", tzinfo=zone))
+        .values("vehicle_id", "month")
+        .annotate(amount=Sum("cost"))
+        .order_by()
+    )
+    for row in service_rows:
         found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
     return dict(found)
