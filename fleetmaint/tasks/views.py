@@ -12,6 +12,7 @@ from django_htmx.http import trigger_client_event
 from fleetmaint import paging
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
 from fleetmaint.errors import ConfirmationRequired, DomainError
+from fleetmaint.orders import queries as order_queries
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
 from fleetmaint.tasks.completion_forms import CompletionForm
@@ -135,6 +136,7 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
     else:
         page = paging.number_page(tasks, request.GET, base_query=query.urlencode(), **counted)
     page.rows = _rows(page.rows)
+    order_queries.mark_work_holders(request.org, [], page.rows)
     context = {
         "page": page,
         "vehicle": vehicle,
