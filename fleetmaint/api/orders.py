@@ -150,7 +150,10 @@ def list_servicers(request: HttpRequest):
 
 @router.post("/quotes", response={201: QuoteOut}, auth=FLEET)
 def create_quote(request: HttpRequest, payload: QuoteIn):
-    """Prices the items from the servicer's catalogue; the quote is valid for 14 days."""
+    """Prices the items from the servicer's catalogue; the quote is valid for 14 days.
+
+    An interval or task already on a pending quote or open order is refused with 409
+    ``conflict`` naming that quote or order."""
     vehicle = _quote_vehicle(request, payload.vehicle_id, payload.vin)
     service_type = ServiceType.named(payload.type)
     servicer = servicers.servicer_choose(request.org, payload.servicer_id, service_type)
@@ -295,7 +298,10 @@ def list_order_events(request: HttpRequest, order_id: int):
 def post_order_event(request: HttpRequest, order_id: int, body: EventIn):
     """A seed-001 event. Listed events must match the order's service type; any other name
     is taken as a custom event. ``repair_started`` starts the work, ``repair_completed`` and
-    ``resolved`` complete it, ``repair_eta`` with ``isDelayed`` delays it."""
+    ``resolved`` complete it, ``repair_eta`` with ``isDelayed`` delays it. An order canceled
+    after acceptance takes events until closed, and stays canceled. A date of something that
+    happened may be at most 15 minutes ahead; an event about a moment sent without its date
+    takes the moment it was received (``eventDateReceived``)."""
     stored = services.event_post(order=_order(request, order_id), body=body.model_dump())
     return Status(201, stored)
 

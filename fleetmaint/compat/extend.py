@@ -11,7 +11,9 @@ createdAt, status}``, where ``createdAt`` is a Unix timestamp in milliseconds (t
 seed's dates are timestamps) and ``status`` is the order's status afterwards.
 Errors use the native API's envelope ``{code, message, field}``: 400 for a bad
 body, 401 without a valid servicer key, 404 for an order the servicer cannot
-see, 409 for an order that is not accepted yet or is closed. A body must be a
+see, 409 for an order that is not accepted yet or is closed (one canceled after
+it was accepted still takes events, which leave it canceled), 400 for a date
+of something that happened more than 15 minutes ahead. A body must be a
 JSON object within ``orders.events.EVENT_BOUNDS`` (docs/orders.md); text with
 a NUL byte or a lone surrogate is a 400. This module only translates; the rules
 are in orders.services and orders.events.
