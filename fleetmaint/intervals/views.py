@@ -64,10 +64,12 @@ def _schedule_response(
     status: int = 200,
     notice: str = "",
 ) -> HttpResponse:
+    intervals = _with_progress(queries.vehicle_schedule(vehicle))
+    order_queries.mark_work_holders(vehicle.org, intervals)
     context = {
         "notice_is_error": status >= INVALID,
         "vehicle": vehicle,
-        "intervals": _with_progress(queries.vehicle_schedule(vehicle)),
+        "intervals": intervals,
         "form": form or IntervalForm(),
         "note_form": NoteForm(),
         "services": history.recent_services(vehicle),
