@@ -280,16 +280,6 @@ def task_mark_done(
         mileage = completion.odometer if completion.odometer is not None else vehicle.odometer
         if hours is None:
             hours = vehicle.engine_hours
-        if (
-            locked.start_mileage is not None
-            and mileage is not None
-            and mileage < locked.start_mileage
-        ):
-            raise ValidationFailed(
-                f"The odometer at completion cannot be below the task's start "
-                f"({locked.start_mileage:,}).",
-                field="odometer",
-            )
         planned_cost = locked.cost
         locked.completion_mileage = mileage
         locked.completion_engine_hours = hours
@@ -312,6 +302,18 @@ def task_mark_done(
             note=f"Recorded with “{locked.description}” done"[:MAX_TEXT],
             actor=actor,
         )
+        # Past the reading rules (which name the vehicle's current value), a value
+        # below where the task started is still not this task's completion.
+        if (
+            locked.start_mileage is not None
+            and mileage is not None
+            and mileage < locked.start_mileage
+        ):
+            raise ValidationFailed(
+                f"The odometer at completion cannot be below the task's start "
+                f"({locked.start_mileage:,}).",
+                field="odometer",
+            )
         TaskCompletion.objects.create(
             org_id=locked.org_id,
             task=locked,
