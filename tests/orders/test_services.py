@@ -1028,7 +1028,8 @@ def test_an_odometer_not_above_the_vehicles_records_no_reading(make_order, van, 
 
 def test_an_odometer_below_a_tasks_start_refuses_the_completion(make_order, van, wipers):
     order = make_order("in-progress", chosen_tasks=(wipers,))
-    with pytest.raises(ValidationFailed, match="cannot be below the task's start"):
+    # Below the vehicle's current reading (10,000), which the message names.
+    with pytest.raises(ValidationFailed, match="cannot go down: the previous reading was 10,000"):
         services.order_set_status(order=order, status="completed", odometer=9_000)
     assert fresh(order).status == OrderStatus.IN_PROGRESS
     wipers.refresh_from_db()
