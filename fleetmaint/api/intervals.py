@@ -5,8 +5,10 @@ from datetime import datetime
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from fleetmaint.api.common import find_vehicle, rows_response
+from fleetmaint.days import HORIZON_WORDS
 from fleetmaint.errors import DomainError
 from fleetmaint.inputs import CleanStr
 from fleetmaint.intervals import queries, services
@@ -45,9 +47,19 @@ class IntervalOut(Schema):
 
 class IntervalIn(Schema):
     name: CleanStr = Field("", max_length=120)
-    service_at_mileage: int | None = None
-    service_at_date: datetime | None = None
+    service_at_mileage: int | None = Field(
+        None, description="At or above the vehicle's current odometer."
+    )
+    service_at_date: datetime | None = Field(
+        None,
+        description=f"Within {HORIZON_WORDS} from today; a day before today needs already_overdue.",
+    )
     notes: CleanStr = ""
+    already_overdue: StrictBool = Field(
+        False,
+        description="Confirms that a service_at_date before today is meant: the interval "
+        "is required at once. Without it such a date is refused.",
+    )
 
 
 class NotesIn(Schema):
@@ -170,6 +182,7 @@ def create_interval(request: HttpRequest, vehicle_id: int, payload: IntervalIn):
             odometer=payload.service_at_mileage,
             time=payload.service_at_date,
             notes=payload.notes,
+            already_overdue=payload.already_overdue,
         )
     except DomainError as error:
         # The service names its own arguments (odometer, time); name this body's fields.

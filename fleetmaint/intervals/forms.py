@@ -1,5 +1,7 @@
 from django import forms
 
+from fleetmaint.days import HORIZON_WORDS
+
 
 class IntervalForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. “Oil Change” or “Annual inspection”.")
@@ -10,7 +12,12 @@ class IntervalForm(forms.Form):
         required=False,
         label="Due on",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Within the next year.",
+        help_text=f"Within {HORIZON_WORDS} from today.",
+    )
+    already_overdue = forms.BooleanField(
+        required=False,
+        label="Already overdue",
+        help_text="Tick to add a service whose date has passed; it is required at once.",
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -1,4 +1,5 @@
-"""Loose values (form fields, the vendor's form-encoded requests) made typed for the schedule.
+"""Loose values (form fields, the vendor's form-encoded requests) made typed for the schedule,
+and the rules a new interval's mileage and date follow in every face.
 
 The services take ``int``, ``datetime`` and ``str``; these turn what a client
 sent into those, or raise ``ScheduleInvalid`` with plain words and the reason
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from fleetmaint import days
 from fleetmaint.inputs import text_problem
 from fleetmaint.intervals.models import MAX_MILEAGE
 from fleetmaint.intervals.refusals import Reason, ScheduleInvalid
@@ -111,3 +113,60 @@ def parse_identifier(raw: object) -> int:
     if number <= 0:
         raise refused
     return number
+
+
+# --- what a new interval may be due at ----------------------------------------------------
+
+
+def check_new_due(
+    *,
+    vehicle,
+    mileage: int | None,
+    moment: datetime | None,
+    now: datetime,
+    already_overdue: bool = False,
+) -> None:
+    """A new interval's mileage and date, as the vehicle and the fleet's calendar see them.
+
+    The mileage lies ahead of the vehicle's current odometer (at it, the
+    service is due at once). The date falls within ``days.HORIZON_YEARS`` of
+    today; a day before today only when ``already_overdue`` confirms it.
+    """
+    odometer = vehicle.odometer
+    if mileage is not None and odometer is not None and mileage < odometer:
+        read_on = (
+            f" (read on {days.local_day(vehicle.odometer_at, vehicle.org):%Y-%m-%d})"
+            if vehicle.odometer_at
+            else ""
+        )
+        raise ScheduleInvalid(
+            Reason.BELOW_ODOMETER,
+            field="odometer",
+            message=f"The mileage cannot be below the vehicle's current odometer: "
+            f"{vehicle.label} is at {odometer:,} {vehicle.distance_unit}{read_on}. "
+            f"Give {odometer:,} or more.",
+        )
+    if moment is None:
+        return
+    if timezone.is_naive(moment):
+        raise ScheduleInvalid(
+            Reason.TIME_RANGE, field="time", message="The due date needs a time zone."
+        )
+    today = days.today(vehicle.org, now)
+    day = days.local_day(moment, vehicle.org)
+    if day > days.horizon(today):
+        raise ScheduleInvalid(
+            Reason.TIME_RANGE,
+            field="time",
+            message=f"The due date must be within {days.HORIZON_WORDS} from today, "
+            f"by {days.horizon(today):%Y-%m-%d} at the latest.",
+        )
+    if day < today and not already_overdue:
+        raise ScheduleInvalid(Reason.TIME_PAST, field="time")
+    if day < days.horizon_start(today):
+        raise ScheduleInvalid(
+            Reason.TIME_RANGE,
+            field="time",
+            message=f"The due date must be within {days.HORIZON_WORDS} of today, "
+            f"not before {days.horizon_start(today):%Y-%m-%d}.",
+        )

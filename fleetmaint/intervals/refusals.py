@@ -7,6 +7,7 @@ family's (``invalid``, ``not_found``) and ``message`` is for a person.
 
 from enum import StrEnum
 
+from fleetmaint.days import HORIZON_WORDS
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.intervals.models import MAX_MILEAGE, MAX_NOTES
 
@@ -17,6 +18,8 @@ class Reason(StrEnum):
     IDENTIFIER = "identifier"
     ODOMETER_RANGE = "odometer_range"
     TIME_RANGE = "time_range"
+    TIME_PAST = "time_past"
+    BELOW_ODOMETER = "below_odometer"
     NO_BASIS = "no_basis"
     NOTES_TOO_LONG = "notes_too_long"
 
@@ -26,7 +29,10 @@ MESSAGES = {
     Reason.INTERVAL_UNKNOWN: "There is no open service interval with that id.",
     Reason.IDENTIFIER: "Give the interval's id, a whole number above zero.",
     Reason.ODOMETER_RANGE: f"The odometer must be a whole number from 0 to {MAX_MILEAGE:,}.",
-    Reason.TIME_RANGE: "The due date must be within a year from today.",
+    Reason.TIME_RANGE: f"The due date must be within {HORIZON_WORDS} from today.",
+    Reason.TIME_PAST: "The due date is in the past. If the service is already overdue, "
+    "confirm it (already overdue) and it is added as required now.",
+    Reason.BELOW_ODOMETER: "The mileage cannot be below the vehicle's current odometer.",
     Reason.NO_BASIS: "Give a mileage, a date or both.",
     Reason.NOTES_TOO_LONG: f"The notes can be at most {MAX_NOTES:,} characters.",
 }

@@ -24,6 +24,7 @@ from fleetmaint.intervals.evaluation import (
     intervals_refresh_predictions as intervals_refresh_predictions,
 )
 from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
+from fleetmaint.intervals.inputs import check_new_due
 from fleetmaint.intervals.models import (
     MAX_MILEAGE,
     MAX_NOTES,
@@ -58,13 +59,6 @@ def _check_mileage(mileage: int | None) -> int | None:
     return mileage
 
 
-def _check_time_range(moment: datetime | None, now: datetime) -> None:
-    if moment is None:
-        return
-    if timezone.is_naive(moment) or not (now - PAST_GRACE <= moment <= one_year_after(now)):
-        raise ScheduleInvalid(Reason.TIME_RANGE, field="time")
-
-
 def _check_notes(notes: str) -> str:
     notes = clean_text(notes or "", field="notes")
     if len(notes) > MAX_NOTES:
@@ -87,13 +81,20 @@ def interval_create(
     time: datetime | None = None,
     notes: str = "",
     name: str = "",
+    already_overdue: bool = False,
 ) -> ServiceInterval:
-    """A service interval due at a mileage, a date, or whichever comes first."""
+    """A service interval due at a mileage, a date, or whichever comes first.
+
+    The mileage and date follow ``intervals.inputs.check_new_due``: ahead of the
+    odometer, within ten years, before today only when ``already_overdue``.
+    """
     now = timezone.now()
     notes = _check_notes(notes)
     mileage = _check_mileage(odometer)
     moment = time
-    _check_time_range(moment, now)
+    check_new_due(
+        vehicle=vehicle, mileage=mileage, moment=moment, now=now, already_overdue=already_overdue
+    )
     if mileage is None and moment is None:
         raise ScheduleInvalid(Reason.NO_BASIS, field="odometer")
     name = clean_text((name or "").strip(), field="name")

@@ -100,6 +100,7 @@ def interval_create(request: HttpRequest, pk: int) -> HttpResponse:
                 odometer=data["odometer"],
                 time=_local_moment(data["date"]),
                 notes=data["notes"],
+                already_overdue=data["already_overdue"],
             )
         except DomainError as error:
             if error.field == "time":

@@ -300,7 +300,7 @@ class DateCondition(Input):
         "needs already_overdue."
     )
     notification_interval: OptionalWhole(0, MAX_DAYS) = Field(
-        None, description="Days before the end; fewer than the days from the start to the end."
+        None, description="Days before the end."
     )
     repeat_interval: Days = Field(None, description="Days from completion to the next end.")
 
@@ -444,8 +444,8 @@ def check_date_condition(
 
     The end falls within ``days.HORIZON_YEARS`` of today, either way. A new
     task's end before today is refused unless ``already_overdue`` confirms it.
-    A reminder must come after the task's start (today for a new task): as many
-    days before the end as there are from the start would be told at once.
+    A date's reminder may reach back before today: an end that is near is due
+    soon, which is meant (unlike a distance reminder as long as its limit).
     """
     if end is None:
         return
@@ -463,27 +463,11 @@ def check_date_condition(
             f"not before {days.horizon_start(today):%Y-%m-%d}.",
             field=DATE_END,
         )
-    if day < today:
-        if new and not already_overdue:
-            raise ValidationFailed(
-                f"The end date {day:%Y-%m-%d} is in the past. If the work is already overdue, "
-                "confirm it (already overdue) and the task starts expired.",
-                field=DATE_END,
-            )
-        return
-    span = days.days_until(end, org, start or now)
-    if reminder_days and reminder_days >= span:
+    if day < today and new and not already_overdue:
         raise ValidationFailed(
-            f"The reminder must come before the limit: a reminder {reminder_days:,} "
-            f"day{'s' if reminder_days != 1 else ''} before an end {span:,} "
-            f"day{'s' if span != 1 else ''} after the start would make the task due soon "
-            "the moment it starts. "
-            + (
-                f"Give fewer than {span:,} days, or none."
-                if span > 1
-                else "Leave the reminder empty."
-            ),
-            field="conditions.date.notification_interval",
+            f"The end date {day:%Y-%m-%d} is in the past. If the work is already overdue, "
+            "confirm it (already overdue) and the task starts expired.",
+            field=DATE_END,
         )
 
 

@@ -28,7 +28,13 @@ from fleetmaint.tasks.completion import completion_moment, record_meters
 from fleetmaint.tasks.evaluation import tasks_evaluate as tasks_evaluate
 from fleetmaint.tasks.evaluation import tasks_refresh_predictions as tasks_refresh_predictions
 from fleetmaint.tasks.evaluation import tasks_sweep_dates as tasks_sweep_dates
-from fleetmaint.tasks.inputs import INFO_FIELDS, MAX_DAYS, MAX_TEXT
+from fleetmaint.tasks.inputs import (
+    INFO_FIELDS,
+    MAX_DAYS,
+    MAX_TEXT,
+    check_changed_task,
+    check_new_task,
+)
 from fleetmaint.tasks.inputs import Conditions as Conditions
 from fleetmaint.tasks.inputs import DoneInput as DoneInput
 from fleetmaint.tasks.inputs import TaskInput as TaskInput
@@ -148,6 +154,7 @@ def _new_task(
 def task_create(*, vehicle: Vehicle, data: TaskInput) -> ServiceTask:
     """A task for one vehicle, with the right status from the start."""
     conditions = _clean_conditions(data.conditions, vehicle.org)
+    check_new_task(data, end=conditions.date_end, org=vehicle.org, now=timezone.now())
     files = _files(vehicle.org, data.file_ids)
     _check_vehicle_supports(vehicle, conditions)
     with transaction.atomic():
@@ -166,6 +173,7 @@ def tasks_batch_create(
     if not vehicle_ids:
         raise ValidationFailed("Choose at least one vehicle.", field="vehicle_ids")
     conditions = _clean_conditions(data.conditions, org)
+    check_new_task(data, end=conditions.date_end, org=org, now=timezone.now())
     files = _files(org, data.file_ids)
     vehicles = list(Vehicle.objects.for_org(org).filter(pk__in=vehicle_ids).select_related("org"))
     missing = sorted(set(vehicle_ids) - {v.pk for v in vehicles})
@@ -206,6 +214,9 @@ def task_update(
         raise Conflict("A task that is done cannot be changed.", field="status")
     vehicle = task.vehicle
     conditions = _clean_conditions(data.conditions, vehicle.org)
+    check_changed_task(
+        data, end=conditions.date_end, org=vehicle.org, now=timezone.now(), start=task.start_date
+    )
     files = _files(vehicle.org, data.file_ids)
     _check_vehicle_supports(vehicle, conditions)
     with transaction.atomic():

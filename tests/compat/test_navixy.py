@@ -123,6 +123,7 @@ def date_task(vehicle: Vehicle, days: int = 30, **fields) -> ServiceTask:
         "conditions": tasks.Conditions(
             date={"end": (NOW + timedelta(days=days)).isoformat(), "notification_interval": 3}
         ),
+        "already_overdue": days < 0,
         **fields,
     }
     return tasks.task_create(vehicle=vehicle, data=tasks.TaskInput(**values))

@@ -147,7 +147,7 @@ def test_it_creates_an_interval(api, van):
 
 
 def test_a_mileage_only_interval_has_no_date(api, van):
-    response = post(api, f"/api/v1/vehicles/{van.pk}/intervals", {"service_at_mileage": 9_000})
+    response = post(api, f"/api/v1/vehicles/{van.pk}/intervals", {"service_at_mileage": 10_000})
     assert response.status_code == 201
     body = response.json()
     assert body["service_at_date"] is None
@@ -180,12 +180,13 @@ def test_a_mileage_only_interval_has_no_date(api, van):
         (
             {"service_at_date": "2030-06-14T10:00:00Z"},
             "service_at_date",
-            "The due date must be within a year from today.",
+            "The due date is in the past. If the service is already overdue, "
+            "confirm it (already overdue) and it is added as required now.",
         ),
         (
-            {"service_at_date": "2031-06-16T10:00:00Z"},
+            {"service_at_date": "2040-06-16T10:00:00Z"},
             "service_at_date",
-            "The due date must be within a year from today.",
+            "The due date must be within ten years from today, by 2040-06-15 at the latest.",
         ),
         (
             {"service_at_mileage": 12_000, "notes": "n" * 65_536},
@@ -295,7 +296,7 @@ def test_it_reads_an_interval(api, oil):
 @pytest.fixture
 def mixed(org, van, their_vehicle):
     """A required, a not-yet-required and another fleet's required interval."""
-    required = services.interval_create(vehicle=van, name="Wipers", odometer=9_000)
+    required = services.interval_create(vehicle=van, name="Wipers", odometer=10_000)
     later = services.interval_create(vehicle=van, name="Inspection", time=NOW + timedelta(days=9))
     services.interval_create(vehicle=their_vehicle, name="Theirs", odometer=1)
     return required, later

@@ -195,10 +195,15 @@ def test_an_invalid_create_is_refused_with_the_vendors_words(api, van, fields, m
 
 def test_the_limits_themselves_are_accepted(api, van):
     year_later = str(int(NOW.timestamp()) + 365 * 86_400)
-    ok(call(api, "CreateServiceInterval", vehicle_key="VAN-1", odometer="0"))
+    # The van is at 10,000: a mileage below its odometer is outside the valid range.
+    ok(call(api, "CreateServiceInterval", vehicle_key="VAN-1", odometer="10000"))
     ok(call(api, "CreateServiceInterval", vehicle_key="VAN-1", odometer="1000000"))
     ok(call(api, "CreateServiceInterval", vehicle_key="VAN-1", time=year_later))
-    ok(call(api, "CreateServiceInterval", vehicle_key="VAN-1", odometer="1", notes="n" * 65_535))
+    ok(
+        call(
+            api, "CreateServiceInterval", vehicle_key="VAN-1", odometer="10001", notes="n" * 65_535
+        )
+    )
     assert len(intervals_of(van)) == 4
 
 
@@ -278,7 +283,7 @@ def test_generating_for_an_unknown_vehicle_is_refused(api, van, their_vehicle, k
 def schedule(org, van, their_vehicle, clock):
     """A required mileage interval, a future dated one, and one on another van and fleet."""
     clock.move_to(NOW - timedelta(hours=1))
-    by_mileage = services.interval_create(vehicle=van, odometer=9_000, notes="Wipers")
+    by_mileage = services.interval_create(vehicle=van, odometer=10_000, notes="Wipers")
     clock.move_to(NOW)
     by_date = services.interval_create(vehicle=van, time=NOW + timedelta(days=40))
     spare = vehicles.vehicle_create(org=org, label="Spare", vehicle_key="SPARE-1")
@@ -301,7 +306,7 @@ def test_all_intervals_come_in_the_vendors_shape(api, schedule):
             "created_at": "2030-06-15 09:00:00",
             "last_updated": "2030-06-15 09:00:00",
             "notes": "Wipers",
-            "service_at_mileage": "9000",
+            "service_at_mileage": "10000",
         },
         {
             "id": str(by_date.pk),

@@ -40,9 +40,9 @@ def test_a_date_reached_today_reads_today_all_day(advisor_client, vehicle, clock
     _due_on(vehicle, date(2030, 6, 16), "Brake check")
     clock.move_to(datetime(2030, 6, 16, 23, 30, tzinfo=BERLIN))
     page = _schedule(advisor_client, vehicle)
-    assert "today" in page and "overdue" not in page
+    assert "today" in page and "day overdue" not in page
     due = advisor_client.get(reverse("intervals:due")).content.decode()
-    assert "today" in due and "overdue" not in due
+    assert "today" in due and "day overdue" not in due
     clock.move_to(datetime(2030, 6, 17, 0, 30, tzinfo=BERLIN))
     assert "1 day overdue" in _schedule(advisor_client, vehicle)
 

@@ -405,7 +405,12 @@ def test_the_number_of_queries_does_not_grow_with_the_tasks(advisor_client, org,
 
     def add(count: int) -> None:
         for n in range(count):
-            task = create(van if n % 2 else truck, f"Task {n}", date=due_in(n - 5, notify=3))
+            task = create(
+                van if n % 2 else truck,
+                f"Task {n}",
+                date=due_in(n - 5, notify=3),
+                already_overdue=n < 5,
+            )
             stored = services.file_upload(org=org, upload=pdf(f"sheet-{n}.pdf"))
             services.task_attach(task=task, files=[stored])
             if n % 3 == 0:
@@ -511,7 +516,11 @@ def test_creating_without_htmx_redirects_to_the_vehicles_tab(advisor_client, van
 
 
 def test_a_date_condition_already_reached_makes_an_expired_task(advisor_client, van):
-    advisor_client.post(f"/tasks/new/?vehicle={van.pk}", form_data(date_end="2030-06-01"), **HTMX)
+    advisor_client.post(
+        f"/tasks/new/?vehicle={van.pk}",
+        form_data(date_end="2030-06-01", already_overdue="on"),
+        **HTMX,
+    )
     task = ServiceTask.objects.get(vehicle=van)
     assert (task.status, task.status_condition) == (Status.EXPIRED, "date")
 
