@@ -241,6 +241,18 @@ def test_the_due_page_marks_quoted_and_ordered_work(advisor_client, make_quote, 
     assert f'href="/orders/{order.pk}/"' in text and f"on order {order.pk}</a>" in text
 
 
+def test_the_task_list_marks_a_quoted_task(advisor_client, make_quote, wipers):
+    quote = quote_for(make_quote, wipers)
+    text = advisor_client.get("/tasks/").content.decode()
+    assert f'href="/quotes/{quote.pk}/"' in text and f"on quote {quote.pk}</a>" in text
+
+
+def test_the_schedule_marks_an_ordered_interval(advisor_client, make_quote, van, oil):
+    order = quotes.quote_accept(quote=quote_for(make_quote, oil))
+    text = advisor_client.get(f"/vehicles/{van.pk}/schedule/").content.decode()
+    assert f'href="/orders/{order.pk}/"' in text and f"on order {order.pk}</a>" in text
+
+
 # --- events on an order canceled after acceptance --------------------------------------
 
 
