@@ -186,7 +186,9 @@ def _seed_tasks(vehicles: list[Vehicle]) -> None:
             if hours and not vehicle.tracks_engine_hours:
                 continue
             conditions = tasks.Conditions()
+            end = None
             if days is not None:
+                # Some ends are meant to have passed: the demo shows overdue work too.
                 end = now + timedelta(days=days - rng.choice([0, 0, 25]))
                 conditions.date = {"end": end, "notification_interval": 14, "repeat_interval": 365}
             if distance is not None:
@@ -201,6 +203,7 @@ def _seed_tasks(vehicles: list[Vehicle]) -> None:
                     repeat=days is not None,
                     unplanned=unplanned,
                     conditions=conditions,
+                    already_overdue=end is not None and end < now,
                 ),
             )
 

@@ -178,22 +178,23 @@ def task_count(org: Organization, filters: TaskFilters, tasks: QuerySet[ServiceT
 SEARCH_GATHER = 5_000
 
 
-def searched(tasks: QuerySet[ServiceTask], count: int) -> QuerySet[ServiceTask]:
-    """A searched list, given how many tasks match, read the cheaper way.
+def searched(tasks: QuerySet[ServiceTask]) -> tuple[QuerySet[ServiceTask], int]:
+    """A searched list read the cheaper way, and how many tasks it holds.
 
     PostgreSQL guesses how many tasks a text search matches from nothing, and
     at a guess of a thousand it walks the list's order index until a page is
-    full: through all million tasks when the search matches a handful. The
-    count is exact, so: no match reads nothing, a few are fetched by id (from
-    the trigram and vehicle indexes) and sorted, and many are found quickly in
-    list order, where they are dense.
+    full: through all million tasks when the search matches a handful. So the
+    matches' ids are gathered first (from the trigram and vehicle indexes), up
+    to ``SEARCH_GATHER``: a few are then fetched by id and sorted, and their
+    number is the count; no match reads nothing more; many are counted and
+    found quickly in list order, where they are dense.
     """
-    if count == 0:
-        return tasks.none()
-    if count <= SEARCH_GATHER:
-        ids = list(tasks.order_by().values_list("id", flat=True)[: SEARCH_GATHER + 1])
-        return tasks.filter(id__in=ids)
-    return tasks
+    ids = list(tasks.order_by().values_list("id", flat=True)[: SEARCH_GATHER + 1])
+    if not ids:
+        return tasks.none(), 0
+    if len(ids) <= SEARCH_GATHER:
+        return tasks.filter(id__in=ids), len(ids)
+    return tasks, tasks.order_by().count()
 
 
 def seek_column(filters: TaskFilters) -> str | None:

@@ -123,12 +123,13 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
         filters = _filters(request, None)
         query.pop("vehicle", None)
     tasks = queries.task_list(request.org, filters)
-    count = queries.task_count(request.org, filters, tasks)
     if match is not None and match.message:
         # Text that names no single vehicle shows no tasks, with the reason.
         tasks, count = tasks.none(), 0
     elif filters.search:
-        tasks = queries.searched(tasks, count)
+        tasks, count = queries.searched(tasks)
+    else:
+        count = queries.task_count(request.org, filters, tasks)
     counted = {"count": count, "size": PAGE_SIZE}
     column = queries.seek_column(filters)
     if column is not None:

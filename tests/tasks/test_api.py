@@ -83,7 +83,10 @@ def their_van(other_org) -> Vehicle:
 
 
 def make(vehicle: Vehicle, description: str = "Oil change", **fields) -> ServiceTask:
+    """A task through the service; an end before NOW is confirmed as already overdue."""
     conditions = fields.pop("conditions", Conditions(mileage={"limit": 1_000}))
+    if conditions.date is not None and conditions.date.end < NOW:
+        fields.setdefault("already_overdue", True)
     return services.task_create(
         vehicle=vehicle,
         data=TaskInput(description=description, conditions=conditions, **fields),

@@ -54,11 +54,15 @@ def test_search_never_reaches_another_fleets_vehicles(advisor_client, org, fleet
     assert list(tasks) == []
 
 
-@pytest.mark.parametrize("count", [0, 1, 3, queries.SEARCH_GATHER + 1])
-def test_searched_keeps_the_rows_and_their_order(org, fleet, count):
-    tasks = queries.task_list(org, queries.TaskFilters(search="a"))
-    expected = list(tasks) if count else []
-    assert list(queries.searched(tasks, count)) == expected
+@pytest.mark.parametrize(("term", "gather"), [("a", 5_000), ("a", 1), ("zzzz", 5_000)])
+def test_searched_keeps_the_rows_and_their_order_and_counts_them(
+    org, fleet, monkeypatch, term, gather
+):
+    monkeypatch.setattr(queries, "SEARCH_GATHER", gather)  # 1: more match than are gathered
+    tasks = queries.task_list(org, queries.TaskFilters(search=term))
+    found, count = queries.searched(tasks)
+    assert list(found) == list(tasks)
+    assert count == tasks.count()
 
 
 def test_a_search_with_no_match_reads_no_tasks(advisor_client, fleet):
@@ -66,10 +70,8 @@ def test_a_search_with_no_match_reads_no_tasks(advisor_client, fleet):
         advisor_client.get("/tasks/?q=zzzz")
     with CaptureQueriesContext(connection) as some_found:
         advisor_client.get("/tasks/?q=oil")
-    rows = [
-        q
-        for q in none_found.captured_queries
-        if q["sql"].startswith('SELECT "tasks_servicetask"."id"')
-    ]
-    assert rows == []  # the count found nothing, so no page of tasks is read
+    task_reads = [q["sql"] for q in none_found.captured_queries if "tasks_servicetask" in q["sql"]]
+    # Only the matches' ids are gathered; they are none, so no page and no count is read.
+    assert len(task_reads) == 1
+    assert task_reads[0].startswith('SELECT "tasks_servicetask"."id" AS "id" FROM')
     assert len(some_found) <= 10

@@ -68,7 +68,11 @@ def their_vehicle(other_org, clock) -> Vehicle:
 
 
 def create(vehicle: Vehicle, description: str = "Oil change", **fields) -> ServiceTask:
-    """A task through the service; by default a 5,000 km limit with a 1,000 km reminder."""
+    """A task through the service; by default a 5,000 km limit with a 1,000 km reminder.
+
+    An end before today is confirmed as already overdue, as a person entering late work does.
+    """
+    fields.setdefault("already_overdue", _ends_before_today(fields.get("date")))
     conditions = Conditions(
         mileage=fields.pop("mileage", None),
         date=fields.pop("date", None),
@@ -78,6 +82,13 @@ def create(vehicle: Vehicle, description: str = "Oil change", **fields) -> Servi
         conditions.mileage = {"limit": 5_000, "notification_interval": 1_000}
     data = TaskInput(description=description, conditions=conditions, **fields)
     return services.task_create(vehicle=vehicle, data=data)
+
+
+def _ends_before_today(date_condition: dict | None) -> bool:
+    if not date_condition:
+        return False
+    end = date_condition["end"]
+    return (end[:10] if isinstance(end, str) else f"{end:%Y-%m-%d}") < f"{NOW:%Y-%m-%d}"
 
 
 def due_in(days: int, notify: int = 0) -> dict:
