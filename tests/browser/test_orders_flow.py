@@ -57,6 +57,8 @@ def van(org) -> Vehicle:
     van = vehicles.vehicle_create(org=org, label="Transit 7", vehicle_key="TR-7", make="Ford")
     now = timezone.now()
     vehicles.reading_record(vehicle=van, odometer=19_000, recorded_at=now - timedelta(days=30))
+    # Planned at 19,500 km while the van was at 19,000; it has driven past it since.
+    intervals.interval_create(vehicle=van, odometer=19_500, name="Brake inspection")
     vehicles.reading_record(vehicle=van, odometer=20_000, recorded_at=now - timedelta(minutes=5))
     van.refresh_from_db()
     oil_preset = next(p for p in intervals.presets_ensure(org) if p.name == "Oil Change")
@@ -64,7 +66,6 @@ def van(org) -> Vehicle:
     intervals.preset_interval(
         van, oil_preset, base_mileage=4_000, base_date=now - timedelta(days=90), now=now
     ).save()
-    intervals.interval_create(vehicle=van, odometer=19_500, name="Brake inspection")
     intervals.intervals_evaluate(vehicle_ids=[van.pk])
     assert van.odometer == 20_000
     return van

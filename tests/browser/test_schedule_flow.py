@@ -18,7 +18,7 @@ from tests.browser.conftest import login, screenshot
 
 pytestmark = pytest.mark.browser
 
-BASIS_ERROR = "Service interval must be based on mileage or time!"
+BASIS_ERROR = "Give a mileage, a date or both."
 REQUIRED_BACKGROUND = "rgb(255, 246, 245)"  # tr.state-required td in app.css
 
 
@@ -74,20 +74,26 @@ def test_advisor_keeps_a_vehicles_schedule(page: Page, live_server, advisor, org
     assert _open(used_van).count() == 8
     screenshot(page, "schedule-after-generate")
 
-    # 2. A custom interval already passed by the odometer is required, and stands out.
+    # 2. A mileage the van has already passed is refused, naming the odometer; one at the
+    #    odometer is required at once, and stands out.
     add_form = page.locator("form", has=page.get_by_role("button", name="Add interval"))
     add_form.get_by_label("Name").fill("Brake inspection")
     add_form.get_by_label("Due at odometer").fill("10500")
     add_form.get_by_label("Notes").fill("Squeak from the front left")
     add_form.get_by_role("button", name="Add interval").click()
+    expect(page.get_by_text("Give 11,000 or more.")).to_be_visible()
+    assert _open(used_van).count() == 8
+    screenshot(page, "schedule-mileage-below-odometer")
+    add_form = page.locator("form", has=page.get_by_role("button", name="Add interval"))
+    add_form.get_by_label("Due at odometer").fill("11000")
+    add_form.get_by_role("button", name="Add interval").click()
     expect(notice).to_have_text("Added Brake inspection.")
     expect(rows).to_have_count(9)
     brake = _open(used_van).get(name="Brake inspection")
-    assert brake.service_at_mileage == 10_500
+    assert brake.service_at_mileage == 11_000
     brake_row = page.locator(f"#interval-{brake.pk}")
     expect(brake_row).to_have_class(re.compile(r"\bstate-required\b"))
     expect(brake_row.locator(".badge.danger")).to_have_text("required")
-    expect(brake_row).to_contain_text("500 km over")
     expect(brake_row.get_by_role("progressbar", name="Distance used")).to_have_attribute(
         "aria-valuenow", "100"
     )
@@ -106,7 +112,7 @@ def test_advisor_keeps_a_vehicles_schedule(page: Page, live_server, advisor, org
     brake_row.get_by_role("textbox", name="Add a note").fill("Pads at 3 mm")
     brake_row.get_by_role("button", name="Add note").click()
     expect(notice).to_have_text("Note added to Brake inspection.")
-    brake_row.get_by_text("Notes", exact=True).click()
+    brake_row.locator("summary", has_text="Notes").click()
     expect(brake_row.locator(".notes")).to_contain_text("Squeak from the front left")
     expect(brake_row.locator(".notes")).to_contain_text("Pads at 3 mm")
     brake.refresh_from_db()
@@ -180,7 +186,7 @@ def test_advisor_keeps_a_vehicles_schedule(page: Page, live_server, advisor, org
     expect(due_rows.first).to_have_class(re.compile(r"\bstate-required\b"))
     expect(due_rows.first).to_contain_text("Brake inspection")
     expect(due_rows.first).to_contain_text("Transit 4")
-    expect(due_rows.first).to_contain_text("500 over")
+    expect(due_rows.first).to_contain_text("0 over")
     _assert_same_document(page)
     screenshot(page, "due-filtered-required")
 
