@@ -300,7 +300,8 @@ def _seed_servicers(org: Organization, vehicles: list[Vehicle]) -> None:
 
 def _seed_orders(org: Organization, servicer: Servicer, vehicles: list[Vehicle]) -> None:
     due = list(
-        ServiceInterval.objects.filter(vehicle__in=vehicles, serviced_at=None)
+        ServiceInterval.objects.open()
+        .filter(vehicle__in=vehicles)
         .exclude(due_at=None)
         .select_related("vehicle")[:3]
     )

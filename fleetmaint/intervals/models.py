@@ -38,6 +38,12 @@ class IntervalPreset(models.Model):
         return self.name
 
 
+class ServiceIntervalQuerySet(models.QuerySet):
+    def open(self) -> "ServiceIntervalQuerySet":
+        """Intervals not serviced yet: the ones a reading, a sweep or an order may still move."""
+        return self.filter(serviced_at=None)
+
+
 class ServiceInterval(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="intervals")
@@ -81,6 +87,8 @@ class ServiceInterval(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_updated = models.DateTimeField(auto_now=True)
+
+    objects = ServiceIntervalQuerySet.as_manager()
 
     class Meta:
         ordering = ["predicted_due_at", "id"]

@@ -59,7 +59,7 @@ def open_intervals(org: Organization, filters: DueFilters) -> QuerySet[ServiceIn
     """Open intervals of the organization with ``is_required`` and ``is_soon`` annotated."""
     now = timezone.now()
     intervals = _with_state(
-        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False),
+        ServiceInterval.objects.open().filter(org=org, vehicle__archived=False),
         now,
     ).select_related("vehicle")
     if filters.vehicle_id:
@@ -254,9 +254,7 @@ def vehicle_by_key(org: Organization, vehicle_key: str) -> Vehicle:
 
 
 def _open() -> QuerySet[ServiceInterval]:
-    return ServiceInterval.objects.filter(serviced_at=None).select_related(
-        "vehicle", "vehicle__org", "preset"
-    )
+    return ServiceInterval.objects.open().select_related("vehicle", "vehicle__org", "preset")
 
 
 def open_interval(vehicle: Vehicle, interval_id: int) -> ServiceInterval:

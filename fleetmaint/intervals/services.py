@@ -172,10 +172,14 @@ def interval_mark_serviced(
                 f"{vehicle.label} does not track engine hours.", field="engine_hours"
             )
     with transaction.atomic():
-        closed = ServiceInterval.objects.filter(pk=interval.pk, serviced_at=None).update(
-            serviced_at=moment,
-            serviced_odometer=mileage if mileage is not None else vehicle.odometer,
-            last_updated=now,
+        closed = (
+            ServiceInterval.objects.open()
+            .filter(pk=interval.pk)
+            .update(
+                serviced_at=moment,
+                serviced_odometer=mileage if mileage is not None else vehicle.odometer,
+                last_updated=now,
+            )
         )
         if not closed:
             raise ValidationFailed("This interval has already been serviced.", field="id")
@@ -338,9 +342,9 @@ def intervals_generate(*, org: Organization, vehicles: list[Vehicle] | None = No
     if not presets or not vehicles:
         return 0
     taken = set(
-        ServiceInterval.objects.filter(
-            vehicle__in=vehicles, serviced_at=None, preset__in=presets
-        ).values_list("vehicle_id", "preset_id")
+        ServiceInterval.objects.open()
+        .filter(vehicle__in=vehicles, preset__in=presets)
+        .values_list("vehicle_id", "preset_id")
     )
     now = timezone.now()
     new = [
@@ -363,9 +367,11 @@ def intervals_fill_mileage(*, vehicles: list[Vehicle]) -> int:
     intervals; its first odometer completes them instead of adding new ones.
     """
     filled = []
-    for interval in ServiceInterval.objects.filter(
-        vehicle__in=vehicles, serviced_at=None, service_at_mileage=None, preset__isnull=False
-    ).select_related("vehicle", "preset"):
+    for interval in (
+        ServiceInterval.objects.open()
+        .filter(vehicle__in=vehicles, service_at_mileage=None, preset__isnull=False)
+        .select_related("vehicle", "preset")
+    ):
         vehicle = interval.vehicle
         if vehicle.odometer is None:
             continue

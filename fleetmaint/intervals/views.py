@@ -32,11 +32,10 @@ def _get_vehicle(request: HttpRequest, pk: int, *, write: bool = False) -> Vehic
 def _get_interval(request: HttpRequest, vehicle: Vehicle, interval_id: int) -> ServiceInterval:
     return get_owned(
         request,
-        ServiceInterval.objects.select_related("vehicle", "vehicle__org", "preset"),
+        ServiceInterval.objects.open().select_related("vehicle", "vehicle__org", "preset"),
         write=True,
         vehicle=vehicle,
         pk=interval_id,
-        serviced_at=None,
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,13 +71,13 @@ def due_work_select(
 ) -> DueWork:
     """The selected open work; a quote is for one vehicle, so it must all be one vehicle's."""
     chosen_intervals = list(
-        ServiceInterval.objects.filter(
-            org=org, pk__in=list(interval_ids), serviced_at=None
-        ).select_related("vehicle", "vehicle__org")
+        ServiceInterval.objects.open()
+        .filter(org=org, pk__in=list(interval_ids))
+        .select_related("vehicle", "vehicle__org")
     )
     chosen_tasks = list(
-        ServiceTask.objects.filter(org=org, pk__in=list(task_ids))
-        .exclude(status="done")
+        ServiceTask.objects.open()
+        .filter(org=org, pk__in=list(task_ids))
         .select_related("vehicle", "vehicle__org")
     )
     vehicles = {i.vehicle_id: i.vehicle for i in chosen_intervals} | {
@@ -98,11 +98,7 @@ def open_work(
 ) -> tuple[list[ServiceInterval], list[ServiceTask]]:
     """Those of the given intervals and tasks that are the vehicle's and still open."""
     return (
-        list(
-            ServiceInterval.objects.filter(
-                vehicle=vehicle, serviced_at=None, pk__in=list(interval_ids)
-            )
-        ),
+        list(ServiceInterval.objects.open().filter(vehicle=vehicle, pk__in=list(interval_ids))),
         list(
             ServiceTask.objects.filter(vehicle=vehicle, pk__in=list(task_ids)).exclude(
                 status="done"
@@ -216,6 +212,37 @@ def mark_work_holders(org: Organization, intervals: Iterable, tasks: Iterable = 
         row.on_work = found.intervals.get(row.pk)
     for row in tasks:
         row.on_work = found.tasks.get(row.pk)
+
+
+def with_task_holders(
+    tasks: QuerySet[ServiceTask], org: Organization, *, now: datetime | None = None
+) -> QuerySet[ServiceTask]:
+    """The task rows with the ids of the pending quote and open order each is on.
+
+    For a page of the task list: the ids come in the rows' own statement (two
+    subqueries run for the rows read), so the markers cost no statement of
+    their own. Annotate after counting: a count of these rows would run them
+    for every match. ``task_holder`` reads them back, with the rule of
+    ``work_holders``: an order outranks a quote, the oldest holder is named.
+    """
+    now = now or timezone.now()
+    pending_quote = Quote.objects.filter(
+        org=org, status=QuoteStatus.PENDING, valid_until__gte=now, tasks=OuterRef("pk")
+    )
+    open_order = ServiceOrder.objects.filter(org=org, status__in=ACTIVE, tasks=OuterRef("pk"))
+    return tasks.annotate(
+        on_quote_id=Subquery(pending_quote.order_by("pk").values("pk")[:1]),
+        on_order_id=Subquery(open_order.order_by("pk").values("pk")[:1]),
+    )
+
+
+def task_holder(task: ServiceTask) -> Holder | None:
+    """The holder of a row read through ``with_task_holders``."""
+    if task.on_order_id:
+        return Holder("order", task.on_order_id)
+    if task.on_quote_id:
+        return Holder("quote", task.on_quote_id)
+    return None
 
 
 # --- quotes -------------------------------------------------------------------------------

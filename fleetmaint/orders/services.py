@@ -232,11 +232,11 @@ def _complete(order: ServiceOrder, *, odometer: int | None, reason: str, actor) 
     order.completion_odometer = odometer if odometer is not None else vehicle.odometer
     record_move(order, OrderStatus.COMPLETED, reason=reason, actor=actor)
     now = timezone.now()
-    for interval in order.intervals.filter(serviced_at=None).select_related("vehicle", "preset"):
+    for interval in order.intervals.open().select_related("vehicle", "preset"):
         intervals.interval_mark_serviced(
             interval=interval, odometer=order.completion_odometer, serviced_at=now
         )
-    for task in order.tasks.exclude(status="done").select_related("vehicle"):
+    for task in order.tasks.open().select_related("vehicle"):
         tasks.task_mark_done(task=task, odometer=order.completion_odometer)
     return order
 

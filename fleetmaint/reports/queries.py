@@ -316,7 +316,8 @@ def cost_by_month(org: Organization, *, months: int = COST_MONTHS) -> list[Month
 def coming_intervals(org: Organization):
     """Open intervals with ``when`` they are expected: predicted, else their own date."""
     return (
-        ServiceInterval.objects.filter(org=org, serviced_at=None, vehicle__archived=False)
+        ServiceInterval.objects.open()
+        .filter(org=org, vehicle__archived=False)
         .annotate(when=Coalesce("predicted_due_at", "service_at_date"))
         .filter(when__isnull=False)
         .select_related("vehicle")

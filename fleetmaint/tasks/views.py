@@ -131,13 +131,15 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
     else:
         count = queries.task_count(request.org, filters, tasks)
     counted = {"count": count, "size": PAGE_SIZE}
+    tasks = order_queries.with_task_holders(tasks, request.org)  # after counting them
     column = queries.seek_column(filters)
     if column is not None:
         page = paging.seek_page(tasks, column, request.GET, base_query=query.urlencode(), **counted)
     else:
         page = paging.number_page(tasks, request.GET, base_query=query.urlencode(), **counted)
     page.rows = _rows(page.rows)
-    order_queries.mark_work_holders(request.org, [], page.rows)
+    for task in page.rows:
+        task.on_work = order_queries.task_holder(task)
     context = {
         "page": page,
         "vehicle": vehicle,

@@ -247,6 +247,13 @@ def test_the_task_list_marks_a_quoted_task(advisor_client, make_quote, wipers):
     assert f'href="/quotes/{quote.pk}/"' in text and f"on quote {quote.pk}</a>" in text
 
 
+def test_the_vehicles_task_tab_marks_an_ordered_task(advisor_client, make_quote, van, wipers):
+    order = quotes.quote_accept(quote=quote_for(make_quote, wipers))
+    text = advisor_client.get(f"/vehicles/{van.pk}/tasks/").content.decode()
+    assert f'href="/orders/{order.pk}/"' in text and f"on order {order.pk}</a>" in text
+    assert "on quote" not in text  # the accepted quote holds it no longer
+
+
 def test_the_schedule_marks_an_ordered_interval(advisor_client, make_quote, van, oil):
     order = quotes.quote_accept(quote=quote_for(make_quote, oil))
     text = advisor_client.get(f"/vehicles/{van.pk}/schedule/").content.decode()
