@@ -24,6 +24,7 @@ from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import quotes, servicers
 from fleetmaint.orders import services as orders
+from fleetmaint.orders.events import read as read_event
 from fleetmaint.orders.models import CatalogItem, Servicer, ServicerStaff, ServiceType
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.models import ServiceTask
@@ -320,10 +321,9 @@ def _seed_orders(org: Organization, servicer: Servicer, vehicles: list[Vehicle])
         order = quotes.quote_accept(quote=quote)
         orders.order_accept(order=order)
         if number == 0:
-            orders.event_post(
-                order=order, body={"event": "product_received", "receivedBy": "Front desk"}
-            )
-            orders.event_post(order=order, body={"event": "repair_started"})
+            received = {"event": "product_received", "receivedBy": "Front desk"}
+            for body in (received, {"event": "repair_started"}):
+                orders.event_post(order=order, event=read_event(body, order.service_type))
 
 
 def _seed_cost_history(vehicles: list[Vehicle]) -> None:

@@ -47,6 +47,7 @@ from fleetmaint.api.order_schemas import (
     StatusIn,
 )
 from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.orders import events as servicer_events
 from fleetmaint.orders import queries, quotes, servicers, services
 from fleetmaint.orders.models import (
     FoundIssue,
@@ -302,7 +303,9 @@ def post_order_event(request: HttpRequest, order_id: int, body: EventIn):
     after acceptance takes events until closed, and stays canceled. A date of something that
     happened may be at most 15 minutes ahead; an event about a moment sent without its date
     takes the moment it was received (``eventDateReceived``)."""
-    stored = services.event_post(order=_order(request, order_id), body=body.model_dump())
+    order = _order(request, order_id)
+    event = servicer_events.read(body.model_dump(), order.service_type)
+    stored = services.event_post(order=order, event=event)
     return Status(201, stored)
 
 

@@ -30,6 +30,7 @@ from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token
 from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.inputs import clean_text, load_json
+from fleetmaint.orders import events as servicer_events
 from fleetmaint.orders import queries, servicers, services
 from fleetmaint.orders.events import EVENT_BOUNDS
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder
@@ -131,5 +132,6 @@ def accept_repair(request: HttpRequest, order: ServiceOrder) -> JsonResponse:
 def update_repair(request: HttpRequest, order: ServiceOrder) -> JsonResponse:
     """Stores the event; ``repair_started``, ``repair_completed``, ``resolved`` and a delayed
     ``repair_eta`` move the order as well."""
-    stored = services.event_post(order=order, body=_json_object(request, field="event"))
+    event = servicer_events.read(_json_object(request, field="event"), order.service_type)
+    stored = services.event_post(order=order, event=event)
     return JsonResponse(event_json(stored), status=201)

@@ -7,7 +7,9 @@ face alike (``EVENT_BOUNDS``; docs/orders.md states the limits).
 """
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -207,3 +209,38 @@ def event_date(event: str, body: dict, received_at: datetime) -> tuple[datetime 
     if event in MOMENT_EVENTS:
         return received_at, True
     return None, False
+
+
+@dataclass(frozen=True)
+class ServicerEvent:
+    """A servicer's event, read and checked at the edge; what the order service acts on."""
+
+    name: str
+    kind: str  # "depot", "onsite" or "other"
+    body: dict[str, Any]  # the seed's fields as sent, kept for the timeline and the API
+    notes: str
+    happened_at: datetime | None
+    date_received: bool  # happened_at is only when it arrived
+    estimated_completion: datetime | None = None
+    delayed: bool = False
+    delay_reason: str = ""
+
+
+def read(body: object, service_type: str, *, received_at: datetime | None = None) -> ServicerEvent:
+    """An event body as any face received it (seed 001's shape), typed for the service."""
+    name, kind, body = validate(body, service_type)
+    happened_at, date_received = event_date(name, body, received_at or timezone.now())
+    eta = body.get("estimatedRepairCompletionAt") if name == "repair_eta" else None
+    return ServicerEvent(
+        name=name,
+        kind=kind,
+        body=body,
+        notes=body.get("notes") or "",
+        happened_at=happened_at,
+        date_received=date_received,
+        estimated_completion=(
+            to_datetime(eta, field="estimatedRepairCompletionAt") if eta is not None else None
+        ),
+        delayed=name == "repair_eta" and body.get("isDelayed") is True,
+        delay_reason=body.get("delayReason") or "",
+    )

@@ -227,9 +227,8 @@ def _json_field(raw: str, field: str) -> object:
 def post_event(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order(request, order_id)
     try:
-        stored = services.event_post(
-            order=order, body=_event_body(request.POST, order), actor=request.user
-        )
+        event = servicer_events.read(_event_body(request.POST, order), order.service_type)
+        stored = services.event_post(order=order, event=event, actor=request.user)
     except DomainError as exc:
         return _refused(request, order, exc)
     messages.success(request, f"Posted {stored.event.replace('_', ' ')}.")

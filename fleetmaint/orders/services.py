@@ -9,7 +9,6 @@ Servicers and their keys are in ``servicers.py``, quotes in ``quotes.py``.
 """
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -351,7 +350,9 @@ EVENT_MOVES = {
 }
 
 
-def event_post(*, order: ServiceOrder, body: dict[str, Any], actor=None) -> OrderEvent:
+def event_post(
+    *, order: ServiceOrder, event: servicer_events.ServicerEvent, actor=None
+) -> OrderEvent:
     """Stores a servicer's event and lets it drive the order where the seed says so.
 
     Events may arrive out of order: one whose move is no longer possible (a
@@ -359,36 +360,27 @@ def event_post(*, order: ServiceOrder, body: dict[str, Any], actor=None) -> Orde
     changes nothing. An order canceled after it was accepted takes events
     until it is closed (seed 001), and they change nothing about it either.
     """
-    event, kind, body = servicer_events.validate(body, order.service_type)
-    received_at = timezone.now()
-    happened_at, date_received = servicer_events.event_date(event, body, received_at)
     with transaction.atomic():
         locked = _lock(order)
         if not locked.takes_events:
             raise IllegalMove(_no_events_reason(locked), field="status")
         canceled = locked.status == OrderStatus.CANCELED
-        notes = body.get("notes") or ""
-        target = EVENT_MOVES.get(event)
+        notes = event.notes
+        target = EVENT_MOVES.get(event.name)
         reason = ""
-        if event == "repair_eta" and body.get("isDelayed") is True:
-            target, reason = OrderStatus.DELAYED, body.get("delayReason") or "Delayed"
-        if (
-            event == "repair_eta"
-            and body.get("estimatedRepairCompletionAt") is not None
-            and not canceled
-        ):
-            locked.estimated_completion = servicer_events.to_datetime(
-                body["estimatedRepairCompletionAt"], field="estimatedRepairCompletionAt"
-            )
+        if event.delayed:
+            target, reason = OrderStatus.DELAYED, event.delay_reason or "Delayed"
+        if event.estimated_completion is not None and not canceled:
+            locked.estimated_completion = event.estimated_completion
             locked.save(update_fields=["estimated_completion"])
         stored = OrderEvent.objects.create(
             order=locked,
-            event=event,
-            kind=kind,
-            body=body,
+            event=event.name,
+            kind=event.kind,
+            body=event.body,
             notes=notes,
-            event_date=happened_at,
-            date_received=date_received,
+            event_date=event.happened_at,
+            date_received=event.date_received,
             by_user=actor,
         )
         if target and target in MOVES[locked.status] and target != locked.status:

@@ -10,8 +10,14 @@ from decimal import Decimal
 from django.test import Client
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.orders import quotes, servicers, services
-from fleetmaint.orders.models import CatalogItem, OrderStatus, ServiceOrder, Servicer
+from fleetmaint.orders import events, quotes, servicers, services
+from fleetmaint.orders.models import (
+    CatalogItem,
+    OrderEvent,
+    OrderStatus,
+    ServiceOrder,
+    Servicer,
+)
 from fleetmaint.vehicles.models import Vehicle
 
 # How an order reaches each status through the services, from pending.
@@ -55,6 +61,12 @@ def make_servicer(
     for org in fleets:
         servicers.partnership_link(org=org, servicer=servicer)
     return servicer
+
+
+def post_event(order: ServiceOrder, body: object, actor=None) -> OrderEvent:
+    """A servicer's event as every face posts it: read at the edge, then stored."""
+    event = events.read(body, order.service_type)
+    return services.event_post(order=order, event=event, actor=actor)
 
 
 def servicer_key(servicer: Servicer) -> str:

@@ -34,6 +34,7 @@ from tests.orders.api_support import (
     make_order,
     make_servicer,
     post,
+    post_event,
     servicer_key,
 )
 
@@ -906,10 +907,8 @@ def test_events_wait_for_acceptance_and_stop_at_closing(api_garage_api, api_orde
 
 def test_the_timeline_shows_every_entry_to_both_sides(api, api_garage_api, api_order):
     order = api_order(OrderStatus.ACCEPTED)
-    services.event_post(order=order, body={"event": "product_received", "receivedBy": "Gus"})
-    services.event_post(
-        order=order, body={"event": "repair_eta", "isDelayed": True, "delayReason": "Parts"}
-    )
+    post_event(order, {"event": "product_received", "receivedBy": "Gus"})
+    post_event(order, {"event": "repair_eta", "isDelayed": True, "delayReason": "Parts"})
     for client in (api, api_garage_api):
         timeline = client.get(f"/api/v1/orders/{order.pk}/events").json()
         assert [(e["event"], e["kind"], e["status"]) for e in timeline] == [
@@ -933,7 +932,7 @@ def test_the_timeline_takes_a_fixed_number_of_queries(api, api_order):
     count()  # records the key's use
     few = count()
     for n in range(5):
-        services.event_post(order=order, body={"event": f"note_{n}", "notes": "x"})
+        post_event(order, {"event": f"note_{n}", "notes": "x"})
     assert count() == few
 
 
@@ -1026,6 +1025,6 @@ def test_a_non_finite_number_in_any_field_is_refused_by_the_rules_too(api_order,
     """Whichever face parsed the body (the portal reads metadata with json.loads)."""
     order = api_order(OrderStatus.ACCEPTED)
     with pytest.raises(ValidationFailed) as caught:
-        services.event_post(order=order, body={"event": "custom", "metadata": {"x": value}})
+        post_event(order, {"event": "custom", "metadata": {"x": value}})
     assert caught.value.field == "metadata"
     assert not OrderEvent.objects.exclude(kind="status").exists()

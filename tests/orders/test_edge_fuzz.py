@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from fleetmaint.orders import services
 from fleetmaint.orders.models import (
     FoundIssue,
     OrderEvent,
@@ -24,7 +23,7 @@ from fleetmaint.orders.models import (
     ServiceOrder,
 )
 from tests import hostile
-from tests.orders.api_support import bearer, servicer_key
+from tests.orders.api_support import bearer, post_event, servicer_key
 
 
 def state(order: ServiceOrder | None = None) -> tuple:
@@ -345,6 +344,6 @@ def test_the_services_refuse_what_the_faces_let_through(order_at):
     order = order_at("accepted")
     before = state(order)
     with pytest.raises(Exception, match="NUL character"):
-        services.event_post(order=order, body={"event": "custom", "notes": hostile.NUL})
+        post_event(order, {"event": "custom", "notes": hostile.NUL})
     assert state(order) == before
     assert order.status == OrderStatus.ACCEPTED

@@ -31,6 +31,7 @@ from fleetmaint.orders.services import IllegalMove
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading
+from tests.orders.api_support import post_event
 from tests.orders.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -549,7 +550,7 @@ def test_every_move_is_allowed_or_refused_by_the_seeds_progression(make_order, c
 def test_a_closed_order_takes_no_events(make_order):
     order = make_order("closed")
     with pytest.raises(IllegalMove, match="until it is closed; this one is closed"):
-        services.event_post(order=order, body={"event": "repair_started"})
+        post_event(order, {"event": "repair_started"})
     assert not order.events.filter(event="repair_started").exists()
 
 
@@ -727,7 +728,7 @@ def test_every_listed_event_is_stored_with_its_typed_fields(request, is_onsite, 
     order = order_for(request, is_onsite)
     body = valid_body(name, fields)
 
-    stored = services.event_post(order=order, body=body)
+    stored = post_event(order, body)
 
     assert stored.event == name
     assert stored.kind == ("onsite" if is_onsite else "depot")
@@ -745,7 +746,7 @@ def test_a_wrong_typed_field_is_refused(request, is_onsite, name, field, value):
     before = order.events.count()
 
     with pytest.raises(ValidationFailed, match=f"{field} must be a ") as caught:
-        services.event_post(order=order, body=body)
+        post_event(order, body)
     assert caught.value.field == field
     assert order.events.count() == before
 
@@ -753,7 +754,7 @@ def test_a_wrong_typed_field_is_refused(request, is_onsite, name, field, value):
 @pytest.mark.parametrize(("is_onsite", "name", "fields"), list(every_event()))
 def test_every_field_is_optional_except_the_event_name(request, is_onsite, name, fields):
     order = order_for(request, is_onsite)
-    stored = services.event_post(order=order, body={"event": name})
+    stored = post_event(order, {"event": name})
     assert stored.event == name
     if name in MOMENT_EVENTS:
         # About a moment, and sent without it: the moment it was received, said as such.
@@ -765,29 +766,29 @@ def test_every_field_is_optional_except_the_event_name(request, is_onsite, name,
 @pytest.mark.parametrize("name", list(ONSITE))
 def test_onsite_events_are_refused_on_a_depot_order(depot, name):
     with pytest.raises(ValidationFailed, match=f"{name} is not an event for repair depot orders."):
-        services.event_post(order=depot, body={"event": name})
+        post_event(depot, {"event": name})
     assert not depot.events.filter(event=name).exists()
 
 
 @pytest.mark.parametrize("name", list(DEPOT))
 def test_depot_events_are_refused_on_an_onsite_order(onsite, name):
     with pytest.raises(ValidationFailed, match=f"{name} is not an event for repair onsite orders."):
-        services.event_post(order=onsite, body={"event": name})
+        post_event(onsite, {"event": name})
     assert not onsite.events.filter(event=name).exists()
 
 
 def test_scheduled_maintenance_takes_the_depot_events(make_order):
     order = make_order("accepted", service_type=ServiceType.SCHEDULED_MAINTENANCE)
-    assert services.event_post(order=order, body={"event": "product_received"}).kind == "depot"
+    assert post_event(order, {"event": "product_received"}).kind == "depot"
     with pytest.raises(ValidationFailed, match="not an event for scheduled maintenance orders"):
-        services.event_post(order=order, body={"event": "resolved"})
+        post_event(order, {"event": "resolved"})
 
 
 @pytest.mark.parametrize("is_onsite", [False, True])
 def test_other_events_carry_an_event_date_and_metadata(request, is_onsite):
     order = order_for(request, is_onsite)
     body = {"event": "tow_truck_called", "eventDate": TS, "metadata": {"bay": 3, "tags": ["a"]}}
-    stored = services.event_post(order=order, body=body)
+    stored = post_event(order, body)
     assert (stored.kind, stored.event_date, stored.body) == ("other", WHEN, body)
     assert fresh(order).status == order.status  # other events do not move the order
 
@@ -804,13 +805,13 @@ def test_other_events_carry_an_event_date_and_metadata(request, is_onsite):
 )
 def test_an_other_event_with_wrong_typed_fields_is_refused(depot, field, value):
     with pytest.raises(ValidationFailed, match=f"{field} must be a") as caught:
-        services.event_post(order=depot, body={"event": "tow_truck_called", field: value})
+        post_event(depot, {"event": "tow_truck_called", field: value})
     assert caught.value.field == field
 
 
 def test_any_event_may_carry_more_data_than_the_seed_lists(depot):
     body = {"event": "product_received", "receivedBy": "Front desk", "bayNumber": 4}
-    assert services.event_post(order=depot, body=body).body == body
+    assert post_event(depot, body).body == body
 
 
 @pytest.mark.parametrize(
@@ -819,10 +820,10 @@ def test_any_event_may_carry_more_data_than_the_seed_lists(depot):
 )
 def test_any_event_may_carry_notes(request, is_onsite, name):
     order = order_for(request, is_onsite)
-    stored = services.event_post(order=order, body={"event": name, "notes": "Called the driver."})
+    stored = post_event(order, {"event": name, "notes": "Called the driver."})
     assert stored.notes == "Called the driver."
     with pytest.raises(ValidationFailed, match=re.escape("notes must be a string.")):
-        services.event_post(order=order, body={"event": name, "notes": ["x"]})
+        post_event(order, {"event": name, "notes": ["x"]})
 
 
 @pytest.mark.parametrize(
@@ -833,19 +834,19 @@ def test_the_event_name_is_required(depot, body):
     with pytest.raises(
         ValidationFailed, match=re.escape("event is required and must be a string.")
     ) as caught:
-        services.event_post(order=depot, body=body)
+        post_event(depot, body)
     assert caught.value.field == "event"
 
 
 @pytest.mark.parametrize("body", [None, [], "repair_started", 5])
 def test_the_body_must_be_an_object(depot, body):
     with pytest.raises(ValidationFailed, match=re.escape("The body must be a JSON object.")):
-        services.event_post(order=depot, body=body)
+        post_event(depot, body)
 
 
 def test_an_overlong_event_name_is_refused(depot):
     with pytest.raises(ValidationFailed, match="at most 80 characters"):
-        services.event_post(order=depot, body={"event": "x" * 81})
+        post_event(depot, {"event": "x" * 81})
 
 
 @pytest.mark.parametrize(
@@ -854,19 +855,15 @@ def test_an_overlong_event_name_is_refused(depot):
     ids=["seconds", "milliseconds", "fractional-seconds"],
 )
 def test_timestamps_are_seconds_or_milliseconds(depot, field, value):
-    stored = services.event_post(order=depot, body={"event": "product_received", field: value})
+    stored = post_event(depot, {"event": "product_received", field: value})
     assert stored.event_date.replace(microsecond=0) == WHEN
 
 
 def test_milliseconds_and_seconds_give_the_same_eta(depot):
-    services.event_post(
-        order=depot, body={"event": "repair_eta", "estimatedRepairCompletionAt": TS}
-    )
+    post_event(depot, {"event": "repair_eta", "estimatedRepairCompletionAt": TS})
     assert fresh(depot).estimated_completion == WHEN
     later = (TS + 3600) * 1000
-    services.event_post(
-        order=depot, body={"event": "repair_eta", "estimatedRepairCompletionAt": later}
-    )
+    post_event(depot, {"event": "repair_eta", "estimatedRepairCompletionAt": later})
     assert fresh(depot).estimated_completion == WHEN + timedelta(hours=1)
 
 
@@ -875,12 +872,12 @@ def test_an_impossible_timestamp_is_refused(depot, value):
     with pytest.raises(
         ValidationFailed, match=re.escape("receptionDate is not a valid timestamp.")
     ):
-        services.event_post(order=depot, body={"event": "product_received", "receptionDate": value})
+        post_event(depot, {"event": "product_received", "receptionDate": value})
 
 
 def test_repair_started_puts_the_order_in_progress(depot, garage_staff):
-    stored = services.event_post(
-        order=depot, body={"event": "repair_started", "repairStartedAt": TS}, actor=garage_staff
+    stored = post_event(
+        depot, {"event": "repair_started", "repairStartedAt": TS}, actor=garage_staff
     )
     assert fresh(depot).status == OrderStatus.IN_PROGRESS
     assert stored.status_after == OrderStatus.IN_PROGRESS
@@ -893,14 +890,14 @@ def test_repair_started_puts_the_order_in_progress(depot, garage_staff):
 
 def test_repair_started_resumes_a_delayed_order(make_order):
     order = make_order("delayed")
-    services.event_post(order=order, body={"event": "repair_started"})
+    post_event(order, {"event": "repair_started"})
     assert fresh(order).status == OrderStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize("start", ["accepted", "in-progress", "delayed"])
 def test_repair_completed_completes_the_order(make_order, start):
     order = make_order(start)
-    stored = services.event_post(order=order, body={"event": "repair_completed", "notes": "Done."})
+    stored = post_event(order, {"event": "repair_completed", "notes": "Done."})
     order = fresh(order)
     assert order.status == OrderStatus.COMPLETED
     assert order.completed_at == NOW
@@ -909,17 +906,15 @@ def test_repair_completed_completes_the_order(make_order, start):
 
 
 def test_resolved_completes_an_onsite_order(onsite):
-    services.event_post(
-        order=onsite, body={"event": "resolved", "resolutionType": "fixed", "reason": "Fuse"}
-    )
+    post_event(onsite, {"event": "resolved", "resolutionType": "fixed", "reason": "Fuse"})
     assert fresh(onsite).status == OrderStatus.COMPLETED
 
 
 def test_a_delayed_eta_delays_the_order_with_its_reason(make_order):
     order = make_order("in-progress")
-    services.event_post(
-        order=order,
-        body={
+    post_event(
+        order,
+        {
             "event": "repair_eta",
             "estimatedRepairCompletionAt": TS,
             "isDelayed": True,
@@ -933,16 +928,16 @@ def test_a_delayed_eta_delays_the_order_with_its_reason(make_order):
 
 def test_a_delayed_eta_without_a_reason_still_says_delayed(make_order):
     order = make_order("in-progress")
-    services.event_post(order=order, body={"event": "repair_eta", "isDelayed": True})
+    post_event(order, {"event": "repair_eta", "isDelayed": True})
     order = fresh(order)
     assert (order.status, order.status_reason) == ("delayed", "Delayed")
 
 
 def test_an_eta_that_is_not_delayed_only_moves_the_estimate(make_order):
     order = make_order("in-progress")
-    services.event_post(
-        order=order,
-        body={"event": "repair_eta", "estimatedRepairCompletionAt": TS, "isDelayed": False},
+    post_event(
+        order,
+        {"event": "repair_eta", "estimatedRepairCompletionAt": TS, "isDelayed": False},
     )
     order = fresh(order)
     assert (order.status, order.estimated_completion) == ("in-progress", WHEN)
@@ -957,7 +952,7 @@ def test_events_that_arrive_out_of_order_are_kept_without_illegal_moves(make_ord
         {"event": "product_received"},
     ]
     for body in late:
-        stored = services.event_post(order=order, body=body)
+        stored = post_event(order, body)
         assert stored.status_after == OrderStatus.COMPLETED
     order = fresh(order)
     assert order.status == OrderStatus.COMPLETED
@@ -966,15 +961,15 @@ def test_events_that_arrive_out_of_order_are_kept_without_illegal_moves(make_ord
 
 
 def test_repair_completed_before_repair_started_completes_and_the_late_start_is_kept(depot):
-    services.event_post(order=depot, body={"event": "repair_completed"})
-    services.event_post(order=depot, body={"event": "repair_started"})
+    post_event(depot, {"event": "repair_completed"})
+    post_event(depot, {"event": "repair_started"})
     assert fresh(depot).status == OrderStatus.COMPLETED
 
 
 def test_a_pending_order_takes_no_events(make_order):
     order = make_order()
     with pytest.raises(IllegalMove, match="once the order is accepted"):
-        services.event_post(order=order, body={"event": "product_received"})
+        post_event(order, {"event": "product_received"})
     assert not order.events.filter(event="product_received").exists()
 
 
@@ -1066,7 +1061,7 @@ def test_a_task_done_meanwhile_is_left_alone(make_order, van, wipers):
 
 def test_completion_by_a_servicer_event_moves_the_schedule_too(make_order, oil):
     order = make_order("in-progress", chosen_intervals=(oil,))
-    services.event_post(order=order, body={"event": "repair_completed"})
+    post_event(order, {"event": "repair_completed"})
     oil.refresh_from_db()
     assert oil.serviced_at == NOW
 
@@ -1096,7 +1091,7 @@ def test_the_orders_life_reaches_a_real_receiver_as_signed_webhooks(
     deliver()
     services.order_accept(order=order)
     deliver()
-    services.event_post(order=order, body={"event": "product_received", "receivedBy": "Desk"})
+    post_event(order, {"event": "product_received", "receivedBy": "Desk"})
     deliver()
     services.order_set_status(order=order, status="completed", odometer=11_000)
     deliver()
@@ -1180,9 +1175,7 @@ def test_the_advisors_are_emailed_when_an_order_is_delayed_canceled_or_completed
 
 def test_a_delay_from_a_servicer_event_is_emailed(make_order, smtp, advisors):
     order = make_order("in-progress")
-    services.event_post(
-        order=order, body={"event": "repair_eta", "isDelayed": True, "delayReason": "No part"}
-    )
+    post_event(order, {"event": "repair_eta", "isDelayed": True, "delayReason": "No part"})
     deliver()
     assert {m["Subject"] for m in smtp.received} == {
         f"[Acme Logistics] Order {order.pk} for Van 1: delayed"
@@ -1195,7 +1188,7 @@ def test_plain_updates_email_nobody_but_reach_the_webhook(
     order = quotes.quote_accept(quote=make_quote(pre_authorized=Decimal("50")))
     services.order_accept(order=order)
     services.order_set_status(order=order, status="in-progress")
-    services.event_post(order=order, body={"event": "product_diagnosed", "diagnosedBy": "Kim"})
+    post_event(order, {"event": "product_diagnosed", "diagnosedBy": "Kim"})
     services.issue_report(order=order, description="Bulb", cost=Decimal("5"))
     deliver()
 

@@ -22,6 +22,7 @@ from fleetmaint.orders import queries, quotes, servicers, services
 from fleetmaint.orders.events import FUTURE_TOLERANCE
 from fleetmaint.orders.models import OrderEvent, OrderStatus, Quote, ServiceOrder, ServiceType
 from fleetmaint.orders.services import IllegalMove
+from tests.orders.api_support import post_event
 from tests.orders.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -285,7 +286,7 @@ def canceled(make_order):
 )
 def test_an_order_canceled_after_acceptance_takes_events_and_stays_canceled(canceled, body):
     eta = canceled.estimated_completion
-    stored = services.event_post(order=canceled, body=dict(body))
+    stored = post_event(canceled, dict(body))
     canceled.refresh_from_db()
     assert (stored.event, stored.status_after) == (body["event"], "canceled")
     assert (canceled.status, canceled.status_reason) == ("canceled", "Vehicle sold")
@@ -296,9 +297,7 @@ def test_an_order_canceled_after_acceptance_takes_events_and_stays_canceled(canc
 def test_an_eta_on_a_canceled_order_does_not_move_its_estimate(canceled):
     eta = canceled.estimated_completion
     later = int((NOW + timedelta(days=3)).timestamp())
-    services.event_post(
-        order=canceled, body={"event": "repair_eta", "estimatedRepairCompletionAt": later}
-    )
+    post_event(canceled, {"event": "repair_eta", "estimatedRepairCompletionAt": later})
     canceled.refresh_from_db()
     assert canceled.estimated_completion == eta
 
@@ -307,7 +306,7 @@ def test_an_order_declined_while_pending_takes_no_events(make_order):
     order = make_order(OrderStatus.PENDING)
     order = services.order_accept(order=order, accepted=False, reason="Fully booked")
     with pytest.raises(IllegalMove) as refused:
-        services.event_post(order=order, body={"event": "product_received"})
+        post_event(order, {"event": "product_received"})
     assert refused.value.message == (
         "Events are taken once the order is accepted and until it is closed; "
         "this one was canceled before it was accepted."
@@ -317,7 +316,7 @@ def test_an_order_declined_while_pending_takes_no_events(make_order):
 def test_a_closed_order_takes_no_events(canceled):
     order = services.order_set_status(order=canceled, status=OrderStatus.CLOSED, by="fleet")
     with pytest.raises(IllegalMove, match="this one is closed"):
-        services.event_post(order=order, body={"event": "repair_completed"})
+        post_event(order, {"event": "repair_completed"})
 
 
 def test_update_repair_takes_an_event_on_a_canceled_order(canceled, garage):
@@ -367,9 +366,7 @@ def depot(make_order):
 
 def test_a_date_just_within_the_tolerance_is_taken(depot):
     moment = NOW + FUTURE_TOLERANCE
-    stored = services.event_post(
-        order=depot, body={"event": "repair_started", "repairStartedAt": _stamp(moment)}
-    )
+    stored = post_event(depot, {"event": "repair_started", "repairStartedAt": _stamp(moment)})
     assert (stored.event_date, stored.date_received) == (moment, False)
 
 
@@ -387,7 +384,7 @@ def test_a_date_just_within_the_tolerance_is_taken(depot):
 def test_a_date_of_what_happened_past_the_tolerance_is_refused(depot, event, field):
     moment = NOW + FUTURE_TOLERANCE + timedelta(minutes=1)
     with pytest.raises(ValidationFailed) as refused:
-        services.event_post(order=depot, body={"event": event, field: _stamp(moment)})
+        post_event(depot, {"event": event, field: _stamp(moment)})
     assert refused.value.field == field
     assert refused.value.message == (
         f"{field} is 2030-06-15 10:16 UTC, which has not happened yet: a date of something "
@@ -400,21 +397,19 @@ def test_a_date_of_what_happened_past_the_tolerance_is_refused(depot, event, fie
 
 def test_dates_about_the_future_are_taken(depot, make_order):
     far = _stamp(NOW + timedelta(days=30))
-    services.event_post(
-        order=depot, body={"event": "repair_eta", "estimatedRepairCompletionAt": far}
-    )
+    post_event(depot, {"event": "repair_eta", "estimatedRepairCompletionAt": far})
     onsite = make_order(OrderStatus.ACCEPTED, onsite=True)
     for body in (
         {"event": "appointment_scheduling", "appointmentDate": far},
         {"event": "batched", "availabilityWindows": [far, far + 3_600_000]},
         {"event": "customer_contact", "appointmentTimestamps": [far]},
     ):
-        services.event_post(order=onsite, body=body)
+        post_event(onsite, body)
     assert onsite.events.filter(kind="onsite").count() == 3
 
 
 def test_repair_started_without_a_time_takes_the_time_it_was_received(depot, advisor_client):
-    stored = services.event_post(order=depot, body={"event": "repair_started"})
+    stored = post_event(depot, {"event": "repair_started"})
     assert (stored.event_date, stored.date_received) == (NOW, True)
     assert stored.body == {"event": "repair_started"}  # what the servicer sent, untouched
     page = advisor_client.get(f"/orders/{depot.pk}/").content.decode()

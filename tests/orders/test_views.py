@@ -24,6 +24,7 @@ from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.web import INVALID
+from tests.orders.api_support import post_event
 from tests.orders.conftest import HTMX
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -374,12 +375,12 @@ def test_the_list_takes_as_many_queries_for_30_orders_as_for_3(advisor_client, m
 
 def test_the_order_page_shows_its_timeline(advisor_client, make_order, garage_staff):
     order = make_order("accepted")
-    services.event_post(
-        order=order,
-        body={"event": "product_received", "receivedBy": "Front desk", "notes": "Keys in box 4."},
+    post_event(
+        order,
+        {"event": "product_received", "receivedBy": "Front desk", "notes": "Keys in box 4."},
         actor=garage_staff,
     )
-    services.event_post(order=order, body={"event": "repair_started"})
+    post_event(order, {"event": "repair_started"})
     html = page(advisor_client.get(f"/orders/{order.pk}/"))
 
     labels = re.findall(r'<div class="tl-what"><strong>([^<]+)</strong>', html)
