@@ -10,7 +10,6 @@ from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.contracts import queries, services
 from fleetmaint.contracts.inputs import ContractChanges, ContractInput
 from fleetmaint.contracts.models import (
-    ContractDocument,
     ContractStatus,
     ContractType,
     VehicleContract,
@@ -89,21 +88,18 @@ def _attach_documents(items: list[dict]) -> None:
     by_contract = {item["id"]: item for item in items}
     if not by_contract:
         return
-    names = ContractDocument.objects.filter(contract_id__in=by_contract).values_list(
-        "contract_id", "name"
-    )
-    for contract_id, name in names:  # in the documents' own order: name, id
+    for contract_id, name in queries.document_names(
+        by_contract
+    ):  # in the documents' own order: name, id
         by_contract[contract_id]["documents"].append(name)
 
 
 @router.get("/vehicles/{vehicle_id}/contracts", response=ContractPage)
 def list_contracts(request: HttpRequest, vehicle_id: int, filters: Query[ContractFilters]):
     vehicle = _vehicle(request, vehicle_id)
-    rows = VehicleContract.objects.filter(vehicle=vehicle)
-    if filters.type:
-        rows = rows.filter(contract_type=filters.type)
-    if filters.status:
-        rows = rows.filter(status=filters.status)
+    rows = queries.vehicle_contracts_filtered(
+        vehicle, contract_type=filters.type or "", status=filters.status or ""
+    )
     items = [_item(values) for values in rows.values(*_ROW_FIELDS)]
     _attach_documents(items)
     return rows_response({"count": len(items), "items": items})

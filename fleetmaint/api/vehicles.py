@@ -18,7 +18,7 @@ from fleetmaint.vehicles.inputs import (
     reading_engine_hours,
     reading_odometer,
 )
-from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
+from fleetmaint.vehicles.models import ReadingSource, Vehicle
 from fleetmaint.vehicles.reading_checks import MAX_ENGINE_HOURS
 
 router = Router(tags=["vehicles"])
@@ -198,7 +198,7 @@ def list_readings(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     vehicle = _vehicle(request, vehicle_id)
-    rows = Reading.objects.filter(vehicle=vehicle)
+    rows = queries.vehicle_readings(vehicle)
     page = rows.values(*READING_FIELDS)[offset : offset + limit]
     items = [_with_float_hours(values) for values in page]
     return rows_response({"count": rows.count(), "items": items})

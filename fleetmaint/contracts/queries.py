@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.contracts.models import ContractStatus, VehicleContract
+from fleetmaint.contracts.models import ContractDocument, ContractStatus, VehicleContract
 from fleetmaint.errors import NotFound
 from fleetmaint.vehicles.models import Vehicle
 
@@ -35,6 +35,24 @@ def vehicle_contracts(vehicle: Vehicle) -> QuerySet[VehicleContract]:
         .select_related("vehicle")
         .prefetch_related("documents")
     )
+
+
+def vehicle_contracts_filtered(
+    vehicle: Vehicle, *, contract_type: str = "", status: str = ""
+) -> QuerySet[VehicleContract]:
+    """The vehicle's contracts, of one type or status when given: the API's list."""
+    rows = VehicleContract.objects.filter(vehicle=vehicle)
+    if contract_type:
+        rows = rows.filter(contract_type=contract_type)
+    if status:
+        rows = rows.filter(status=status)
+    return rows
+
+
+def document_names(contract_ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(contract id, document name) of these contracts, in the documents' own order."""
+    rows = ContractDocument.objects.filter(contract_id__in=list(contract_ids))
+    return list(rows.values_list("contract_id", "name"))
 
 
 @dataclass(frozen=True)

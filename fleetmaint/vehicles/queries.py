@@ -78,6 +78,11 @@ def vehicle_makes(org: Organization, *, limit: int | None = None) -> list[str]:
     return list(makes[:limit] if limit is not None else makes)
 
 
+def vehicle_readings(vehicle: Vehicle) -> QuerySet[Reading]:
+    """The vehicle's readings, newest first: the API's list."""
+    return Reading.objects.filter(vehicle=vehicle)
+
+
 def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
     """The newest ``limit`` readings, oldest first, for charts."""
     newest = list(Reading.objects.filter(vehicle=vehicle).order_by("-recorded_at", "-id")[:limit])
