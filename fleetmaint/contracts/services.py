@@ -17,9 +17,6 @@ from fleetmaint.contracts.models import (
     ContractStatus,
     VehicleContract,
 )
-
-# A read; orders' quotes reach it here.
-from fleetmaint.contracts.queries import coverage_for as coverage_for
 from fleetmaint.errors import Conflict, ValidationFailed
 from fleetmaint.files import check_upload
 from fleetmaint.inputs import clean_text

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from fleetmaint.accounts.models import Organization
-from fleetmaint.contracts import services as contracts
+from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import queries
@@ -173,7 +173,7 @@ def quote_create(
         raise ValidationFailed("Ask for at least one item.", field="items")
     pre_authorized = money_check(pre_authorized, "preAuthorized")
     priced = price_items(servicer, items)
-    coverage = contracts.coverage_for(vehicle, [item.code for item in priced])
+    coverage = contract_queries.coverage_for(vehicle, [item.code for item in priced])
     for item in priced:
         item.covered_by = coverage.get(item.code)
     interval_ids, task_ids = set(interval_ids), set(task_ids)
