@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from fleetmaint.notifications.services import unread_count
+from fleetmaint.notifications.queries import unread_count
 
 
 def notifications(request: HttpRequest) -> dict:

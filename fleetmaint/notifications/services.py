@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fleetmaint import outbound
-from fleetmaint.accounts.models import Membership, Organization, Role
+from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.notifications import outbox
 from fleetmaint.notifications.delivery import enqueue_delivery
@@ -26,11 +26,11 @@ from fleetmaint.notifications.models import (
     Channel,
     Event,
     Message,
-    MessageStatus,
     Preference,
     WebhookEndpoint,
 )
 from fleetmaint.notifications.phones import normalize_phone
+from fleetmaint.notifications.queries import inbox
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,6 @@ class Recipients:
             "push": self.push,
             "webhooks": self.webhooks,
         }
-
-
-def advisors_of(org: Organization) -> list[User]:
-    """The people who look after the fleet: its admins and advisors."""
-    return [
-        m.user
-        for m in Membership.objects.filter(org=org, role__in=[Role.ADMIN, Role.ADVISOR])
-        .select_related("user", "user__notification_preference")
-        .order_by("user_id")
-    ]
 
 
 @dataclass
@@ -153,16 +143,6 @@ def notify_many(notices: list[Notice]) -> list[Event]:
 
 
 # --- in-app notifications ---------------------------------------------------
-
-
-def inbox(user: User, org: Organization):
-    return Message.objects.filter(
-        org=org, user=user, channel=Channel.PUSH, status=MessageStatus.SENT
-    ).select_related("event")
-
-
-def unread_count(user: User, org: Organization) -> int:
-    return inbox(user, org).filter(read_at=None).count()
 
 
 def mark_read(*, user: User, org: Organization, message_id: int | None = None) -> int:

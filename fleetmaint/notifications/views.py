@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import admin_required, get_owned, member_required
 from fleetmaint.errors import DomainError
-from fleetmaint.notifications import delivery, services
+from fleetmaint.notifications import delivery, queries, services
 from fleetmaint.notifications.forms import WebhookForm
 from fleetmaint.notifications.models import (
     DEFAULT_USER_CHANNELS,
@@ -31,7 +31,7 @@ PANEL_SIZE = 8
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     only_unread = request.GET.get("show") == "unread"
-    items = services.inbox(request.user, request.org)
+    items = queries.inbox(request.user, request.org)
     if only_unread:
         items = items.filter(read_at=None)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -39,7 +39,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "only_unread": only_unread,
         "query": "show=unread" if only_unread else "",
-        "unread": services.unread_count(request.user, request.org),
+        "unread": queries.unread_count(request.user, request.org),
     }
     return render_page(request, "notifications/inbox.html", context, partial="list")
 
@@ -47,7 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @member_required
 def badge(request: HttpRequest) -> HttpResponse:
     context = {
-        "unread_notifications": services.unread_count(request.user, request.org),
+        "unread_notifications": queries.unread_count(request.user, request.org),
         "poll_seconds": settings.NOTIFICATION_POLL_SECONDS,
     }
     return render_page(request, "notifications/_badge.html", context)
@@ -55,14 +55,14 @@ def badge(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def panel(request: HttpRequest) -> HttpResponse:
-    items = services.inbox(request.user, request.org)[:PANEL_SIZE]
+    items = queries.inbox(request.user, request.org)[:PANEL_SIZE]
     return render_page(request, "notifications/_panel.html", {"items": items})
 
 
 @member_required
 def open_notification(request: HttpRequest, message_id: int) -> HttpResponse:
     """Marks the notification read and goes to what it is about."""
-    item = services.inbox(request.user, request.org).filter(pk=message_id).first()
+    item = queries.inbox(request.user, request.org).filter(pk=message_id).first()
     if item is None:
         raise Http404("No such notification")
     services.mark_read(user=request.user, org=request.org, message_id=item.pk)
@@ -75,7 +75,7 @@ def open_notification(request: HttpRequest, message_id: int) -> HttpResponse:
 @member_required
 @require_POST
 def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    if not services.inbox(request.user, request.org).filter(pk=message_id).exists():
+    if not queries.inbox(request.user, request.org).filter(pk=message_id).exists():
         raise Http404("No such notification")
     services.mark_read(user=request.user, org=request.org, message_id=message_id)
     target = request.POST.get("next", "")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from fleetmaint.notifications import delivery
+from fleetmaint.notifications import delivery, queries
 from fleetmaint.notifications import services as notifications
 from fleetmaint.notifications.services import Recipients
 from tests.browser.conftest import login, screenshot
@@ -36,7 +36,7 @@ def test_a_notification_appears_in_the_header_without_a_reload(
     )
     assert event is not None
     delivery.deliver_due()
-    assert notifications.unread_count(advisor, org) == 1
+    assert queries.unread_count(advisor, org) == 1
 
     # The badge polls every second: the count shows up on the same document.
     expect(count).to_have_text("1", timeout=5_000)
@@ -56,4 +56,4 @@ def test_a_notification_appears_in_the_header_without_a_reload(
     expect(page).to_have_url(f"{live_server.url}{link}")
     expect(page.get_by_role("heading", name="Van 1", level=1)).to_be_visible()
     expect(count).to_have_count(0)
-    assert notifications.unread_count(advisor, org) == 0
+    assert queries.unread_count(advisor, org) == 0

@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django_q.models import Schedule
 
-from fleetmaint.notifications import delivery, services
+from fleetmaint.notifications import delivery, queries
 from fleetmaint.notifications.models import Channel, Message, Preference
 from tests.notifications.conftest import tell
 
@@ -37,7 +37,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_page(org, advisor,
     response = advisor_client.get(f"/notifications/{item.pk}/")
     assert response.status_code == 302
     assert response["Location"] == "/vehicles/1/"
-    assert services.unread_count(advisor, org) == 0
+    assert queries.unread_count(advisor, org) == 0
 
 
 def test_mark_read_and_mark_all_read(org, advisor, advisor_client):
@@ -46,9 +46,9 @@ def test_mark_read_and_mark_all_read(org, advisor, advisor_client):
     _deliver()
     first = Message.objects.filter(channel=Channel.PUSH).first()
     advisor_client.post(f"/notifications/{first.pk}/read/")
-    assert services.unread_count(advisor, org) == 1
+    assert queries.unread_count(advisor, org) == 1
     advisor_client.post("/notifications/read-all/")
-    assert services.unread_count(advisor, org) == 0
+    assert queries.unread_count(advisor, org) == 0
 
 
 def test_nobody_reads_someone_elses_notifications(org, advisor, viewer_client, outsider_client):
@@ -93,7 +93,7 @@ def test_sms_needs_a_valid_phone_number(advisor, advisor_client):
 
 
 def test_advisors_of_an_org_are_its_admins_and_advisors(org, admin_user, advisor, viewer):
-    assert {u.username for u in services.advisors_of(org)} == {"alice", "bob"}
+    assert {u.username for u in queries.advisors_of(org)} == {"alice", "bob"}
 
 
 def test_setup_schedules_is_idempotent(db):

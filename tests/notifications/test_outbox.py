@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fleetmaint.notifications import delivery, leases, services
+from fleetmaint.notifications import delivery, leases, queries, services
 from fleetmaint.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -248,7 +248,7 @@ def _notices(org, users, count, prefix):
 def test_notifying_many_takes_as_many_queries_as_notifying_a_few(org, advisor, admin_user):
     from django.test.utils import CaptureQueriesContext
 
-    users = services.advisors_of(org)
+    users = queries.advisors_of(org)
     with CaptureQueriesContext(connection) as few:
         assert len(services.notify_many(_notices(org, users, 2, "few"))) == 2
     with CaptureQueriesContext(connection) as many:
