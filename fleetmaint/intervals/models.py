@@ -1,11 +1,11 @@
 """The maintenance schedule: service intervals per vehicle, and the presets they come from."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
+from fleetmaint.tasks.models import CompletionRecord
 from fleetmaint.vehicles.models import Vehicle
 
 MAX_NOTES = 65_535
@@ -157,7 +157,7 @@ class ServiceInterval(models.Model):
         return self.serviced_at is None
 
 
-class IntervalService(models.Model):
+class IntervalService(CompletionRecord):
     """One time an interval was serviced: what happened, and whether it was reopened."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -167,19 +167,6 @@ class IntervalService(models.Model):
     odometer = models.PositiveIntegerField(null=True, blank=True)
     engine_hours = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    servicer = models.CharField(max_length=120, blank=True)
-    notes = models.TextField(blank=True)
-    reading = models.ForeignKey(
-        "vehicles.Reading", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    reopened_at = models.DateTimeField(null=True, blank=True)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     next_removed = models.BooleanField(
         default=False, help_text="Reopening removed the next interval its preset had scheduled."
     )

@@ -219,7 +219,31 @@ class ServiceTask(models.Model):
         return self.status != Status.DONE
 
 
-class TaskCompletion(models.Model):
+class CompletionRecord(models.Model):
+    """What a completion records besides its moment and meters, and whether it was reopened.
+
+    Shared by a task's completions and an interval's services.
+    """
+
+    servicer = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    reading = models.ForeignKey(
+        "vehicles.Reading", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class TaskCompletion(CompletionRecord):
     """One time a task was marked done: what happened, and whether it was reopened.
 
     The task holds its current completion (``completion_*``); these rows keep
@@ -235,19 +259,6 @@ class TaskCompletion(models.Model):
     cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     planned_cost = models.DecimalField(
         max_digits=14, decimal_places=2, default=0, help_text="The task's cost before it was done."
-    )
-    servicer = models.CharField(max_length=120, blank=True)
-    notes = models.TextField(blank=True)
-    reading = models.ForeignKey(
-        "vehicles.Reading", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    reopened_at = models.DateTimeField(null=True, blank=True)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     successor_removed = models.BooleanField(
         default=False, help_text="Reopening removed the next one its repetition had scheduled."
