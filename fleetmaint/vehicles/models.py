@@ -12,6 +12,16 @@ from django.db.models.functions import Lower
 from fleetmaint.accounts.models import DistanceUnit, Organization
 
 
+class Powertrain(models.TextChoices):
+    """What drives the vehicle: it decides which presets its schedule takes."""
+
+    COMBUSTION = "combustion", "Petrol (combustion)"
+    DIESEL = "diesel", "Diesel"
+    ELECTRIC = "electric", "Electric"
+    HYBRID = "hybrid", "Hybrid"
+    EQUIPMENT = "equipment", "Equipment (engine hours)"
+
+
 class VehicleQuerySet(models.QuerySet):
     def for_org(self, org: Organization) -> "VehicleQuerySet":
         return self.filter(org=org)
@@ -28,6 +38,9 @@ class Vehicle(models.Model):
     plate = models.CharField("registration plate", max_length=20, blank=True)
     distance_unit = models.CharField(max_length=2, choices=DistanceUnit.choices)
     tracks_engine_hours = models.BooleanField(default=False)
+    powertrain = models.CharField(
+        max_length=12, choices=Powertrain.choices, default=Powertrain.COMBUSTION
+    )
     notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
     odometer = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -81,8 +94,18 @@ class ReadingSource(models.TextChoices):
     SERVICER = "servicer", "Servicer"
 
 
+class ReadingQuerySet(models.QuerySet):
+    def counted(self) -> "ReadingQuerySet":
+        """Readings not voided: the ones current meters, usage and charts are made of."""
+        return self.filter(voided_at=None)
+
+
 class Reading(models.Model):
-    """One observation of a vehicle's meters. Readings are never edited."""
+    """One observation of a vehicle's meters.
+
+    Readings are never edited; a wrong one is voided (with a reason) and stays in
+    the history as voided, out of every meter, usage figure and chart.
+    """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="readings")
@@ -102,6 +125,18 @@ class Reading(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    void_reason = models.CharField(max_length=255, blank=True, editable=False)
+
+    objects = ReadingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
