@@ -15,6 +15,7 @@ class ContractsConfig(AppConfig):
                 name="contracts",
                 position=30,
                 evaluate="fleetmaint.contracts.services.contracts_evaluate",
+                settle="fleetmaint.contracts.services.contracts_settle",
             )
         )
         reactions.register_settings_reaction(

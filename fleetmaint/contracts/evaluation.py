@@ -141,3 +141,29 @@ def _notices(moved: str) -> str:
         "FROM contracts_vehiclecontract c JOIN vehicles_vehicle v ON v.id = c.vehicle_id "
         f"WHERE {sql.in_ids('c.id', moved)}"
     )
+
+
+def contracts_settle(*, vehicle_ids: Iterable[int]) -> int:
+    """Undoes the endings and warnings the vehicles' meters no longer reach (a voided reading).
+
+    A contract ended by a distance the odometer is now below (and whose end
+    date has not come) is active again; a warning no longer reached may be
+    given again later, but its notice (``contract:<id>:expiring:cycle-<n>``)
+    stays told, so it is not sent twice.
+    """
+    params = {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()}
+    scope = sql.in_ids("c.vehicle_id", "vehicle_ids")
+    reopened = _update(
+        "status = 'active'",
+        f"{scope} AND c.status = 'expired' AND NOT COALESCE({meters_sql.contract_ended()}, false)",
+        "target.status = 'expired'",
+        params,
+    )
+    unwarned = _update(
+        "expiring_told = false",
+        f"{scope} AND c.expiring_told AND c.status = 'active' "
+        f"AND NOT COALESCE({meters_sql.contract_warning()}, false)",
+        "target.expiring_told",
+        params,
+    )
+    return len(reopened) + len(unwarned)

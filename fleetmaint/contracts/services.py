@@ -10,6 +10,7 @@ from fleetmaint.accounts.models import Organization
 
 # The set-based moves are part of this service's surface.
 from fleetmaint.contracts.evaluation import contracts_evaluate as contracts_evaluate
+from fleetmaint.contracts.evaluation import contracts_settle as contracts_settle
 from fleetmaint.contracts.evaluation import contracts_sweep_dates as contracts_sweep_dates
 from fleetmaint.contracts.inputs import FIELDS, ContractChanges, ContractInput
 from fleetmaint.contracts.models import (

@@ -17,5 +17,6 @@ class IntervalsConfig(AppConfig):
                 vehicles_created="fleetmaint.intervals.services.intervals_on_vehicles_created",
                 refresh_predictions="fleetmaint.intervals.services.intervals_refresh_predictions",
                 evaluate="fleetmaint.intervals.services.intervals_evaluate",
+                settle="fleetmaint.intervals.services.intervals_settle",
             )
         )

@@ -164,3 +164,23 @@ def intervals_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
         f"WHERE target.id = p.id AND {meters_sql.prediction_moved('p.old', 'p.predicted')}",
         {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
     )
+
+
+def intervals_settle(*, vehicle_ids: Iterable[int]) -> int:
+    """Undoes the flags the vehicles' meters no longer reach (after a voided reading).
+
+    An open interval found due by a mileage the odometer is now below (and
+    whose date has not come) is open and undue again; a near flag the odometer
+    is no longer near goes too. Its ``interval:<id>:due`` notice stays told, so
+    reaching the mileage again does not tell it twice.
+    """
+    return sql.run_count(
+        "UPDATE intervals_serviceinterval AS i "
+        f"SET due_at = CASE WHEN {meters_sql.INTERVAL_REQUIRED} THEN i.due_at END, "
+        f"near_at = CASE WHEN {NEAR} THEN i.near_at END "
+        "FROM vehicles_vehicle v WHERE v.id = i.vehicle_id AND i.serviced_at IS NULL "
+        f"AND {sql.in_ids('i.vehicle_id', 'vehicle_ids')} "
+        f"AND ((i.due_at IS NOT NULL AND NOT COALESCE({meters_sql.INTERVAL_REQUIRED}, false)) "
+        f"OR (i.near_at IS NOT NULL AND NOT COALESCE({NEAR}, false)))",
+        {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
+    )

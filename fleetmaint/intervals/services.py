@@ -23,6 +23,7 @@ from fleetmaint.intervals.evaluation import intervals_evaluate as intervals_eval
 from fleetmaint.intervals.evaluation import (
     intervals_refresh_predictions as intervals_refresh_predictions,
 )
+from fleetmaint.intervals.evaluation import intervals_settle as intervals_settle
 from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
 from fleetmaint.intervals.inputs import check_new_due
 from fleetmaint.intervals.models import (

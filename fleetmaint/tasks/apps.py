@@ -16,5 +16,6 @@ class TasksConfig(AppConfig):
                 position=20,
                 refresh_predictions="fleetmaint.tasks.services.tasks_refresh_predictions",
                 evaluate="fleetmaint.tasks.services.tasks_evaluate",
+                settle="fleetmaint.tasks.services.tasks_settle",
             )
         )

@@ -182,3 +182,23 @@ def tasks_refresh_predictions(*, vehicle_ids: Iterable[int]) -> int:
         f"WHERE target.id = p.id AND {meters_sql.prediction_moved('p.old', 'p.predicted')}",
         {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
     )
+
+
+def tasks_settle(*, vehicle_ids: Iterable[int]) -> int:
+    """Moves open tasks back to the status their conditions hold now (after a voided reading).
+
+    The mirror of ``_move``: only tasks whose measured status ranks below the
+    stored one change. The cycle stays, so the notice of a crossing already
+    told (``task:<id>:<status>:cycle-<n>``) is not told again when the meters
+    reach it once more.
+    """
+    scope = "t.status IN ('created', 'notified', 'expired') AND " + sql.in_ids(
+        "t.vehicle_id", "vehicle_ids"
+    )
+    return sql.run_count(
+        "UPDATE tasks_servicetask AS target "
+        "SET status = c.status, status_condition = c.deciding "
+        f"FROM ({meters_sql.task_status_select(scope)}) AS c WHERE target.id = c.id "
+        f"AND c.rank < {meters_sql.status_rank('target.status')}",
+        {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},
+    )

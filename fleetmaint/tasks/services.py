@@ -27,6 +27,7 @@ from fleetmaint.tasks.completion import CompletionInput as CompletionInput
 from fleetmaint.tasks.completion import completion_moment, record_meters
 from fleetmaint.tasks.evaluation import tasks_evaluate as tasks_evaluate
 from fleetmaint.tasks.evaluation import tasks_refresh_predictions as tasks_refresh_predictions
+from fleetmaint.tasks.evaluation import tasks_settle as tasks_settle
 from fleetmaint.tasks.evaluation import tasks_sweep_dates as tasks_sweep_dates
 from fleetmaint.tasks.inputs import (
     INFO_FIELDS,

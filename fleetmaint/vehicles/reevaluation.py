@@ -16,6 +16,9 @@ The reactions, all keyword-only, each optional:
 - ``first_odometer(org=..., vehicle_ids=...)``: the vehicles' first odometer
   arrived (before their evaluation runs).
 - ``vehicles_created(org=..., vehicles=...)``: new vehicles joined the fleet.
+- ``settle(vehicle_ids=...)``: the meters went down (a reading was voided):
+  undo the crossings that no longer hold. What was told stays told; the
+  outbox's dedupe keys keep the same crossing from being told twice.
 """
 
 from collections.abc import Callable, Iterable
@@ -37,6 +40,7 @@ class ReadingReevaluation:
     refresh_predictions: str | None = None
     first_odometer: str | None = None
     vehicles_created: str | None = None
+    settle: str | None = None
 
 
 READING_REEVALUATIONS: dict[str, ReadingReevaluation] = {}
@@ -66,6 +70,14 @@ def refresh_predictions(vehicle_ids: Iterable[int]) -> int:
     """Every registered re-prediction over all the vehicles; how many rows moved."""
     ids = list(vehicle_ids)
     return sum(int(react(vehicle_ids=ids)) for react in _reactions("refresh_predictions"))
+
+
+def settle(vehicle_ids: Iterable[int]) -> None:
+    """Every registered undoing of crossings the vehicles' meters no longer reach."""
+    ids = set(vehicle_ids)
+    if ids:
+        for react in _reactions("settle"):
+            react(vehicle_ids=ids)
 
 
 def first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
