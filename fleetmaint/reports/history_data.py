@@ -102,7 +102,7 @@ def _readings(vehicle: Vehicle, zone) -> Section:
         ],
         empty="No readings recorded.",
     )
-    for reading in Reading.objects.filter(vehicle=vehicle).order_by("recorded_at", "id"):
+    for reading in Reading.objects.counted().filter(vehicle=vehicle).order_by("recorded_at", "id"):
         section.rows.append(
             [
                 _local(reading.recorded_at, zone),

@@ -134,7 +134,11 @@ class Reading(models.Model):
         related_name="+",
         editable=False,
     )
-    void_reason = models.CharField(max_length=255, blank=True, editable=False)
+    # Readings are also inserted by plain SQL (``reading_store``): the database
+    # itself must fill the column in.
+    void_reason = models.CharField(
+        max_length=255, blank=True, editable=False, default="", db_default=""
+    )
 
     objects = ReadingQuerySet.as_manager()
 

@@ -84,8 +84,9 @@ def vehicle_readings(vehicle: Vehicle) -> QuerySet[Reading]:
 
 
 def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
-    """The newest ``limit`` readings, oldest first, for charts."""
-    newest = list(Reading.objects.filter(vehicle=vehicle).order_by("-recorded_at", "-id")[:limit])
+    """The newest ``limit`` readings not voided, oldest first, for charts."""
+    counted = Reading.objects.counted().filter(vehicle=vehicle)
+    newest = list(counted.order_by("-recorded_at", "-id")[:limit])
     newest.reverse()
     return newest
 

@@ -236,13 +236,14 @@ def _histories_around(since: dict[int, datetime]) -> dict[int, _History]:
     previous = (
         "SELECT '{meter}' AS part, {columns} FROM (SELECT (SELECT p.id FROM vehicles_reading p "
         "WHERE p.vehicle_id = a.vehicle_id AND p.recorded_at <= a.since "
-        "AND p.{meter} IS NOT NULL ORDER BY p.recorded_at DESC, p.id DESC LIMIT 1) AS id "
+        "AND p.{meter} IS NOT NULL AND p.voided_at IS NULL "
+        "ORDER BY p.recorded_at DESC, p.id DESC LIMIT 1) AS id "
         "FROM anchor a) AS pick JOIN vehicles_reading r ON r.id = pick.id"
     )
     query = (
         f"WITH anchor AS ({anchors.sql}) "
         f"SELECT 'later' AS part, {columns} FROM anchor a JOIN vehicles_reading r "
-        "ON r.vehicle_id = a.vehicle_id AND r.recorded_at > a.since "
+        "ON r.vehicle_id = a.vehicle_id AND r.recorded_at > a.since AND r.voided_at IS NULL "
         f"UNION ALL {previous.format(meter='odometer', columns=columns)} "
         f"UNION ALL {previous.format(meter='engine_hours', columns=columns)} "
         "ORDER BY 3, 4"

@@ -267,11 +267,16 @@ def _sqlite_micros(moment: str) -> str:
 
 
 def _usage_points(meter: str, label: str, source: str) -> str:
-    """The vehicles' points of one meter within the window back from its current reading."""
+    """The vehicles' points of one meter within the window back from its current reading.
+
+    Voided readings are no points; a batch's new rows (``extra_points``) are never voided.
+    """
+    counted = " AND r.voided_at IS NULL" if source == "vehicles_reading" else ""
     return (
         f"SELECT r.vehicle_id, '{label}' AS meter, r.id, r.recorded_at, r.{meter} AS value, "
         f"r.is_correction FROM moved m JOIN {source} r ON r.vehicle_id = m.id "
         f"AND r.{meter} IS NOT NULL AND r.recorded_at >= {_window_start(f'm.{meter}_at')}"
+        f"{counted}"
     )
 
 

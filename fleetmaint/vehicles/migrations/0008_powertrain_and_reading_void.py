@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='reading',
             name='void_reason',
-            field=models.CharField(blank=True, editable=False, max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=255),
         ),
         migrations.AddField(
             model_name='reading',
