@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fleetmaint.vehicles import views
+from fleetmaint.vehicles import reading_views, views
 
 app_name = "vehicles"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:pk>/edit/", views.vehicle_edit, name="edit"),
     path("<int:pk>/archive/", views.vehicle_archive, name="archive"),
     path("<int:pk>/readings/", views.reading_add, name="reading-add"),
+    path(
+        "<int:pk>/readings/<int:reading_id>/void/",
+        reading_views.reading_void_page,
+        name="reading-void",
+    ),
 ]
