@@ -15,6 +15,8 @@ class ContractsConfig(AppConfig):
                 name="contracts",
                 position=30,
                 evaluate="fleetmaint.contracts.services.contracts_evaluate",
+                count_distances="fleetmaint.contracts.distances.contracts_count_distances",
+                convert_distances="fleetmaint.contracts.distances.contracts_convert_distances",
                 settle="fleetmaint.contracts.services.contracts_settle",
             )
         )

@@ -17,6 +17,8 @@ class IntervalsConfig(AppConfig):
                 vehicles_created="fleetmaint.intervals.services.intervals_on_vehicles_created",
                 refresh_predictions="fleetmaint.intervals.services.intervals_refresh_predictions",
                 evaluate="fleetmaint.intervals.services.intervals_evaluate",
+                count_distances="fleetmaint.intervals.distances.intervals_count_distances",
+                convert_distances="fleetmaint.intervals.distances.intervals_convert_distances",
                 settle="fleetmaint.intervals.services.intervals_settle",
             )
         )

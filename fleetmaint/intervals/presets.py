@@ -25,14 +25,3 @@ BUILTIN_PRESETS = (
     PresetDefault("Replace Brake Fluid", 40_000, 24),
     PresetDefault("Replace Transmission Fluid", 90_000, 60),
 )
-
-KM_PER_MILE = 1.609344
-
-
-def convert_distance(distance: int, from_unit: str, to_unit: str) -> int:
-    """A distance in another unit, rounded to a whole number."""
-    if from_unit == to_unit:
-        return distance
-    if from_unit == "km":
-        return round(distance / KM_PER_MILE)
-    return round(distance * KM_PER_MILE)

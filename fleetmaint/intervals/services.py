@@ -33,11 +33,12 @@ from fleetmaint.intervals.models import (
     IntervalService,
     ServiceInterval,
 )
-from fleetmaint.intervals.presets import BUILTIN_PRESETS, convert_distance
+from fleetmaint.intervals.presets import BUILTIN_PRESETS
 from fleetmaint.intervals.refusals import Reason, ScheduleInvalid
 from fleetmaint.tasks.completion import CompletionInput, completion_moment, record_meters
 from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.vehicles.units import convert_distance
 
 # A timestamp a few minutes in the past is "now" sent over a slow network.
 PAST_GRACE = timedelta(minutes=5)

@@ -28,6 +28,7 @@ from django.utils.module_loading import import_string
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.notifications import outbox
+from fleetmaint.vehicles.units import Conversion, Counted
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class ReadingReevaluation:
     refresh_predictions: str | None = None
     first_odometer: str | None = None
     vehicles_created: str | None = None
+    count_distances: str | None = None
+    convert_distances: str | None = None
     settle: str | None = None
 
 
@@ -89,3 +92,16 @@ def first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
 def vehicles_created(*, org: Organization, vehicles: list) -> None:
     for react in _reactions("vehicles_created"):
         react(org=org, vehicles=vehicles)
+
+
+def count_distances(vehicle_id: int) -> list[Counted]:
+    """What every registered app holds in distances for the vehicle, in its order."""
+    counted: list[Counted] = []
+    for react in _reactions("count_distances"):
+        counted.extend(react(vehicle_id=vehicle_id))
+    return counted
+
+
+def convert_distances(vehicle_id: int, conversion: Conversion) -> None:
+    for react in _reactions("convert_distances"):
+        react(vehicle_id=vehicle_id, conversion=conversion)
