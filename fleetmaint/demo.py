@@ -40,21 +40,21 @@ DEMO_USERS = {
 }
 DEMO_OPERATOR_LOGIN = ("operator", "demo-operator-pass")
 
-# make, model, unit, tracks engine hours, typical distance per day
+# make, model, unit, tracks engine hours, typical distance per day, powertrain
 DEMO_MODELS = [
-    ("Ford", "Transit", "km", False, 140),
-    ("Mercedes-Benz", "Sprinter", "km", False, 170),
-    ("Volkswagen", "Crafter", "km", False, 120),
-    ("Renault", "Master", "km", False, 110),
-    ("Toyota", "Hilux", "km", True, 90),
-    ("Iveco", "Daily", "km", False, 160),
-    ("Ford", "F-150", "mi", False, 70),
-    ("Chevrolet", "Silverado", "mi", False, 65),
-    ("Ram", "ProMaster", "mi", False, 80),
-    ("Caterpillar", "320 Excavator", "km", True, 8),
-    ("Volvo", "FH16", "km", True, 420),
-    ("Scania", "R450", "km", True, 380),
-    ("Nissan", "e-NV200", "km", False, 75),
+    ("Ford", "Transit", "km", False, 140, "diesel"),
+    ("Mercedes-Benz", "Sprinter", "km", False, 170, "diesel"),
+    ("Volkswagen", "Crafter", "km", False, 120, "diesel"),
+    ("Renault", "Master", "km", False, 110, "diesel"),
+    ("Toyota", "Hilux", "km", True, 90, "diesel"),
+    ("Iveco", "Daily", "km", False, 160, "diesel"),
+    ("Ford", "F-150", "mi", False, 70, "combustion"),
+    ("Chevrolet", "Silverado", "mi", False, 65, "combustion"),
+    ("Ram", "ProMaster", "mi", False, 80, "combustion"),
+    ("Caterpillar", "320 Excavator", "km", True, 8, "equipment"),
+    ("Volvo", "FH16", "km", True, 420, "diesel"),
+    ("Scania", "R450", "km", True, 380, "diesel"),
+    ("Nissan", "e-NV200", "km", False, 75, "electric"),
 ]
 
 
@@ -121,7 +121,7 @@ def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
     if Vehicle.objects.for_org(org).filter(vehicle_key=key).exists():
         return None
     rng = random.Random(number)
-    make, model, unit, hours, per_day = DEMO_MODELS[(number - 1) % len(DEMO_MODELS)]
+    make, model, unit, hours, per_day, powertrain = DEMO_MODELS[(number - 1) % len(DEMO_MODELS)]
     vehicle = vehicles.vehicle_add(
         org=org,
         data=VehicleInput(
@@ -133,6 +133,7 @@ def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
             plate=f"FM-{rng.randrange(100, 999)}-{number:02d}",
             distance_unit=unit,
             tracks_engine_hours=hours,
+            powertrain=powertrain,
         ),
     )
     _seed_readings(org, vehicle, rng, per_day)

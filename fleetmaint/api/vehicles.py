@@ -38,6 +38,7 @@ class VehicleOut(Schema):
     plate: str
     distance_unit: Literal["km", "mi"]
     tracks_engine_hours: bool
+    powertrain: Literal["combustion", "diesel", "electric", "hybrid", "equipment"]
     notes: str
     archived: bool
     odometer: int | None

@@ -16,8 +16,18 @@ class ReadingInline(admin.TabularInline):
 
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["label", "vehicle_key", "org", "make", "model", "year", "odometer", "archived"]
-    list_filter = ["org", "archived", "distance_unit", "tracks_engine_hours", "make"]
+    list_display = [
+        "label",
+        "vehicle_key",
+        "org",
+        "make",
+        "model",
+        "year",
+        "powertrain",
+        "odometer",
+        "archived",
+    ]
+    list_filter = ["org", "archived", "powertrain", "distance_unit", "tracks_engine_hours", "make"]
     search_fields = ["label", "vehicle_key", "vin", "plate", "make", "model"]
     list_select_related = ["org"]
     readonly_fields = ["odometer", "odometer_at", "engine_hours", "engine_hours_at"]

@@ -1,6 +1,7 @@
 from django import forms
 
 from fleetmaint.accounts.models import DistanceUnit
+from fleetmaint.vehicles.models import Powertrain
 
 
 class VehicleForm(forms.Form):
@@ -16,6 +17,16 @@ class VehicleForm(forms.Form):
     vin = forms.CharField(label="VIN", max_length=17, required=False)
     plate = forms.CharField(label="Registration plate", max_length=20, required=False)
     distance_unit = forms.ChoiceField(choices=DistanceUnit.choices)
+    powertrain = forms.ChoiceField(
+        choices=Powertrain.choices,
+        initial=Powertrain.COMBUSTION,
+        help_text="Decides which presets its schedule takes.",
+        error_messages={
+            "invalid_choice": "Choose a powertrain from the list: "
+            + ", ".join(Powertrain.values)
+            + "."
+        },
+    )
     tracks_engine_hours = forms.BooleanField(required=False, label="Tracks engine hours")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from fleetmaint.accounts.models import DistanceUnit
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import NO_NUL_PATTERN, TypedInput, text_problem
+from fleetmaint.vehicles.models import Powertrain
 
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 SOME_TEXT = r"^[^\x00]*\S[^\x00]*$"  # a label is more than blanks
@@ -97,6 +98,12 @@ def _unit(value: Any) -> Any:
     return DistanceUnit(value)
 
 
+def _powertrain(value: Any) -> Any:
+    if value not in Powertrain.values:
+        raise _plain(f"The powertrain must be one of: {', '.join(Powertrain.values)}.")
+    return Powertrain(value)
+
+
 Label = Annotated[Text("label", 120, required=True), AfterValidator(_label)]
 Key = Annotated[Text("vehicle_key", 40), AfterValidator(_key)]
 Vin = Annotated[Text("vin", None), AfterValidator(_vin)]
@@ -109,6 +116,11 @@ Unit = Annotated[
     DistanceUnit,
     BeforeValidator(_unit),
     WithJsonSchema({"type": "string", "enum": list(DistanceUnit.values)}),
+]
+PowertrainKind = Annotated[
+    Powertrain,
+    BeforeValidator(_powertrain),
+    WithJsonSchema({"type": "string", "enum": list(Powertrain.values)}),
 ]
 
 
@@ -124,6 +136,9 @@ class VehicleInput(TypedInput):
     plate: Text("plate", 20) = ""
     distance_unit: Unit | None = Field(None, description="Left out: the organization's unit.")
     tracks_engine_hours: StrictBool = False
+    powertrain: PowertrainKind = Field(
+        Powertrain.COMBUSTION, description="What drives it; decides which presets apply."
+    )
     notes: Text("notes", None) = ""
 
 
@@ -134,6 +149,7 @@ class VehicleChanges(VehicleInput):
     vehicle_key: Key = None
     distance_unit: Unit = None
     tracks_engine_hours: StrictBool = None
+    powertrain: PowertrainKind = None
     archived: StrictBool = None
 
     def given(self) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def vehicle_create(
     plate: str = "",
     distance_unit: str | None = None,
     tracks_engine_hours: bool = False,
+    powertrain: str = "combustion",
     notes: str = "",
 ) -> Vehicle:
     """A new vehicle from typed values; they are checked as ``VehicleInput`` checks them."""
@@ -56,6 +57,7 @@ def vehicle_create(
         plate=plate,
         distance_unit=distance_unit,
         tracks_engine_hours=tracks_engine_hours,
+        powertrain=powertrain,
         notes=notes,
     )
     return vehicle_add(org=org, data=data)

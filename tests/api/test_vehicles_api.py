@@ -167,6 +167,7 @@ def test_the_list_returns_the_fleets_vehicles_only(api, fleet):
         "plate": "",
         "distance_unit": "km",
         "tracks_engine_hours": False,
+        "powertrain": "combustion",
         "notes": "",
         "archived": False,
         "odometer": 4200,
@@ -270,6 +271,25 @@ def test_it_creates_a_vehicle(api, org):
     assert (vehicle.vehicle_key, vehicle.year, vehicle.tracks_engine_hours) == ("SPR-3", 2021, True)
 
 
+def test_a_vehicle_is_created_and_changed_with_its_powertrain(api, org):
+    body = post(api, "/api/v1/vehicles", {"label": "e-Van", "powertrain": "electric"}).json()
+    assert body["powertrain"] == "electric"
+    url = f"/api/v1/vehicles/{body['id']}"
+    changed = patch(api, url, {"powertrain": "hybrid"})
+    assert changed.json()["powertrain"] == "hybrid"
+    assert Vehicle.objects.get(org=org).powertrain == "hybrid"
+
+
+def test_an_unknown_powertrain_is_refused_with_the_known_ones(api, org):
+    body = assert_error(
+        post(api, "/api/v1/vehicles", {"label": "A", "powertrain": "steam"}),
+        400,
+        "invalid",
+        "powertrain",
+    )
+    assert "combustion, diesel, electric, hybrid, equipment" in body["message"]
+
+
 def test_a_created_vehicle_gets_a_key_and_the_fleets_unit(api, org):
     body = post(api, "/api/v1/vehicles", {"label": "Plain"}).json()
     assert body["vehicle_key"].startswith("V")
@@ -307,6 +327,8 @@ def test_a_key_used_in_another_fleet_is_free_here(api, org, their_vehicle):
         ({"label": "A", "vin": "1FTFW1ET5DFC1031O"}, "vin"),
         ({"label": "A", "distance_unit": "yd"}, "distance_unit"),
         ({"label": "A", "tracks_engine_hours": "sometimes"}, "tracks_engine_hours"),
+        ({"label": "A", "powertrain": "steam"}, "powertrain"),
+        ({"label": "A", "powertrain": None}, "powertrain"),
         ({"label": "A", "make": "M" * 61}, "make"),
         ({"label": "Van\x00"}, "label"),
         ({"label": "A", "notes": "line\x00"}, "notes"),

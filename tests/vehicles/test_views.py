@@ -42,6 +42,7 @@ def form_data(**overrides) -> dict:
         "vin": "WDB9066331S123456",
         "plate": "B-SP 303",
         "distance_unit": "km",
+        "powertrain": "diesel",
         "notes": "Has a tail lift.",
     }
     data.update(overrides)
@@ -284,8 +285,19 @@ def test_an_advisor_creates_a_vehicle(advisor_client, org):
         2021,
     )
     assert vehicle.tracks_engine_hours is True
+    assert vehicle.powertrain == "diesel"
     page = advisor_client.get(response["Location"])
     assert b"Vehicle Sprinter 3 created." in page.content
+    assert b'<dd id="vehicle-powertrain">Diesel</dd>' in page.content
+
+
+def test_an_unknown_powertrain_is_shown_next_to_the_field_and_nothing_is_stored(
+    advisor_client, org
+):
+    response = advisor_client.post("/vehicles/new/", form_data(powertrain="steam"), **HTMX)
+    assert response.status_code == 422
+    assert "Choose a powertrain from the list" in field_html(response.content, "id_powertrain")
+    assert not Vehicle.objects.filter(org=org).exists()
 
 
 def test_a_vehicle_created_without_a_key_gets_one(advisor_client, org):
