@@ -11,6 +11,7 @@ from fleetmaint.api import (
     history,
     intervals,
     orders,
+    reading_voids,
     reports,
     spec,
     tasks,
@@ -29,5 +30,5 @@ api = spec.FleetApi(
 )
 errors.install(api)
 
-for module in (vehicles, intervals, tasks, orders, contracts, reports, history):
+for module in (vehicles, reading_voids, intervals, tasks, orders, contracts, reports, history):
     api.add_router("", module.router)

@@ -64,6 +64,10 @@ class ReadingOut(Schema):
     recorded_at: datetime
     source: str
     is_correction: bool
+    voided_at: datetime | None = Field(
+        None, description="Set when the reading was voided: it no longer counts for any meter."
+    )
+    void_reason: str = ""
 
 
 class ReadingIn(Schema):

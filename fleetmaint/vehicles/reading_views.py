@@ -37,7 +37,10 @@ def reading_void_page(request: HttpRequest, pk: int, reading_id: int) -> HttpRes
     )
     form = VoidForm(request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and reading.voided_at is not None:
+        # A second submit, or another tab: the page shows the void that stands.
+        status = 409
+    elif request.method == "POST":
         status = INVALID
         if form.is_valid():
             try:

@@ -98,4 +98,3 @@ def reading_void(*, reading: Reading, reason: str, actor=None) -> Reading:
         _moved_on(current.vehicle_id)
     current.vehicle.refresh_from_db()
     return current
-

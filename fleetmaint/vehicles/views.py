@@ -70,7 +70,7 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
 
 
 def _reading_context(vehicle: Vehicle, request: HttpRequest, form: ReadingForm | None) -> dict:
-    readings = Reading.objects.filter(vehicle=vehicle).select_related("created_by")
+    readings = Reading.objects.filter(vehicle=vehicle).select_related("created_by", "voided_by")
     page = Paginator(readings, READINGS_PAGE_SIZE).get_page(request.GET.get("page"))
     series = queries.reading_series(vehicle)
     odometer_points = [(r.recorded_at, r.odometer) for r in series if r.odometer is not None]
