@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from fleetmaint import days
 from fleetmaint.errors import Conflict, ValidationFailed
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import MAX_MILEAGE
@@ -220,6 +221,10 @@ def _complete(order: ServiceOrder, *, odometer: int | None, reason: str, actor) 
             raise ValidationFailed(
                 f"The odometer must be between 0 and {MAX_MILEAGE}.", field="odometer"
             )
+        if vehicle.odometer is not None and odometer < vehicle.odometer:
+            # Checked here and not left to the reading rules of the work it completes:
+            # an order without scheduled work would keep the lower value unchallenged.
+            raise ValidationFailed(_odometer_down(vehicle), field="odometer")
         if vehicle.odometer is None or odometer > vehicle.odometer:
             vehicles.reading_record(
                 vehicle=vehicle,
@@ -238,6 +243,18 @@ def _complete(order: ServiceOrder, *, odometer: int | None, reason: str, actor) 
     for task in order.tasks.open().select_related("vehicle"):
         tasks.task_mark_done(task=task, odometer=order.completion_odometer)
     return order
+
+
+def _odometer_down(vehicle: Vehicle) -> str:
+    """Why a completion's odometer below the vehicle's reading is refused, naming it."""
+    read_on = ""
+    if vehicle.odometer_at:
+        read_on = f" on {days.local_day(vehicle.odometer_at, vehicle.org):%Y-%m-%d}"
+    return (
+        f"The odometer cannot go down: the previous reading was {vehicle.odometer:,} "
+        f"{vehicle.distance_unit}{read_on}. Give {vehicle.odometer:,} or more, or leave "
+        "it empty to use that reading."
+    )
 
 
 # --- found issues -----------------------------------------------------------------------
