@@ -20,6 +20,7 @@ from fleetmaint.vehicles.inputs import (
 )
 from fleetmaint.vehicles.models import ReadingSource, Vehicle
 from fleetmaint.vehicles.reading_checks import MAX_ENGINE_HOURS
+from fleetmaint.vehicles.unit_change import UnitConversionRequired
 
 router = Router(tags=["vehicles"])
 
@@ -185,8 +186,22 @@ def read_vehicle(request: HttpRequest, vehicle_id: int):
 
 @router.patch("/vehicles/{vehicle_id}", response=VehicleOut)
 def update_vehicle(request: HttpRequest, vehicle_id: int, payload: VehicleChanges):
-    """Changes the values sent; the others stay as they are."""
-    return services.vehicle_update(vehicle=_vehicle(request, vehicle_id), changes=payload)
+    """Changes the values sent; the others stay as they are.
+
+    A new `distance_unit` converts every distance of the vehicle. On a vehicle
+    that holds any (readings, intervals, tasks, contracts, orders), send
+    `"convert_distances": true` with it; without it the answer is 409
+    `confirmation_required`, saying what would change, and nothing changes.
+    """
+    vehicle = _vehicle(request, vehicle_id)
+    try:
+        return services.vehicle_update(vehicle=vehicle, changes=payload)
+    except UnitConversionRequired as question:
+        # The same refusal, with the API's way to confirm it.
+        raise UnitConversionRequired(
+            question.change,
+            advice='Send "convert_distances": true to convert them and change the unit.',
+        ) from None
 
 
 @router.delete("/vehicles/{vehicle_id}", response={204: None})

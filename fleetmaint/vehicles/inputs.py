@@ -151,9 +151,17 @@ class VehicleChanges(VehicleInput):
     tracks_engine_hours: StrictBool = None
     powertrain: PowertrainKind = None
     archived: StrictBool = None
+    convert_distances: StrictBool = Field(
+        False,
+        description="Confirms a change of distance_unit on a vehicle that holds distances: "
+        "its readings, odometer, intervals, tasks, contracts and orders are converted. "
+        "Without it such a change is refused (409) saying what would change.",
+    )
 
     def given(self) -> dict[str, Any]:
+        """The vehicle's values to change; ``convert_distances`` is how, not a value."""
         changes = super().given()
+        changes.pop("convert_distances", None)
         if changes.get("vehicle_key") == "":
             raise ValidationFailed("The vehicle key cannot be empty.", field="vehicle_key")
         return changes

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict
-from fleetmaint.vehicles import queries, reevaluation
+from fleetmaint.vehicles import queries, reevaluation, unit_change
 from fleetmaint.vehicles.inputs import VehicleChanges, VehicleInput
 from fleetmaint.vehicles.models import Vehicle
 
@@ -78,11 +78,21 @@ def vehicle_add(*, org: Organization, data: VehicleInput) -> Vehicle:
 
 
 def vehicle_update(*, vehicle: Vehicle, changes: VehicleChanges) -> Vehicle:
-    """Changes the values given (``changes.given()``); the others stay as they are."""
+    """Changes the values given (``changes.given()``); the others stay as they are.
+
+    A new distance unit converts the vehicle's distances (``unit_change``): on a
+    vehicle that holds any, only with ``changes.convert_distances``, else
+    ``UnitConversionRequired`` says what would change and nothing is saved.
+    """
     values = changes.given()
+    unit = values.pop("distance_unit", None)
     with transaction.atomic():
         if "vehicle_key" in values:
             _ensure_key_free(vehicle.org, values["vehicle_key"], exclude_id=vehicle.pk)
+        if unit is not None:
+            unit_change.vehicle_change_unit(
+                vehicle=vehicle, to_unit=unit, confirmed=changes.convert_distances
+            )
         returning = values.get("archived") is False and vehicle.archived
         for name, value in values.items():
             setattr(vehicle, name, value)

@@ -63,10 +63,11 @@ class UnitConversionRequired(ConfirmationRequired):
 
     status = 409
 
-    def __init__(self, change: UnitChange):
-        super().__init__(
-            f"{change.summary} Confirm the conversion to change the unit.", field="distance_unit"
-        )
+    def __init__(
+        self, change: UnitChange, *, advice: str = "Confirm the conversion to change the unit."
+    ):
+        # ``advice`` says how to confirm, in the words of the face that asks.
+        super().__init__(f"{change.summary} {advice}", field="distance_unit")
         self.change = change
 
 

@@ -15,6 +15,7 @@ from fleetmaint.vehicles import queries, readings, services
 from fleetmaint.vehicles.forms import ReadingForm, VehicleForm
 from fleetmaint.vehicles.inputs import VehicleChanges, VehicleInput
 from fleetmaint.vehicles.models import Reading, Vehicle
+from fleetmaint.vehicles.unit_change import UnitChange, UnitConversionRequired
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 PAGE_SIZE = 25
@@ -128,12 +129,17 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _vehicle_form_page(
-    request: HttpRequest, form: VehicleForm, vehicle: Vehicle | None, status: int = 200
+    request: HttpRequest,
+    form: VehicleForm,
+    vehicle: Vehicle | None,
+    status: int = 200,
+    *,
+    conversion: UnitChange | None = None,
 ) -> HttpResponse:
     return render_page(
         request,
         "vehicles/form.html",
-        {"form": form, "vehicle": vehicle},
+        {"form": form, "vehicle": vehicle, "conversion": conversion},
         partial="vehicle-form",
         status=status,
     )
@@ -168,16 +174,24 @@ def vehicle_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {name: getattr(vehicle, name) for name in VehicleForm.base_fields}
         return _vehicle_form_page(request, VehicleForm(initial=initial), vehicle)
     form = VehicleForm(request.POST)
+    conversion = None
     if form.is_valid():
+        # Sent only by the confirmation's "Convert and save" button.
+        confirmed = request.POST.get("convert_distances") == "yes"
         try:
-            changes = VehicleChanges.model_validate(form.cleaned_data)
+            changes = VehicleChanges.model_validate(
+                {**form.cleaned_data, "convert_distances": confirmed}
+            )
             services.vehicle_update(vehicle=vehicle, changes=changes)
+        except UnitConversionRequired as question:
+            # Nothing was saved: the form comes back with what the change would convert.
+            conversion = question.change
         except DomainError as error:
             add_domain_error(form, error)
         else:
             messages.success(request, "Vehicle saved.")
             return _saved(request, vehicle)
-    return _vehicle_form_page(request, form, vehicle, status=INVALID)
+    return _vehicle_form_page(request, form, vehicle, status=INVALID, conversion=conversion)
 
 
 @member_required
