@@ -9,7 +9,7 @@ time zone.
 
 Each source is one aggregate query grouped by vehicle and month, whatever
 the number of vehicles, plus one query for the vehicles themselves; those
-reads live in ``reports.queries`` (``monthly_costs``), which the vehicle
+reads live in ``reports.cost_queries`` (``monthly_costs``), which the vehicle
 history report shares.
 """
 
@@ -25,13 +25,8 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.reports.queries import (
-    MonthCost,
-    add_months,
-    month_range,
-    monthly_costs,
-    org_zone,
-)
+from fleetmaint.reports.cost_queries import MonthCost, monthly_costs
+from fleetmaint.reports.queries import add_months, month_range, org_zone
 from fleetmaint.reports.sheet_text import WORKBOOK_OPTIONS, plain
 from fleetmaint.vehicles.models import Vehicle
 

@@ -17,7 +17,8 @@ from django.utils.text import slugify
 from fleetmaint.contracts.models import VehicleContract
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders.models import FoundIssue, OrderEvent, OrderItem, ServiceOrder
-from fleetmaint.reports.queries import MonthCost, add_months, month_range, monthly_costs, org_zone
+from fleetmaint.reports.cost_queries import MonthCost, monthly_costs
+from fleetmaint.reports.queries import add_months, month_range, org_zone
 from fleetmaint.tasks import services as task_services
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Reading, Vehicle

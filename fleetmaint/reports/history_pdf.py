@@ -20,6 +20,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from fleetmaint.reports.cost_queries import MonthCost
 from fleetmaint.reports.history_data import (
     DATE,
     DATETIME,
@@ -32,7 +33,6 @@ from fleetmaint.reports.history_data import (
     Section,
     VehicleHistory,
 )
-from fleetmaint.reports.queries import MonthCost
 
 
 class _NumberedCanvas(pdf_canvas.Canvas):

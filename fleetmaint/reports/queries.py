@@ -1,29 +1,27 @@
 """What the dashboard shows: what is overdue and what is coming, across the fleet."""
 
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import F, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
 from fleetmaint.intervals import evaluation as interval_evaluation
-from fleetmaint.intervals.models import IntervalService, ServiceInterval
+from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS
 from fleetmaint.orders import queries as order_queries
-from fleetmaint.orders.models import OrderItem, OrderStatus, ServiceOrder
+from fleetmaint.orders.models import OrderStatus, ServiceOrder
 from fleetmaint.reports.dashboard_lists import COMING_ROWS, HORIZON_DAYS, Entry, entries
 from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import OPEN_STATUSES, ServiceTask, Status
 from fleetmaint.vehicles import meters_sql
-from fleetmaint.vehicles.models import Vehicle
 
 TIMELINE_DAYS = 90
 
@@ -348,23 +346,7 @@ def coming_orders(org: Organization):
     )
 
 
-# --- what a month costs, per vehicle: the cost report and the vehicle history ----------
-
-ZERO = Decimal("0.00")
-COMPLETED_ORDERS = COMPLETED_ORDER_STATUSES
-
-
-@dataclass
-class MonthCost:
-    orders: Decimal = ZERO
-    tasks: Decimal = ZERO
-
-    @property
-    def total(self) -> Decimal:
-        return self.orders + self.tasks
-
-    def __add__(self, other: "MonthCost") -> "MonthCost":
-        return MonthCost(self.orders + other.orders, self.tasks + other.tasks)
+# --- calendar helpers shared by the cost reads and reports --------------------------
 
 
 def org_zone(org: Organization) -> zoneinfo.ZoneInfo:
@@ -386,61 +368,3 @@ def month_range(first: date, last: date) -> list[date]:
         months.append(month)
         month = add_months(month, 1)
     return months
-
-
-def _month(value: datetime | date) -> date:
-    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
-
-
-def monthly_costs(
-    org: Organization, *, since: datetime | None = None, vehicle: Vehicle | None = None
-) -> dict[tuple[int, date], MonthCost]:
-    """Costs per (vehicle id, first day of month): three queries, one per source.
-
-    The payable part (what no contract covers) of the service orders completed
-    in the month, plus the cost of the tasks done and the intervals serviced
-    in it (reopened ones not); months in the organization's time zone.
-    """
-    zone = org_zone(org)
-    items = OrderItem.objects.filter(
-        order__org=org, order__status__in=COMPLETED_ORDERS, covered_by__isnull=True
-    )
-    tasks = ServiceTask.objects.filter(org=org, status=Status.DONE, completion_date__isnull=False)
-    if since is not None:
-        items = items.filter(order__completed_at__gte=since)
-        tasks = tasks.filter(completion_date__gte=since)
-    if vehicle is not None:
-        items = items.filter(order__vehicle=vehicle)
-        tasks = tasks.filter(vehicle=vehicle)
-    found: dict[tuple[int, date], MonthCost] = defaultdict(MonthCost)
-    order_rows = (
-        items.annotate(month=TruncMonth("order__completed_at", tzinfo=zone))
-        .values("order__vehicle_id", "month")
-        .annotate(amount=Sum("total"))
-        .order_by()
-    )
-    for row in order_rows:
-        found[(row["order__vehicle_id"], _month(row["month"]))].orders += row["amount"] or ZERO
-    task_rows = (
-        tasks.annotate(month=TruncMonth("completion_date", tzinfo=zone))
-        .values("vehicle_id", "month")
-        .annotate(amount=Sum("cost"))
-        .order_by()
-    )
-    for row in task_rows:
-        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
-    # What serviced intervals cost counts with the tasks: work recorded done, not ordered.
-    services = IntervalService.objects.filter(org=org, reopened_at__isnull=True)
-    if since is not None:
-        services = services.filter(serviced_at__gte=since)
-    if vehicle is not None:
-        services = services.filter(vehicle=vehicle)
-    service_rows = (
-        services.annotate(month=TruncMonth("serviced_at", tzinfo=zone))
-        .values("vehicle_id", "month")
-        .annotate(amount=Sum("cost"))
-        .order_by()
-    )
-    for row in service_rows:
-        found[(row["vehicle_id"], _month(row["month"]))].tasks += row["amount"] or ZERO
-    return dict(found)

@@ -13,7 +13,8 @@ import pytest
 from fleetmaint.errors import ConfirmationRequired, Conflict, ValidationFailed
 from fleetmaint.intervals import services
 from fleetmaint.intervals.models import IntervalService, ServiceInterval
-from fleetmaint.reports.queries import cost_by_month, monthly_costs
+from fleetmaint.reports.cost_queries import monthly_costs
+from fleetmaint.reports.queries import cost_by_month
 from fleetmaint.tasks.completion import CompletionInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
