@@ -18,8 +18,8 @@ from fleetmaint.contracts.models import (
     ContractStatus,
     VehicleContract,
 )
-from fleetmaint.errors import Conflict, ValidationFailed
-from fleetmaint.files import check_upload
+from fleetmaint.errors import Conflict, NotFound, ValidationFailed
+from fleetmaint.files import check_upload, delete_after_commit
 from fleetmaint.inputs import clean_text
 from fleetmaint.vehicles.models import Vehicle
 
@@ -207,3 +207,20 @@ def document_attach(*, contract: VehicleContract, upload) -> ContractDocument:
         content_type=content_type,
         size=upload.size,
     )
+
+
+def document_remove(*, contract: VehicleContract, document_id: int) -> ContractDocument:
+    """Deletes one of the contract's documents; its file leaves storage once this commits.
+
+    Only a document of this contract: an id of another contract, or one already
+    removed (a second click, a second tab), is not found and deletes nothing.
+    """
+    document = ContractDocument.objects.filter(contract=contract, pk=document_id).first()
+    if document is None:
+        raise NotFound("That document is not attached to this contract.", field="document_id")
+    with transaction.atomic():
+        deleted, _ = ContractDocument.objects.filter(pk=document.pk).delete()
+        if not deleted:  # removed meanwhile by another request
+            raise NotFound("That document is not attached to this contract.", field="document_id")
+        delete_after_commit([document.file])
+    return document

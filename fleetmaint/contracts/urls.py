@@ -23,4 +23,9 @@ urlpatterns = [
         views.document_download,
         name="document",
     ),
+    path(
+        "vehicles/<int:pk>/contracts/<int:contract_id>/documents/<int:document_id>/remove/",
+        views.document_remove,
+        name="document-remove",
+    ),
 ]

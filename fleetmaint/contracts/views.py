@@ -5,7 +5,8 @@ import zoneinfo
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,7 +21,8 @@ from fleetmaint.contracts.models import (
     ContractType,
     VehicleContract,
 )
-from fleetmaint.errors import DomainError
+from fleetmaint.errors import DomainError, NotFound
+from fleetmaint.files import download
 from fleetmaint.vehicles.models import Vehicle
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -48,6 +50,7 @@ def _tab(
     *,
     form: ContractForm | None = None,
     editing: VehicleContract | None = None,
+    notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
     today = _today(request)
@@ -56,6 +59,7 @@ def _tab(
         "contracts": _with_remaining(queries.vehicle_contracts(vehicle), today),
         "form": form or ContractForm(initial={"start_date": today}),
         "editing": editing,
+        "notice": notice,
     }
     return render_page(request, "contracts/tab.html", context, partial="contracts", status=status)
 
@@ -128,14 +132,26 @@ def contract_save(request: HttpRequest, pk: int) -> HttpResponse:
     return _tab(request, vehicle, form=form, editing=editing, status=INVALID)
 
 
-def _contract(request: HttpRequest, pk: int, contract_id: int) -> VehicleContract:
+def _contract(
+    request: HttpRequest, pk: int, contract_id: int, *, write: bool | None = None
+) -> VehicleContract:
+    """The vehicle's contract: 404 outside the fleet, 403 for a viewer's write (a POST,
+    unless ``write`` says otherwise)."""
     vehicle = _vehicle(request, pk)
     return get_owned(
         request,
         VehicleContract.objects.filter(vehicle=vehicle).select_related("vehicle"),
-        write=request.method == "POST",
+        write=request.method == "POST" if write is None else write,
         pk=contract_id,
     )
+
+
+def _document(contract: VehicleContract, document_id: int) -> ContractDocument:
+    """The contract's document: another contract's, or one already removed, is a 404."""
+    document = ContractDocument.objects.filter(contract=contract, pk=document_id).first()
+    if document is None:
+        raise Http404("Not found")
+    return document
 
 
 @member_required
@@ -172,15 +188,59 @@ def document_download(
     request: HttpRequest, pk: int, contract_id: int, document_id: int
 ) -> HttpResponse:
     contract = _contract(request, pk, contract_id)
-    document = ContractDocument.objects.filter(contract=contract, pk=document_id).first()
-    if document is None:
-        return HttpResponse(status=404)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.name,
-        content_type=document.content_type,
-    )
+    return download(_document(contract, document_id))
+
+
+@member_required
+def document_remove(
+    request: HttpRequest, pk: int, contract_id: int, document_id: int
+) -> HttpResponse:
+    """Asks first, then deletes the document; advisors and admins only.
+
+    htmx has asked already (``hx-confirm``) and gets the tab back in place. Without
+    JavaScript the Remove button's POST, or a GET, shows a page that asks, whose
+    form comes back ``confirmed``.
+    """
+    contract = _contract(request, pk, contract_id, write=True)
+    document = _document(contract, document_id)
+    from_edit = request.POST.get("edit", request.GET.get("edit")) == "1"
+    back = reverse("contracts:vehicle", args=[pk]) + (f"?edit={contract.pk}" if from_edit else "")
+    if request.method != "POST" or not (request.htmx or request.POST.get("confirmed")):
+        return _ask_to_remove(request, contract, document, back=back, from_edit=from_edit)
+    try:
+        services.document_remove(contract=contract, document_id=document.pk)
+    except NotFound:
+        raise Http404("Not found") from None  # removed meanwhile, by another request
+    notice = f"Removed {document.name}."
+    if request.htmx:
+        if not from_edit:
+            return _tab(request, contract.vehicle, notice=notice)
+        form = ContractForm(initial=_initial(contract))
+        return _tab(request, contract.vehicle, form=form, editing=contract, notice=notice)
+    messages.success(request, notice)
+    return redirect(back)
+
+
+def _ask_to_remove(
+    request: HttpRequest,
+    contract: VehicleContract,
+    document: ContractDocument,
+    *,
+    back: str,
+    from_edit: bool,
+) -> HttpResponse:
+    vehicle = contract.vehicle
+    context = {
+        "file": document,
+        "vehicle": vehicle,
+        "holder": f"contract {contract.number}",
+        "holder_url": reverse("contracts:vehicle", args=[vehicle.pk]),
+        "action": reverse("contracts:document-remove", args=[vehicle.pk, contract.pk, document.pk]),
+        "hidden": {"edit": "1"} if from_edit else {},
+        "back": back,
+        "consequence": "The document is deleted from this contract and from storage.",
+    }
+    return render_page(request, "files/remove.html", context)
 
 
 @member_required

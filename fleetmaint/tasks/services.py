@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
-from fleetmaint.files import check_upload
+from fleetmaint.files import check_upload, delete_after_commit
 from fleetmaint.inputs import clean_text
 
 # The set-based moves, the measures and the input types are part of this service's surface:
@@ -476,16 +476,8 @@ def _delete_orphan_files(file_ids: list[int]) -> None:
     orphans = list(
         TaskFile.objects.filter(pk__in=file_ids).annotate(holders=Count("tasks")).filter(holders=0)
     )
-    stored = [f.file.name for f in orphans]
     TaskFile.objects.filter(pk__in=[f.pk for f in orphans]).delete()
-
-    def remove_from_storage() -> None:
-        from django.core.files.storage import default_storage
-
-        for name in stored:
-            default_storage.delete(name)
-
-    transaction.on_commit(remove_from_storage)
+    delete_after_commit(f.file for f in orphans)
 
 
 # --- files ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The Tasks pages: the fleet-wide list, a vehicle's Tasks tab, a task's page, the dialogs."""
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django_htmx.http import trigger_client_event
 from fleetmaint import paging
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
 from fleetmaint.errors import ConfirmationRequired, DomainError
+from fleetmaint.files import download
 from fleetmaint.orders import queries as order_queries
 from fleetmaint.tasks import queries, services
 from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
@@ -470,12 +471,7 @@ def file_attach(request: HttpRequest, task_id: int) -> HttpResponse:
 def file_download(request: HttpRequest, task_id: int, file_id: int) -> HttpResponse:
     task = _get_task(request, task_id)
     stored = get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
-    return FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.name,
-        content_type=stored.content_type,
-    )
+    return download(stored)
 
 
 @member_required
@@ -484,8 +480,19 @@ def file_remove(request: HttpRequest, task_id: int, file_id: int) -> HttpRespons
     task = _get_task(request, task_id, write=True)
     stored = get_owned(request, TaskFile.objects.filter(tasks=task), pk=file_id)
     if request.method != "POST":
-        context = {"task": task, "vehicle": task.vehicle, "file": stored}
-        return render_page(request, "tasks/file_remove.html", context)
+        detail = reverse("tasks:detail", args=[task.pk])
+        context = {
+            "file": stored,
+            "vehicle": task.vehicle,
+            "holder": f"“{task.description}”",
+            "holder_url": detail,
+            "action": reverse("tasks:file-remove", args=[task.pk, stored.pk]),
+            "hidden": {"back": detail},
+            "back": detail,
+            "consequence": "The file is taken off this task. "
+            "When no other task holds it, it is deleted.",
+        }
+        return render_page(request, "files/remove.html", context)
     services.task_detach(task=task, file_id=file_id)
     notice = f"Removed {stored.name}."
     back = _back(request, task)
