@@ -82,3 +82,41 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// The main menu on a narrow screen: the Menu button (a disclosure) shows and hides
+// it; Escape or a click elsewhere closes it. The CSS hides the menu only while the
+// button says it is closed and the screen is narrow; without JavaScript the
+// noscript stylesheet shows it open instead (static/css/nojs.css).
+(function () {
+  "use strict";
+
+  var button = document.querySelector("[data-menu-toggle]");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+
+  function isOpen() {
+    return button.getAttribute("aria-expanded") === "true";
+  }
+
+  function setOpen(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  button.addEventListener("click", function () {
+    setOpen(!isOpen());
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !isOpen()) return;
+    var inside = menu.contains(document.activeElement) || document.activeElement === button;
+    setOpen(false);
+    // Focus was in the menu, which is now hidden: give it back to the button.
+    if (inside) button.focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (isOpen() && !menu.contains(event.target) && !button.contains(event.target)) {
+      setOpen(false);
+    }
+  });
+})();
