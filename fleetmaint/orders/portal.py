@@ -213,6 +213,27 @@ def _event_body(post: QueryDict, order: ServiceOrder) -> dict:
     return body
 
 
+# The events' date fields: the form shows each as a date and time under its label.
+DATE_INPUTS = frozenset(
+    name
+    for specs in (
+        *servicer_events.DEPOT_EVENTS.values(),
+        *servicer_events.ONSITE_EVENTS.values(),
+        servicer_events.OTHER_FIELDS,
+    )
+    for name, kind in specs.items()
+    if kind in (servicer_events.NUMBER, servicer_events.NUMBERS)
+)
+
+
+def _as_labelled(error: DomainError) -> DomainError:
+    """A refusal of a date (``repairStartedAt is ...``, as the API says it) names the
+    field as the form's label does: "Repair started at is ..."."""
+    if error.field in DATE_INPUTS and error.message.startswith(f"{error.field} "):
+        error.message = label(error.field) + error.message[len(error.field) :]
+    return error
+
+
 def _json_field(raw: str, field: str) -> object:
     try:
         return load_json(raw, servicer_events.EVENT_BOUNDS)
@@ -230,7 +251,7 @@ def post_event(request: HttpRequest, order_id: int) -> HttpResponse:
         event = servicer_events.read(_event_body(request.POST, order), order.service_type)
         stored = services.event_post(order=order, event=event, actor=request.user)
     except DomainError as exc:
-        return _refused(request, order, exc)
+        return _refused(request, order, _as_labelled(exc))
     messages.success(request, f"Posted {stored.event.replace('_', ' ')}.")
     return redirect_page(request, _back(order))
 
