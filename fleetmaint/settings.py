@@ -19,6 +19,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A form sent with an outdated token gets a page in the site's layout saying what to do.
+CSRF_FAILURE_VIEW = "fleetmaint.error_pages.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The most events of each kind (tasks, services, orders) the calendar feed holds.
 CALENDAR_FEED_LIMIT = 2_000

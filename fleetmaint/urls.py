@@ -9,6 +9,12 @@ from fleetmaint.reports import views as report_views
 
 admin.site.login_form = AdminSignInForm
 
+# Styled pages for what cannot be answered (fleetmaint/error_pages.py); the CSRF
+# failure page is settings.CSRF_FAILURE_VIEW.
+handler403 = "fleetmaint.error_pages.forbidden"
+handler404 = "fleetmaint.error_pages.not_found"
+handler500 = "fleetmaint.error_pages.server_error"
+
 urlpatterns = [
     path("", report_views.dashboard, name="home"),
     path("login/", SignInView.as_view(), name="login"),
@@ -17,6 +23,8 @@ urlpatterns = [
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),
     path("notifications/", include("fleetmaint.notifications.urls")),
+    # The vehicle record's History and Costs tabs, before the schedule's routes.
+    path("", include("fleetmaint.reports.record_urls", namespace="record")),
     path("", include("fleetmaint.intervals.urls")),
     path("", include("fleetmaint.tasks.urls")),
     path("", include("fleetmaint.orders.urls")),

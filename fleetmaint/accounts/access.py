@@ -1,7 +1,9 @@
 """Access checks shared by every page: who may see and who may change what.
 
 Outsiders get 404 (a row of another fleet does not exist for them), viewers
-get 403 when they try to change something.
+get 403 when they try to change something, and members who are not admins get
+403 on the admin pages. A 403 raised here is an ``AccessRefused`` carrying the
+reason in plain words; the error page (fleetmaint/error_pages.py) shows it.
 """
 
 from collections.abc import Callable
@@ -13,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from fleetmaint.accounts.models import Membership
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
@@ -34,14 +38,33 @@ def member_required(view: View) -> View:
     return wrapper
 
 
+class AccessRefused(PermissionDenied):
+    """A 403 whose message is written for the person refused, shown on the error page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_only_reason(membership: Membership) -> str:
+    return (
+        f"Your role is {membership.get_role_display()}: you can see this fleet but not "
+        f"change it. Ask an admin of {membership.org.name} to change your role."
+    )
+
+
+def admin_only_reason(membership: Membership) -> str:
+    return f"Only admins of {membership.org.name} can change these settings."
+
+
 def ensure_can_write(request: HttpRequest) -> None:
     if not request.membership.can_write:
-        raise PermissionDenied("Viewers cannot change anything.")
+        raise AccessRefused(read_only_reason(request.membership))
 
 
 def ensure_admin(request: HttpRequest) -> None:
     if not request.membership.is_admin:
-        raise PermissionDenied("Only admins can do this.")
+        raise AccessRefused(admin_only_reason(request.membership))
 
 
 def writer_required(view: View) -> View:

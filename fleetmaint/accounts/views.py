@@ -1,4 +1,9 @@
-"""Switching organization, and the organization settings page: members, invitations, keys."""
+"""Switching organization, and the settings page: members, invitations, keys, the feed.
+
+Every member opens the settings page for the calendar feed; the organization's
+settings, members, invitations and API keys are shown to admins only, and only
+admins may change them.
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts import invitations, queries, services
-from fleetmaint.accounts.access import admin_required, member_required
+from fleetmaint.accounts.access import admin_required, ensure_admin, member_required
 from fleetmaint.accounts.forms import ApiKeyForm, MemberInviteForm, MemberRoleForm, OrganizationForm
 from fleetmaint.accounts.middleware import SESSION_ORG_KEY
 from fleetmaint.accounts.models import ApiKey, Membership
@@ -31,7 +36,20 @@ def switch_org(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+def _calendar_url(request: HttpRequest) -> str:
+    return settings.SITE_URL + reverse("calendar:feed", args=[request.org.calendar_token])
+
+
+def _member_context(request: HttpRequest) -> dict:
+    """What every member sees on the settings page: the calendar feed and who the admins are."""
+    return {
+        "calendar_url": _calendar_url(request),
+        "admins": [m for m in queries.members(request.org) if m.is_admin],
+    }
+
+
 def _settings_context(request: HttpRequest, **overrides) -> dict:
+    """The whole page as an admin sees it: the organization, members, keys and the feed."""
     org = request.org
     context = {
         "org_form": OrganizationForm(
@@ -52,32 +70,40 @@ def _settings_context(request: HttpRequest, **overrides) -> dict:
         "now": timezone.now(),
         "api_keys": ApiKey.objects.filter(org=org).select_related("created_by"),
         "role_form": MemberRoleForm(),
-        "calendar_url": settings.SITE_URL + reverse("calendar:feed", args=[org.calendar_token]),
+        "calendar_url": _calendar_url(request),
     }
     context.update(overrides)
     return context
 
 
-@admin_required
+@member_required
 def settings_page(request: HttpRequest) -> HttpResponse:
+    """Every member sees the calendar feed; only admins see and change the rest."""
     if request.method == "POST":
-        form = OrganizationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.org_update(org=request.org, **form.cleaned_data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, "Settings saved.")
-                return redirect_page(request, reverse("accounts:settings"))
-        return render_page(
-            request,
-            "accounts/settings.html",
-            _settings_context(request, org_form=form),
-            partial="org-form",
-            status=INVALID,
-        )
+        ensure_admin(request)
+        return _org_save(request)
+    if not request.membership.is_admin:
+        return render_page(request, "accounts/settings.html", _member_context(request))
     return render_page(request, "accounts/settings.html", _settings_context(request))
+
+
+def _org_save(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.org_update(org=request.org, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect_page(request, reverse("accounts:settings"))
+    return render_page(
+        request,
+        "accounts/settings.html",
+        _settings_context(request, org_form=form),
+        partial="org-form",
+        status=INVALID,
+    )
 
 
 @admin_required

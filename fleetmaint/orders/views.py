@@ -43,9 +43,12 @@ def _ids(values: list[str]) -> list[int]:
 
 @member_required
 def quote_new(request: HttpRequest) -> HttpResponse:
-    """Asks a servicer for a quote for the due work selected on one vehicle."""
-    if request.method == "POST":
-        ensure_can_write(request)  # a viewer's post is refused whatever it selected
+    """Asks a servicer for a quote for the due work selected on one vehicle.
+
+    Viewers may not ask for quotes, so they get the explanation, not a form they
+    could never send, whatever work the link selects.
+    """
+    ensure_can_write(request)
     source = request.POST if request.method == "POST" else request.GET
     work = None
     error = ""

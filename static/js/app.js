@@ -120,3 +120,54 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// A refused htmx request (403) answers with its explanation, which htmx puts in
+// #page-alert (base.html, fleetmaint/error_pages.py): bring it into view. Under
+// DEBUG, django-htmx's overlay would show it as a whole page instead; a listener
+// in the capture phase runs first and keeps it for real faults.
+(function () {
+  "use strict";
+
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 403 && xhr.getResponseHeader("HX-Retarget") === "#page-alert") {
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "page-alert") {
+      event.detail.target.scrollIntoView({ block: "nearest" });
+    }
+  });
+})();
+
+// <button data-copy="#field" hidden>: copies the field's value and says so beside it
+// (in the [data-copy-status] next to the button). Hidden until this script shows it,
+// so without JavaScript nobody meets a button that does nothing.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = false;
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    var field = button && document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    function said(text) {
+      if (status) status.textContent = text;
+    }
+    field.select();
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(
+        function () { said("Copied."); },
+        function () { said("Press Ctrl+C (or \u2318C) to copy the selected address."); }
+      );
+    } else {
+      said(document.execCommand("copy") ? "Copied." : "Press Ctrl+C to copy the selected address.");
+    }
+  });
+})();

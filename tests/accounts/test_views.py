@@ -1,4 +1,4 @@
-"""Signing in, switching fleets, and the admin-only settings page."""
+"""Signing in, switching fleets, and the settings page: all of it for admins, the feed for all."""
 
 import re
 
@@ -131,10 +131,30 @@ def test_an_admin_sees_the_settings_page(admin_client, admin_user, advisor):
 
 
 @pytest.mark.parametrize("persona", ["advisor_client", "viewer_client"])
-def test_the_settings_page_is_for_admins_only(request, persona):
-    client = request.getfixturevalue(persona)
-    assert client.get("/settings/").status_code == 403
-    response = client.post(
+def test_a_member_who_is_not_an_admin_sees_the_feed_and_not_the_admin_parts(
+    request, persona, org, admin_user
+):
+    response = request.getfixturevalue(persona).get("/settings/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"/calendar/{org.calendar_token}.ics" in html
+    assert 'href="/notifications/preferences/"' in html
+    assert "alice" in html  # who to ask: the fleet's admins
+    for admin_part in (
+        'id="org-form"',
+        'id="members"',
+        'id="api-keys"',
+        "/settings/invitations/",
+        "/settings/calendar/rotate/",
+        "Rotate address",
+    ):
+        assert admin_part not in html
+    assert not re.findall(r'<form[^>]*method="post"[^>]*action="/settings/', html)
+
+
+@pytest.mark.parametrize("persona", ["advisor_client", "viewer_client"])
+def test_only_admins_change_the_organization(request, persona):
+    response = request.getfixturevalue(persona).post(
         "/settings/",
         {
             "name": "Hijacked",
@@ -145,12 +165,17 @@ def test_the_settings_page_is_for_admins_only(request, persona):
         },
     )
     assert response.status_code == 403
+    assert b"Only admins of Acme Logistics can change these settings." in response.content
     assert Organization.objects.get(slug="acme-logistics").name == "Acme Logistics"
 
 
-def test_only_admins_see_the_settings_link(admin_client, advisor_client):
-    assert b'href="/settings/"' in admin_client.get("/vehicles/").content
-    assert b'href="/settings/"' not in advisor_client.get("/vehicles/").content
+def test_every_member_sees_the_settings_link_and_only_admins_the_webhooks(
+    admin_client, advisor_client, viewer_client
+):
+    for client in (admin_client, advisor_client, viewer_client):
+        assert b'href="/settings/"' in client.get("/vehicles/").content
+    assert b'href="/notifications/webhooks/"' in admin_client.get("/vehicles/").content
+    assert b'href="/notifications/webhooks/"' not in advisor_client.get("/vehicles/").content
 
 
 def _org_post(**overrides) -> dict:
