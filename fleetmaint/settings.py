@@ -21,6 +21,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A form sent with an outdated token gets a page in the site's layout saying what to do.
 CSRF_FAILURE_VIEW = "fleetmaint.error_pages.csrf_failure"
+# Where the site is reached: every absolute link (e-mails, the calendar feed) starts
+# here (fleetmaint/links.py). `make run` sets it from PORT.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The most events of each kind (tasks, services, orders) the calendar feed holds.
 CALENDAR_FEED_LIMIT = 2_000
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # DEBUG only: warns once when requests arrive where SITE_URL does not point.
+    "fleetmaint.links.SiteUrlCheckMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

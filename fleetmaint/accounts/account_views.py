@@ -6,7 +6,6 @@ Password change and reset are Django's own views with the project's
 templates.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -22,6 +21,7 @@ from fleetmaint.accounts.middleware import SESSION_ORG_KEY
 from fleetmaint.accounts.models import Invitation, Membership
 from fleetmaint.attempts import services as attempts
 from fleetmaint.errors import DomainError, TooManyAttempts
+from fleetmaint.links import absolute_url
 from fleetmaint.web import INVALID, add_domain_error
 
 
@@ -63,7 +63,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         except TooManyAttempts:
             # Answered as if sent: the limit must not tell whether the address has an account.
             return HttpResponseRedirect(self.get_success_url())
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {"site_url": absolute_url()}
         return super().form_valid(form)
 
 

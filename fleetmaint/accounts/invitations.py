@@ -18,7 +18,6 @@ import secrets
 import smtplib
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from fleetmaint.accounts.models import Invitation, Membership, Organization, Role
 from fleetmaint.errors import Conflict, DomainError, NotFound, ValidationFailed
+from fleetmaint.links import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def _join(invitation: Invitation, user: AbstractBaseUser) -> Membership:
 
 
 def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invitation", args=[token])
+    return absolute_url(reverse("invitation", args=[token]))
 
 
 def build_invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:

@@ -5,7 +5,6 @@ settings, members, invitations and API keys are shown to admins only, and only
 admins may change them.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,6 +18,7 @@ from fleetmaint.accounts.forms import ApiKeyForm, MemberInviteForm, MemberRoleFo
 from fleetmaint.accounts.middleware import SESSION_ORG_KEY
 from fleetmaint.accounts.models import ApiKey, Membership
 from fleetmaint.errors import DomainError
+from fleetmaint.links import absolute_url
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
 
@@ -37,7 +37,7 @@ def switch_org(request: HttpRequest) -> HttpResponse:
 
 
 def _calendar_url(request: HttpRequest) -> str:
-    return settings.SITE_URL + reverse("calendar:feed", args=[request.org.calendar_token])
+    return absolute_url(reverse("calendar:feed", args=[request.org.calendar_token]))
 
 
 def _member_context(request: HttpRequest) -> dict:

@@ -29,6 +29,7 @@ from django.utils.module_loading import import_string
 from standardwebhooks import Webhook
 
 from fleetmaint import outbound
+from fleetmaint.links import absolute_url
 from fleetmaint.notifications.models import Channel, Message
 from fleetmaint.notifications.phones import fit_sms
 
@@ -78,7 +79,7 @@ def _context(message: Message) -> dict:
         "event": event,
         "org": message.org,
         "facts": event.payload.get("facts", []),
-        "url": f"{settings.SITE_URL}{event.link}" if event.link else settings.SITE_URL,
+        "url": absolute_url(event.link or "/"),
     }
 
 

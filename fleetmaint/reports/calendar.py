@@ -19,6 +19,7 @@ from icalendar import Calendar, Event
 
 from fleetmaint import days
 from fleetmaint.accounts.models import Organization
+from fleetmaint.links import absolute_url
 from fleetmaint.reports import queries
 
 UID_DOMAIN = "fleetmaint"
@@ -34,7 +35,7 @@ def _event(
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", summary)
-    event.add("url", settings.SITE_URL + path)
+    event.add("url", absolute_url(path))
     if description:
         event.add("description", description)
     event.add("transp", "TRANSPARENT")

@@ -4,7 +4,6 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -44,7 +43,8 @@ def test_every_organization_gets_a_distinct_token(org, other_org):
     assert org.calendar_token != other_org.calendar_token
 
 
-def test_feed_lists_what_falls_due_as_all_day_events(org, vehicle, servicer):
+def test_feed_lists_what_falls_due_as_all_day_events(org, vehicle, servicer, settings):
+    settings.SITE_URL = "http://127.0.0.1:8101"
     interval = make.interval(vehicle, days=10, name="Brake check")
     task = make.open_task(vehicle, days=20, description="Tyre swap")
     order = make.order(vehicle, servicer, status=OrderStatus.DELAYED, eta_days=3)
@@ -72,15 +72,16 @@ def test_feed_lists_what_falls_due_as_all_day_events(org, vehicle, servicer):
     assert brake.decoded("DTSTART") == _local_day(interval.predicted_due_at, org)
     assert brake.decoded("DTEND") == brake.decoded("DTSTART") + timedelta(days=1)
     assert not isinstance(brake.decoded("DTSTART"), datetime)  # all-day
-    assert str(brake["URL"]) == settings.SITE_URL + reverse("intervals:schedule", args=[vehicle.pk])
+    # Links lead to where the site is served (SITE_URL), not to a default port.
+    assert str(brake["URL"]) == f"http://127.0.0.1:8101/vehicles/{vehicle.pk}/schedule/"
     tyre = events[f"task-{task.pk}@fleetmaint"]
     assert str(tyre["SUMMARY"]) == "Tyre swap: Van 1"
     assert tyre.decoded("DTSTART") == _local_day(task.predicted_end_date, org)
-    assert str(tyre["URL"]).endswith(reverse("tasks:vehicle", args=[vehicle.pk]))
+    assert str(tyre["URL"]) == "http://127.0.0.1:8101" + reverse("tasks:vehicle", args=[vehicle.pk])
     repair = events[f"order-{order.pk}@fleetmaint"]
     assert "Van 1" in str(repair["SUMMARY"])
     assert repair.decoded("DTSTART") == _local_day(order.estimated_completion, org)
-    assert str(repair["URL"]).endswith(reverse("orders:detail", args=[order.pk]))
+    assert str(repair["URL"]) == "http://127.0.0.1:8101" + reverse("orders:detail", args=[order.pk])
 
 
 def test_feed_holds_a_window_around_today_and_the_soonest_events(org, vehicle, settings):
@@ -154,10 +155,11 @@ def test_rotating_retires_the_old_url(org):
     assert Client().get(_url(org)).status_code == 200
 
 
-def test_settings_show_the_feed_url_to_admins(admin_client, org):
+def test_settings_show_the_feed_url_to_admins(admin_client, org, settings):
+    settings.SITE_URL = "http://127.0.0.1:8101"
     html = admin_client.get(reverse("accounts:settings")).content.decode()
     assert "Calendar feed" in html
-    assert settings.SITE_URL + _url(org) in html
+    assert f'value="http://127.0.0.1:8101{_url(org)}"' in html
 
 
 def test_admin_rotates_from_the_settings_page(admin_client, org):
