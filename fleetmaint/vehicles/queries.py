@@ -1,10 +1,12 @@
 """Reads of vehicles and readings that pages and the API share."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.vehicles.models import Reading, Vehicle
 
@@ -89,6 +91,62 @@ def reading_series(vehicle: Vehicle, *, limit: int = 500) -> list[Reading]:
     newest = list(counted.order_by("-recorded_at", "-id")[:limit])
     newest.reverse()
     return newest
+
+
+# --- distance driven ------------------------------------------------------------------
+
+# Readings that count for distance: not voided, with an odometer.
+_COUNTED = "vehicle_id = %(vehicle)s AND voided_at IS NULL AND odometer IS NOT NULL"
+# One statement: the distance between consecutive readings inside the period (a
+# correction starts a new meter, so the step into it is not distance driven), then
+# the last reading before the period and the first inside it, for the step across
+# its start.
+_DRIVEN = (
+    "SELECT 'within', SUM(CASE WHEN NOT w.is_correction AND w.odometer > w.previous "
+    "THEN w.odometer - w.previous ELSE 0 END), NULL, NULL "
+    "FROM (SELECT odometer, is_correction, "
+    "LAG(odometer) OVER (ORDER BY recorded_at, id) AS previous "
+    f"FROM vehicles_reading WHERE {_COUNTED} "
+    "AND recorded_at >= %(since)s AND recorded_at < %(until)s) w "
+    "UNION ALL SELECT * FROM (SELECT 'before', odometer, recorded_at, is_correction "
+    f"FROM vehicles_reading WHERE {_COUNTED} AND recorded_at < %(since)s "
+    "ORDER BY recorded_at DESC, id DESC LIMIT 1) b "
+    "UNION ALL SELECT * FROM (SELECT 'first', odometer, recorded_at, is_correction "
+    f"FROM vehicles_reading WHERE {_COUNTED} "
+    "AND recorded_at >= %(since)s AND recorded_at < %(until)s "
+    "ORDER BY recorded_at, id LIMIT 1) f"
+)
+
+
+def _moment(value: object) -> datetime:
+    """A moment from a raw row: PostgreSQL gives datetimes, SQLite UTC text."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def distance_driven(vehicle: Vehicle, since: datetime, until: datetime) -> int:
+    """How far the vehicle went from ``since`` to ``until``, by its counted readings.
+
+    The steps between readings inside the period count in full; the step from the
+    last reading before the period to the first inside it counts for the share of
+    its time that falls inside (the vehicle is taken to have driven evenly between
+    two readings). A step into a correction (a replaced or rolled-over meter) is
+    not distance driven.
+    """
+    found = {
+        part: (value, at, correction)
+        for part, value, at, correction in sql.run(
+            _DRIVEN, {"vehicle": vehicle.pk, "since": since, "until": until}
+        )
+    }
+    distance = float(found["within"][0] or 0)
+    before, first = found.get("before"), found.get("first")
+    if before and first and not first[2] and first[0] > before[0]:
+        start, end = _moment(before[1]), _moment(first[1])
+        share = (end - since) / (end - start) if end > start else 1.0
+        distance += (first[0] - before[0]) * share
+    return round(distance)
 
 
 # --- the vehicle search field ------------------------------------------------------
