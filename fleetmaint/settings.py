@@ -174,6 +174,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fleetmaint <noreply@localhost>")
+# Where fleetmaint.mailfolder.MailFolderBackend (make run) writes each e-mail as an .eml file.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Notifications
@@ -220,5 +222,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The worker logs every job it runs at INFO; make run keeps it to warnings.
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "INFO")},
+    },
 }
