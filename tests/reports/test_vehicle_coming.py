@@ -134,3 +134,35 @@ def test_the_header_costs_the_same_however_much_is_coming(advisor_client, driven
         task(driven, f"Task {n}", mileage={"limit": 3_000 + n})
         contract(driven, f"C-{n}", end_date="2031-01-31")
     assert count_queries(advisor_client, f"/vehicles/{driven.pk}/costs/") == few
+
+
+def test_the_overview_lists_what_is_coming(advisor_client, driven):
+    intervals.interval_create(vehicle=driven, name="Oil change", odometer=21_000)
+    task(driven, "Replace wipers", "12.50", mileage={"limit": 5_000})
+    html = advisor_client.get(f"/vehicles/{driven.pk}/").content.decode()
+    card = html[html.index('id="coming-up"') :]
+    card = card[: card.index("</section>")]
+    assert card.index("Oil change") < card.index("Replace wipers")
+    assert "planned 12.50 EUR" in card
+
+
+def test_the_overview_says_when_nothing_is_coming(advisor_client, vehicle):
+    html = advisor_client.get(f"/vehicles/{vehicle.pk}/").content.decode()
+    assert "Nothing coming: no open service intervals, open tasks or contracts ending." in html
+    assert "EUR" not in html[html.index('id="coming-up"') :].split("</section>")[0]
+
+
+def test_a_reading_saved_in_place_refreshes_the_header(advisor_client, driven):
+    intervals.interval_create(vehicle=driven, name="Oil change", odometer=19_500)
+    response = advisor_client.post(
+        f"/vehicles/{driven.pk}/readings/",
+        {"odometer": "19600", "recorded_at": ""},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="meters",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="vehicle-glance" hx-swap-oob="true"' in html
+    assert "19,600 km" in glance(html)
+    assert next_due_text(html).startswith("Oil change")
+    assert "overdue" in next_due_text(html)
