@@ -22,7 +22,6 @@ urlpatterns = [
         views.interval_reopen,
         name="reopen",
     ),
-    path("vehicles/<int:pk>/history/", views.vehicle_history, name="history"),
     path(
         "vehicles/<int:pk>/schedule/<int:interval_id>/remove/",
         views.interval_remove,
