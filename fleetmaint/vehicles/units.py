@@ -4,14 +4,14 @@ Distances are whole numbers in the vehicle's unit (docs/architecture.md,
 "Units"). Every conversion goes through here: the presets' steps, and a
 vehicle's change of unit, which rewrites its distances in place with one
 ``UPDATE`` per table (``unit_change``). Both sides must round the same way, or
-the confirmation would promise "1,243 mi" and the table would hold 1,242:
+the confirmation would promise "7,813 mi" and the table would hold 7,812:
 
-- the factor is exact (the international mile is 1.609344 km by definition),
-  so it is a ``Decimal`` here and a ``numeric`` in PostgreSQL, never a float;
-- halves round up (away from zero: distances are never negative), which is
-  what PostgreSQL's ``round(numeric)`` does and ``ROUND_HALF_UP`` does here.
-  Python's ``round`` (halves to even) would not agree: 12,573 km is exactly
-  7,812.5 mi.
+- the ratio is exact and whole: a kilometre is 1,000,000 mm and the
+  international mile 1,609,344 mm, by definition. The conversion is integer
+  arithmetic on both sides, ``(2 * d * num + den) // (2 * den)``, never a
+  float (12,573 km / 1.609344 is 7,812.4999… as a float, exactly 7,812.5);
+- halves round up (distances are never negative): 12,573 km is 7,813 mi.
+  Python's ``round`` would round halves to even.
 
 A distance converted there and back comes home within 1: miles to kilometres
 and back returns the same number, kilometres to miles and back may move by 1
@@ -19,32 +19,32 @@ and back returns the same number, kilometres to miles and back may move by 1
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import DecimalField, Expression, F, FloatField, IntegerField, Q, Value
-from django.db.models.functions import Cast, Round
+from django.db.models import (
+    BigIntegerField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    Value,
+)
+from django.db.models.functions import Cast
 
 from fleetmaint.accounts.models import DistanceUnit
 
+MILLIMETRES = {DistanceUnit.KM: 1_000_000, DistanceUnit.MI: 1_609_344}
 KM_PER_MILE = Decimal("1.609344")
 
 UNIT_WORDS = {DistanceUnit.KM: "kilometres", DistanceUnit.MI: "miles"}
 
-# Wide enough for any stored distance (PositiveIntegerField) with the factor's places.
-_EXACT = DecimalField(max_digits=20, decimal_places=6)
-
-
-def _whole(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
 
 def convert_distance(distance: int, from_unit: str, to_unit: str) -> int:
     """A distance in another unit, rounded to a whole number (halves up)."""
-    if from_unit == to_unit:
-        return distance
-    if from_unit == DistanceUnit.KM:
-        return _whole(Decimal(distance) / KM_PER_MILE)
-    return _whole(Decimal(distance) * KM_PER_MILE)
+    num, den = MILLIMETRES[from_unit], MILLIMETRES[to_unit]
+    return (2 * distance * num + den) // (2 * den)
 
 
 @dataclass(frozen=True)
@@ -58,22 +58,21 @@ class Conversion:
         return None if value is None else convert_distance(value, self.from_unit, self.to_unit)
 
     def column(self, name: str) -> Expression:
-        """``ROUND(name * factor)`` as the ORM writes it; NULL stays NULL.
+        """``convert_distance`` over a column, as the ORM writes it; NULL stays NULL.
 
-        Divided by the exact factor rather than multiplied by its rounded
-        inverse, so that PostgreSQL's numeric quotient rounds as ``distance`` does.
+        In 64-bit integers (the largest stored distance times 3.2 million fits),
+        whose division truncates in PostgreSQL and SQLite alike: the floor, for
+        distances that are never negative.
         """
-        exact = Cast(F(name), output_field=_EXACT)
-        factor = Value(KM_PER_MILE, output_field=_EXACT)
-        scaled = exact / factor if self.from_unit == DistanceUnit.KM else exact * factor
-        return Round(scaled, output_field=IntegerField())
+        num, den = MILLIMETRES[self.from_unit], MILLIMETRES[self.to_unit]
+        wide = Cast(F(name), output_field=BigIntegerField())
+        doubled = wide * Value(2 * num) + Value(den)
+        return ExpressionWrapper(doubled / Value(2 * den), output_field=IntegerField())
 
     def rate_column(self, name: str) -> Expression:
         """A per-day distance (a float column): scaled, not rounded."""
-        factor = float(KM_PER_MILE)
-        if self.from_unit == DistanceUnit.KM:
-            return F(name) / Value(factor, output_field=FloatField())
-        return F(name) * Value(factor, output_field=FloatField())
+        ratio = MILLIMETRES[self.from_unit] / MILLIMETRES[self.to_unit]
+        return F(name) * Value(ratio, output_field=FloatField())
 
 
 @dataclass(frozen=True)

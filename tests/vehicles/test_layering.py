@@ -69,13 +69,21 @@ def test_accounts_imports_no_app_built_on_it():
     assert reaching_up(paths, ABOVE_ACCOUNTS) == {}
 
 
-@pytest.mark.parametrize("kind", ["evaluate", "refresh_predictions"])
+@pytest.mark.parametrize(
+    "kind", ["evaluate", "refresh_predictions", "count_distances", "convert_distances"]
+)
 def test_the_apps_that_care_register_their_reactions_in_a_fixed_order(kind):
     from fleetmaint.vehicles import reevaluation
 
     entries = sorted(reevaluation.READING_REEVALUATIONS.values(), key=lambda e: e.position)
     names = [entry.name for entry in entries if getattr(entry, kind)]
-    expected = {"evaluate": ["intervals", "tasks", "contracts"]}
+    # Every app holding a distance of a vehicle converts it when the vehicle's unit changes.
+    holding = ["intervals", "tasks", "contracts", "orders"]
+    expected = {
+        "evaluate": ["intervals", "tasks", "contracts"],
+        "count_distances": holding,
+        "convert_distances": holding,
+    }
     assert names == expected.get(kind, ["intervals", "tasks"])
 
 
