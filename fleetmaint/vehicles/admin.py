@@ -31,6 +31,12 @@ class VehicleAdmin(admin.ModelAdmin):
     list_select_related = ["org"]
     readonly_fields = ["odometer", "odometer_at", "engine_hours", "engine_hours_at", "readings"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Vehicle | None = None) -> list[str]:
+        # A saved vehicle's unit changes on its edit page or over the API, which convert
+        # its distances (``unit_change``); here it would only relabel them.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "distance_unit"] if obj is not None else fields
+
     @admin.display(description="Readings")
     def readings(self, vehicle: Vehicle) -> str:
         # A link, not an inline: a vehicle may hold years of readings.

@@ -1,6 +1,7 @@
 """The vehicle edit page asks before a change of unit converts the vehicle's distances."""
 
 import pytest
+from django.test import Client
 
 from fleetmaint.vehicles import services
 from fleetmaint.vehicles.forms import VehicleForm
@@ -114,3 +115,12 @@ def test_an_outsider_cannot_convert(outsider_client, driven):
     response = edit(outsider_client, driven, distance_unit="mi", convert_distances="yes")
     assert response.status_code == 404
     assert Vehicle.objects.get(pk=driven.pk).distance_unit == "km"
+
+
+def test_the_admin_shows_a_saved_vehicles_unit_without_changing_it(django_user_model, driven):
+    operator = django_user_model.objects.create_superuser("operator", "op@example.net", "x" * 16)
+    client = Client()
+    client.force_login(operator)
+    page = client.get(f"/admin/vehicles/vehicle/{driven.pk}/change/").content.decode()
+    assert 'name="distance_unit"' not in page  # read-only: the edit page converts
+    assert 'name="distance_unit"' in client.get("/admin/vehicles/vehicle/add/").content.decode()
