@@ -171,3 +171,8 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// <button data-print>: prints the page (the print stylesheet keeps only the record).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});
