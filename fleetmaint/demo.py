@@ -22,6 +22,7 @@ from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.contracts.models import ContractType
 from fleetmaint.intervals import services as intervals
 from fleetmaint.intervals.models import ServiceInterval
+from fleetmaint.intervals.presets import preset_fits
 from fleetmaint.orders import quotes, servicers
 from fleetmaint.orders import services as orders
 from fleetmaint.orders.events import read as read_event
@@ -142,8 +143,9 @@ def _seed_vehicle(org: Organization, number: int) -> Vehicle | None:
 
 
 def _seed_schedule(org: Organization, vehicles: list[Vehicle]) -> None:
-    """Preset intervals counted from a service some time in the past year, so some are due."""
-    presets = [p for p in intervals.presets_ensure(org) if p.enabled]
+    """Preset intervals counted from a service some time in the past year, so some are due;
+    then the engine-hour presets' repeating tasks for the equipment."""
+    presets = [p for p in intervals.presets_ensure(org) if intervals.makes_intervals(p)]
     now = timezone.now()
     rows = []
     for vehicle in vehicles:
@@ -153,10 +155,12 @@ def _seed_schedule(org: Organization, vehicles: list[Vehicle]) -> None:
         rng = random.Random(vehicle.pk)
         weeks = len(history) - 1
         per_week = max((history[-1].odometer - history[0].odometer) / max(weeks, 1), 1)
-        for preset in presets:
+        for preset in (p for p in presets if preset_fits(p, vehicle)):
             # The last service was somewhere within one interval ago, so about
             # one in eight is due now and the rest are spread over the year.
-            span = min(preset.months * 4.3, preset.distance / per_week)
+            span = preset.weeks or (preset.months or 12) * 4.3
+            if preset.distance is not None and preset.meter == "distance":
+                span = min(span, preset.distance / per_week)
             lookback = min(weeks, round(span * rng.uniform(0.1, 1.05)))
             serviced = history[weeks - lookback]
             rows.append(
@@ -166,6 +170,7 @@ def _seed_schedule(org: Organization, vehicles: list[Vehicle]) -> None:
             )
     ServiceInterval.objects.bulk_create(rows)
     intervals.intervals_evaluate(vehicle_ids=[v.pk for v in vehicles])
+    intervals.schedule_generate(org=org, vehicles=vehicles)
 
 
 DEMO_TASKS = [

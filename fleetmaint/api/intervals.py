@@ -93,7 +93,21 @@ class IntervalPage(Schema):
 
 
 class Generated(Schema):
-    created: int
+    created: int = Field(description="Intervals and engine-hour tasks made.")
+    intervals: int = Field(description="Intervals made by distance and time presets.")
+    tasks: int = Field(description="Repeating tasks made by engine-hour presets.")
+    waiting: int = Field(
+        description="Engine-hour items not made yet: the vehicle has no engine-hours reading."
+    )
+
+
+def _generated(result: services.Generated) -> dict:
+    return {
+        "created": result.total,
+        "intervals": result.intervals,
+        "tasks": result.tasks,
+        "waiting": result.waiting,
+    }
 
 
 class ServicedOut(Schema):
@@ -158,7 +172,8 @@ def list_intervals(
 
 @router.post("/intervals/generate", response=Generated)
 def generate_for_fleet(request: HttpRequest):
-    return {"created": services.intervals_generate(org=request.org)}
+    """The fitting presets' intervals and engine-hour tasks for every active vehicle."""
+    return _generated(services.schedule_generate(org=request.org))
 
 
 @router.get("/vehicles/{vehicle_id}/intervals", response=IntervalPage)
@@ -197,7 +212,7 @@ _CREATE_FIELDS = {"odometer": "service_at_mileage", "time": "service_at_date"}
 @router.post("/vehicles/{vehicle_id}/intervals/generate", response=Generated)
 def generate_for_vehicle(request: HttpRequest, vehicle_id: int):
     vehicle = _vehicle(request, vehicle_id)
-    return {"created": services.intervals_generate(org=request.org, vehicles=[vehicle])}
+    return _generated(services.schedule_generate(org=request.org, vehicles=[vehicle]))
 
 
 @router.get("/intervals/{interval_id}", response=IntervalOut)

@@ -6,22 +6,64 @@ from django.db.models.functions import Coalesce, Lower
 
 from fleetmaint.accounts.models import DistanceUnit, Organization
 from fleetmaint.tasks.models import CompletionRecord
-from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.vehicles.models import Powertrain, Vehicle
 
 MAX_NOTES = 65_535
 MAX_MILEAGE = 1_000_000
 
 
+class PresetMeter(models.TextChoices):
+    """What a preset counts in, besides the calendar."""
+
+    DISTANCE = "distance", "Distance"
+    HOURS = "hours", "Engine hours"
+    TIME = "time", "Time only"
+
+
+# The powertrains a preset applies to when nobody says otherwise: road vehicles.
+# Equipment counts engine hours, not kilometres (docs/presets.md).
+ROAD_KINDS = (
+    Powertrain.COMBUSTION.value,
+    Powertrain.DIESEL.value,
+    Powertrain.ELECTRIC.value,
+    Powertrain.HYBRID.value,
+)
+
+
+def road_kinds() -> list[str]:
+    return list(ROAD_KINDS)
+
+
 class IntervalPreset(models.Model):
-    """A kind of service that recurs every so many kilometres (or miles) or months."""
+    """A kind of service that recurs every so many kilometres (or miles), engine hours,
+    months or weeks, for the kinds of vehicle (powertrains) it lists.
+
+    ``kinds`` is a JSON list of ``Powertrain`` values: portable between SQLite and
+    PostgreSQL, and a fleet has a few dozen presets at most, so they are filtered
+    in Python. The services keep it a non-empty list of known values.
+    """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="presets")
     name = models.CharField(max_length=120)
-    distance = models.PositiveIntegerField(help_text="Distance between services.")
+    kinds = models.JSONField(default=road_kinds, help_text="The powertrains it applies to.")
+    meter = models.CharField(
+        max_length=8, choices=PresetMeter.choices, default=PresetMeter.DISTANCE
+    )
+    distance = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Distance between services (distance presets)."
+    )
     distance_unit = models.CharField(
         max_length=2, choices=DistanceUnit.choices, default=DistanceUnit.KM
     )
-    months = models.PositiveSmallIntegerField(help_text="Months between services.")
+    hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Engine hours between services (engine-hour presets)."
+    )
+    months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Months between services."
+    )
+    weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Weeks between services, for short periods."
+    )
     builtin = models.BooleanField(default=False, editable=False)
     enabled = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=100)
@@ -30,8 +72,35 @@ class IntervalPreset(models.Model):
         ordering = ["position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], name="preset_name_unique_in_org"),
-            models.CheckConstraint(condition=Q(distance__gt=0), name="preset_distance_positive"),
-            models.CheckConstraint(condition=Q(months__gt=0), name="preset_months_positive"),
+            models.CheckConstraint(
+                condition=Q(distance__isnull=True) | Q(distance__gt=0),
+                name="preset_distance_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__isnull=True) | Q(months__gt=0), name="preset_months_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks__isnull=True) | Q(weeks__gt=0), name="preset_weeks_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="preset_hours_positive"
+            ),
+            # One calendar period: months, or weeks for what recurs more often.
+            models.CheckConstraint(
+                condition=Q(months__isnull=True) | Q(weeks__isnull=True),
+                name="preset_months_or_weeks",
+            ),
+            # Each meter has its number. A distance preset also has a period: a vehicle
+            # without an odometer reading gets its interval by date alone.
+            models.CheckConstraint(
+                condition=(
+                    Q(meter=PresetMeter.DISTANCE, distance__isnull=False)
+                    & (Q(months__isnull=False) | Q(weeks__isnull=False))
+                )
+                | Q(meter=PresetMeter.HOURS, hours__isnull=False)
+                | (Q(meter=PresetMeter.TIME) & (Q(months__isnull=False) | Q(weeks__isnull=False))),
+                name="preset_has_its_meter",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,10 @@ turn into the vendor's texts.
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict, NotFound, ValidationFailed
 from fleetmaint.inputs import clean_text
 
@@ -25,34 +23,45 @@ from fleetmaint.intervals.evaluation import (
 )
 from fleetmaint.intervals.evaluation import intervals_settle as intervals_settle
 from fleetmaint.intervals.evaluation import intervals_sweep_dates as intervals_sweep_dates
+
+# Generating from presets and the presets' settings live in their own modules;
+# other apps and the faces reach them through this one.
+from fleetmaint.intervals.generation import Generated as Generated
+from fleetmaint.intervals.generation import intervals_fill_mileage as intervals_fill_mileage
+from fleetmaint.intervals.generation import intervals_generate as intervals_generate
+from fleetmaint.intervals.generation import (
+    intervals_on_first_odometer as intervals_on_first_odometer,
+)
+from fleetmaint.intervals.generation import (
+    intervals_on_vehicles_created as intervals_on_vehicles_created,
+)
+from fleetmaint.intervals.generation import makes_intervals
+from fleetmaint.intervals.generation import preset_interval as preset_interval
+from fleetmaint.intervals.generation import presets_ensure as presets_ensure
+from fleetmaint.intervals.generation import presets_for_vehicle as presets_for_vehicle
+from fleetmaint.intervals.generation import schedule_generate as schedule_generate
 from fleetmaint.intervals.inputs import check_new_due
 from fleetmaint.intervals.models import (
     MAX_MILEAGE,
     MAX_NOTES,
-    IntervalPreset,
     IntervalService,
     ServiceInterval,
 )
-from fleetmaint.intervals.presets import BUILTIN_PRESETS
+from fleetmaint.intervals.preset_settings import PresetInvalid as PresetInvalid
+from fleetmaint.intervals.preset_settings import presets_update as presets_update
+from fleetmaint.intervals.preset_settings import (
+    schedule_settings_update as schedule_settings_update,
+)
 from fleetmaint.intervals.refusals import Reason, ScheduleInvalid
+from fleetmaint.intervals.timing import add_months as add_months
+from fleetmaint.intervals.timing import one_year_after as one_year_after
+from fleetmaint.intervals.timing import predict_due
 from fleetmaint.tasks.completion import CompletionInput, completion_moment, record_meters
-from fleetmaint.vehicles import meters
 from fleetmaint.vehicles.models import Vehicle
-from fleetmaint.vehicles.units import convert_distance
 
 # A timestamp a few minutes in the past is "now" sent over a slow network.
 PAST_GRACE = timedelta(minutes=5)
 DUE_SOON_DAYS = 30
-
-
-def one_year_after(moment: datetime) -> datetime:
-    """The same day a year later; the 29th of February becomes the 28th."""
-    return moment + relativedelta(years=1)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` later, or the month's last day when it is shorter."""
-    return moment + relativedelta(months=months)
 
 
 def _check_mileage(mileage: int | None) -> int | None:
@@ -211,7 +220,8 @@ def interval_mark_serviced(
             recorded_by=actor,
         )
         preset = interval.preset
-        if preset is None or not preset.enabled:
+        # A preset switched to engine hours since plans tasks now, not intervals.
+        if preset is None or not preset.enabled or not makes_intervals(preset):
             return None
         following = preset_interval(vehicle, preset, base_mileage, moment, now)
         following.follows = interval
@@ -286,188 +296,7 @@ def interval_reopen(*, interval: ServiceInterval, actor=None) -> ServiceInterval
     return locked
 
 
-def preset_interval(
-    vehicle: Vehicle,
-    preset: IntervalPreset,
-    base_mileage: int | None,
-    base_date: datetime,
-    now: datetime,
-) -> ServiceInterval:
-    mileage = None
-    if base_mileage is not None:
-        step = convert_distance(preset.distance, preset.distance_unit, vehicle.distance_unit)
-        mileage = min(base_mileage + step, MAX_MILEAGE)
-    moment = add_months(base_date, preset.months)
-    return ServiceInterval(
-        org_id=vehicle.org_id,
-        vehicle=vehicle,
-        name=preset.name,
-        preset=preset,
-        service_at_mileage=mileage,
-        service_at_date=moment,
-        start_odometer=base_mileage,
-        predicted_due_at=predict_due(vehicle, mileage, moment, now),
-    )
-
-
-def presets_ensure(org: Organization) -> list[IntervalPreset]:
-    """The organization's presets, creating any missing built-in ones."""
-    existing = {p.name: p for p in IntervalPreset.objects.filter(org=org)}
-    missing = [
-        IntervalPreset(
-            org=org,
-            name=default.name,
-            distance=convert_distance(default.distance_km, "km", org.distance_unit),
-            distance_unit=org.distance_unit,
-            months=default.months,
-            builtin=True,
-            position=position,
-        )
-        for position, default in enumerate(BUILTIN_PRESETS)
-        if default.name not in existing
-    ]
-    if missing:
-        IntervalPreset.objects.bulk_create(missing, ignore_conflicts=True)
-    return list(IntervalPreset.objects.filter(org=org))
-
-
-def intervals_generate(*, org: Organization, vehicles: list[Vehicle] | None = None) -> int:
-    """Creates each enabled preset's interval where a vehicle has no open one of it.
-
-    For the given vehicles, or every active vehicle of the organization.
-    Set-based: a fixed number of queries however large the fleet. Returns how
-    many were created.
-    """
-    presets = [p for p in presets_ensure(org) if p.enabled]
-    if vehicles is None:
-        vehicles = list(Vehicle.objects.for_org(org).filter(archived=False))
-    if not presets or not vehicles:
-        return 0
-    taken = set(
-        ServiceInterval.objects.open()
-        .filter(vehicle__in=vehicles, preset__in=presets)
-        .values_list("vehicle_id", "preset_id")
-    )
-    now = timezone.now()
-    new = [
-        preset_interval(v, p, v.odometer, now, now)
-        for v in vehicles
-        for p in presets
-        if (v.pk, p.pk) not in taken
-    ]
-    ServiceInterval.objects.bulk_create(new, batch_size=2000)
-    if new:
-        # A short preset may start near its mileage already: flagged like any other.
-        intervals_evaluate(vehicle_ids={interval.vehicle_id for interval in new})
-    return len(new)
-
-
-def intervals_fill_mileage(*, vehicles: list[Vehicle]) -> int:
-    """Gives open preset intervals without a mileage one, once the vehicle has an odometer.
-
-    A vehicle that got its schedule before its first reading has date-only
-    intervals; its first odometer completes them instead of adding new ones.
-    """
-    filled = []
-    for interval in (
-        ServiceInterval.objects.open()
-        .filter(vehicle__in=vehicles, service_at_mileage=None, preset__isnull=False)
-        .select_related("vehicle", "preset")
-    ):
-        vehicle = interval.vehicle
-        if vehicle.odometer is None:
-            continue
-        step = convert_distance(
-            interval.preset.distance, interval.preset.distance_unit, vehicle.distance_unit
-        )
-        interval.service_at_mileage = min(vehicle.odometer + step, MAX_MILEAGE)
-        interval.start_odometer = vehicle.odometer
-        filled.append(interval)
-    ServiceInterval.objects.bulk_update(filled, ["service_at_mileage", "start_odometer"])
-    return len(filled)
-
-
-def intervals_on_first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
-    """A first odometer completes the vehicles' schedule, when the fleet asks for that."""
-    if not org.generate_presets_on_first_reading:
-        return
-    fresh = list(Vehicle.objects.filter(pk__in=vehicle_ids, archived=False))
-    intervals_fill_mileage(vehicles=fresh)
-    intervals_generate(org=org, vehicles=fresh)
-
-
-def intervals_on_vehicles_created(*, org: Organization, vehicles: list[Vehicle]) -> None:
-    """New vehicles get the presets' schedule, when the fleet asks for that."""
-    if org.generate_presets_for_new_vehicles:
-        intervals_generate(org=org, vehicles=vehicles)
-
-
-def presets_update(
-    *, org: Organization, changes: dict[int, dict], new: dict | None = None
-) -> list[IntervalPreset]:
-    """Edits presets (distance, months, enabled; name for custom ones) and adds one."""
-    presets = {p.pk: p for p in presets_ensure(org)}
-    with transaction.atomic():
-        for preset_id, values in changes.items():
-            preset = presets.get(preset_id)
-            if preset is None:
-                raise NotFound("That preset does not exist.")
-            _apply_preset_values(preset, values)
-            preset.save()
-        if new and (new.get("name") or "").strip():
-            preset = IntervalPreset(org=org, distance_unit=org.distance_unit, position=200)
-            _apply_preset_values(preset, {**new, "enabled": True})
-            if IntervalPreset.objects.filter(org=org, name__iexact=preset.name).exists():
-                raise ValidationFailed(f"A preset called {preset.name!r} exists.", field="name")
-            preset.save()
-    return list(IntervalPreset.objects.filter(org=org))
-
-
-def _apply_preset_values(preset: IntervalPreset, values: dict) -> None:
-    if "name" in values and not preset.builtin:
-        name = (values["name"] or "").strip()
-        if not name or len(name) > 120:
-            raise ValidationFailed("A preset needs a name of up to 120 characters.", field="name")
-        preset.name = name
-    distance, months = values.get("distance"), values.get("months")
-    if distance is not None:
-        if not 0 < int(distance) <= MAX_MILEAGE:
-            raise ValidationFailed(
-                f"The distance must be between 1 and {MAX_MILEAGE:,}.", field="distance"
-            )
-        preset.distance = int(distance)
-    if months is not None:
-        if not 0 < int(months) <= 240:
-            raise ValidationFailed("The months must be between 1 and 240.", field="months")
-        preset.months = int(months)
-    if "enabled" in values:
-        preset.enabled = bool(values["enabled"])
-
-
-def schedule_settings_update(
-    *, org: Organization, for_new_vehicles: bool, on_first_reading: bool
-) -> Organization:
-    org.generate_presets_for_new_vehicles = for_new_vehicles
-    org.generate_presets_on_first_reading = on_first_reading
-    org.save(
-        update_fields=["generate_presets_for_new_vehicles", "generate_presets_on_first_reading"]
-    )
-    return org
-
-
 # --- thresholds -----------------------------------------------------------------------
-
-
-def predict_due(
-    vehicle: Vehicle, mileage: int | None, moment: datetime | None, now: datetime
-) -> datetime | None:
-    """When the interval is expected to fall due: its date, or sooner by the vehicle's use."""
-    by_mileage = None
-    if mileage is not None and vehicle.odometer is not None:
-        days = meters.days_until_reached(mileage - vehicle.odometer, vehicle.daily_distance)
-        if days is not None:
-            by_mileage = now + timedelta(days=min(days, 36_500))
-    return meters.earliest(moment, by_mileage)
 
 
 def is_required(interval: ServiceInterval, now: datetime) -> bool:

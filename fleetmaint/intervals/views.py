@@ -12,8 +12,15 @@ from django.views.decorators.http import require_POST
 from fleetmaint.accounts.access import ensure_can_write, get_owned, member_required
 from fleetmaint.errors import ConfirmationRequired, DomainError
 from fleetmaint.intervals import history, queries, services
-from fleetmaint.intervals.forms import IntervalForm, NoteForm, PresetForm
-from fleetmaint.intervals.models import IntervalService, ServiceInterval
+from fleetmaint.intervals.forms import (
+    FORM_FIELDS,
+    IntervalForm,
+    NewPresetForm,
+    NoteForm,
+    PresetForm,
+)
+from fleetmaint.intervals.models import IntervalPreset, IntervalService, ServiceInterval
+from fleetmaint.intervals.presets import every_words
 from fleetmaint.orders import queries as order_queries
 from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
 from fleetmaint.tasks.completion_forms import CompletionForm
@@ -64,6 +71,9 @@ def _schedule_response(
     notice: str = "",
 ) -> HttpResponse:
     intervals = _with_progress(queries.vehicle_schedule(vehicle))
+    for row in intervals:
+        # The preset's distance in this vehicle's unit: "every 9,321 mi" for a van in miles.
+        row.every = every_words(row.preset, vehicle.distance_unit) if row.preset else ""
     order_queries.mark_work_holders(vehicle.org, intervals)
     context = {
         "notice_is_error": status >= INVALID,
@@ -74,6 +84,9 @@ def _schedule_response(
         "services": history.recent_services(vehicle),
         "notice": notice,
         "soon_days": services.DUE_SOON_DAYS,
+        "preset_lines": services.presets_for_vehicle(vehicle)
+        if request.membership.can_write
+        else [],
     }
     return render_page(
         request, "intervals/schedule.html", context, partial="schedule", status=status
@@ -233,14 +246,27 @@ def interval_remove(request: HttpRequest, pk: int, interval_id: int) -> HttpResp
 @require_POST
 def generate_for_vehicle(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = _get_vehicle(request, pk, write=True)
-    count = services.intervals_generate(org=request.org, vehicles=[vehicle])
-    return _done(request, vehicle, _generated_text(count))
+    result = services.schedule_generate(org=request.org, vehicles=[vehicle])
+    return _done(request, vehicle, _generated_text(result))
 
 
-def _generated_text(count: int) -> str:
-    if not count:
-        return "Every preset already has an open interval."
-    return f"Generated {count} interval{'s' if count != 1 else ''} from the presets."
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _generated_text(result: services.Generated) -> str:
+    waiting = ""
+    if result.waiting:
+        waiting = (
+            f" {_plural(result.waiting, 'engine-hour service waits', 'engine-hour services wait')}"
+            " for a first engine-hours reading."
+        )
+    if not result.total:
+        return "Every preset already has an open interval." + waiting
+    made = [_plural(result.intervals, "interval", "intervals")] if result.intervals else []
+    if result.tasks:
+        made.append(_plural(result.tasks, "engine-hour task", "engine-hour tasks"))
+    return f"Generated {' and '.join(made)} from the presets." + waiting
 
 
 def _due_filters(request: HttpRequest, vehicle: VehicleMatch) -> queries.DueFilters:
@@ -296,61 +322,65 @@ def _due_tasks(request: HttpRequest, filters: queries.DueFilters, vehicle: Vehic
 @require_POST
 def generate_for_fleet(request: HttpRequest) -> HttpResponse:
     ensure_can_write(request)
-    count = services.intervals_generate(org=request.org)
-    messages.success(request, _generated_text(count))
+    result = services.schedule_generate(org=request.org)
+    messages.success(request, _generated_text(result))
     back_to = "intervals:presets" if request.POST.get("next_page") == "presets" else "intervals:due"
     return redirect_page(request, reverse(back_to))
 
 
 @member_required
 def presets(request: HttpRequest) -> HttpResponse:
+    """The schedule settings: each preset's kinds, meter and numbers, a new one, automation."""
     org = request.org
     rows = services.presets_ensure(org)
-    new_form = PresetForm(prefix="new")
+    data = request.POST if request.method == "POST" else None
+    can_write = request.membership.can_write
+    forms = {p.pk: _preset_form(p, data, can_write=can_write) for p in rows}
+    adding = data is not None and data.get("new-name", "").strip()
+    new_form = NewPresetForm(data if adding else None, prefix="new")
     status = 200
-    if request.method == "POST":
+    if data is not None:
         ensure_can_write(request)
-        changes = {
-            p.pk: {
-                "distance": request.POST.get(f"distance-{p.pk}") or None,
-                "months": request.POST.get(f"months-{p.pk}") or None,
-                "enabled": request.POST.get(f"enabled-{p.pk}") == "on",
-            }
-            for p in rows
-        }
-        new = None
-        if request.POST.get("new-name", "").strip():
-            new_form = PresetForm(request.POST, prefix="new")
-            new = new_form.cleaned_data if new_form.is_valid() else None
-        try:
-            if request.POST.get("new-name", "").strip() and new is None:
-                raise DomainError("Fix the new preset's fields.")
-            _check_numbers(changes)
-            services.presets_update(org=org, changes=changes, new=new)
-            services.schedule_settings_update(
-                org=org,
-                for_new_vehicles=request.POST.get("for_new_vehicles") == "on",
-                on_first_reading=request.POST.get("on_first_reading") == "on",
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-            status = INVALID
-        else:
+        if _save_presets(request, forms, new_form if adding else None):
             messages.success(request, "Presets saved.")
             return redirect_page(request, reverse("intervals:presets"))
-        rows = services.presets_ensure(org)
-    context = {"presets": rows, "new_form": new_form}
+        messages.error(request, "Some presets need fixing: see the marked fields.")
+        status = INVALID
+    context = {"rows": [(p, forms[p.pk]) for p in rows], "new_form": new_form}
     return render_page(request, "intervals/presets.html", context, status=status)
 
 
-def _check_numbers(changes: dict[int, dict]) -> None:
-    for values in changes.values():
-        for name in ("distance", "months"):
-            raw = values[name]
-            if raw is None:
-                continue
-            # isdecimal, not isdigit: int() cannot read digits such as "²".
-            if not str(raw).strip().isdecimal():
-                raise DomainError(f"The {name} must be a whole number.", field=name)
-            if len(str(raw).strip()) > 12:  # beyond every limit, and too long for int()
-                raise DomainError(f"The {name} is far too large.", field=name)
+def _preset_form(preset: IntervalPreset, data, *, can_write: bool) -> PresetForm:
+    form = PresetForm(data, prefix=f"p{preset.pk}", initial=PresetForm.initial_for(preset))
+    for field in form.fields.values():
+        field.disabled = not can_write
+    return form
+
+
+def _save_presets(
+    request: HttpRequest, forms: dict[int, PresetForm], new_form: NewPresetForm | None
+) -> bool:
+    """Saves every row and the new preset, or nothing; refusals go next to their field."""
+    valid = [form.is_valid() for form in [*forms.values(), *([new_form] if new_form else [])]]
+    if not all(valid):
+        return False
+    try:
+        services.presets_update(
+            org=request.org,
+            changes={pk: form.changes() for pk, form in forms.items()},
+            new=new_form.changes() if new_form else None,
+        )
+        services.schedule_settings_update(
+            org=request.org,
+            for_new_vehicles=request.POST.get("for_new_vehicles") == "on",
+            on_first_reading=request.POST.get("on_first_reading") == "on",
+        )
+    except services.PresetInvalid as error:
+        form = forms.get(error.preset_id) if error.preset_id else new_form
+        error.field = FORM_FIELDS.get(error.field or "", error.field)
+        if form is None:
+            messages.error(request, error.message)
+        else:
+            add_domain_error(form, error)
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -441,12 +442,12 @@ def test_it_deletes_an_interval(api, van, oil):
 def test_it_generates_the_presets_for_a_vehicle(api, van):
     response = post(api, f"/api/v1/vehicles/{van.pk}/intervals/generate")
     assert response.status_code == 200
-    assert response.json() == {"created": 8}
+    assert response.json() == {"created": 8, "intervals": 8, "tasks": 0, "waiting": 0}
     oil = ServiceInterval.objects.get(vehicle=van, name="Oil Change")
     assert oil.service_at_mileage == 25_000
     assert oil.service_at_date == datetime(2031, 6, 15, 10, 0, tzinfo=UTC)
     again = post(api, f"/api/v1/vehicles/{van.pk}/intervals/generate")
-    assert again.json() == {"created": 0}
+    assert again.json()["created"] == 0
     listed = api.get(f"/api/v1/vehicles/{van.pk}/intervals").json()["items"]
     assert {i["preset"] for i in listed} == {i["name"] for i in listed}
 
@@ -454,8 +455,23 @@ def test_it_generates_the_presets_for_a_vehicle(api, van):
 def test_it_generates_the_presets_for_the_fleet(api, org, van, their_vehicle):
     vehicles.vehicle_create(org=org, label="Van 2", vehicle_key="VAN-2")
     response = post(api, "/api/v1/intervals/generate")
-    assert response.json() == {"created": 16}
+    assert response.json()["created"] == 16
     assert not ServiceInterval.objects.filter(vehicle=their_vehicle).exists()
+
+
+def test_generating_for_equipment_makes_engine_hour_tasks(api, org):
+    excavator = vehicles.vehicle_create(
+        org=org,
+        label="Excavator",
+        vehicle_key="EXC-1",
+        powertrain="equipment",
+        tracks_engine_hours=True,
+    )
+    waiting = post(api, f"/api/v1/vehicles/{excavator.pk}/intervals/generate").json()
+    assert waiting == {"created": 1, "intervals": 1, "tasks": 0, "waiting": 4}
+    vehicles.reading_record(vehicle=excavator, engine_hours=Decimal("820"))
+    made = post(api, f"/api/v1/vehicles/{excavator.pk}/intervals/generate").json()
+    assert made == {"created": 4, "intervals": 0, "tasks": 4, "waiting": 0}
 
 
 def test_marking_a_preset_interval_serviced_returns_the_next(api, org, van):

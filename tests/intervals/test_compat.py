@@ -270,6 +270,20 @@ def test_generating_again_does_not_duplicate(api, van):
     assert len(intervals_of(van)) == 8
 
 
+def test_generating_for_an_electric_van_takes_only_the_presets_that_fit_it(api, org):
+    vehicles.vehicle_create(org=org, label="e-Van", vehicle_key="EV-1", powertrain="electric")
+    assert call(api, "GenerateServiceInterval", vehicle_key="EV-1").json() == SUCCESS
+    listed = ok(call(api, "GetServiceIntervals", vehicle_key="EV-1"))["service_intervals"]
+    # Listed as before, each with the seed's fields.
+    assert {tuple(sorted(i)) for i in listed} == {
+        ("created_at", "id", "last_updated", "notes", "service_at_date")
+    }
+    names = {i.name for i in ServiceInterval.objects.filter(vehicle__vehicle_key="EV-1")}
+    assert "Oil Change" not in names
+    assert "Replace Spark Plugs" not in names
+    assert "Tire Rotation" in names
+
+
 @pytest.mark.parametrize("key", ["NOPE", "PICK-1", "VAN\x00"])
 def test_generating_for_an_unknown_vehicle_is_refused(api, van, their_vehicle, key):
     refused(call(api, "GenerateServiceInterval", vehicle_key=key), VEHICLE_MISSING)

@@ -29,6 +29,18 @@ PRESET_NAMES = [
     "Replace Brake Fluid",
     "Replace Transmission Fluid",
 ]
+# Every built-in preset: the eight of the vendor API, then those for diesels,
+# electric vehicles and equipment.
+ALL_PRESET_NAMES = [
+    *PRESET_NAMES,
+    "Replace Diesel Fuel Filter",
+    "Battery Coolant Check",
+    "Engine Oil and Filter",
+    "Replace Hydraulic Filter",
+    "Replace Air Filter",
+    "Fuel Filter and Water Separator",
+    "Grease Pivot Points",
+]
 
 
 @pytest.fixture
@@ -568,17 +580,19 @@ def test_the_next_interval_of_a_preset_falls_due_like_any_other(org, people, van
 # --- presets and generating -----------------------------------------------------------
 
 
-def test_every_fleet_starts_with_the_eight_presets(org, other_org):
+def test_every_fleet_starts_with_the_built_in_presets(org, other_org):
     ours = services.presets_ensure(org)
-    assert [p.name for p in ours] == PRESET_NAMES
-    assert all(p.builtin and p.enabled and p.distance > 0 and p.months > 0 for p in ours)
+    assert [p.name for p in ours] == ALL_PRESET_NAMES
+    assert all(p.builtin and p.enabled and p.kinds for p in ours)
+    seed = [p for p in ours if p.name in PRESET_NAMES]
+    assert all(p.meter == "distance" and p.distance > 0 and p.months > 0 for p in seed)
     theirs = services.presets_ensure(other_org)
     assert {p.pk for p in ours}.isdisjoint(p.pk for p in theirs)
     # Other Fleet counts in miles.
     assert {p.distance_unit for p in theirs} == {"mi"}
     assert next(p for p in theirs if p.name == "Oil Change").distance == 9_321
     # Asking again creates nothing new.
-    assert len(services.presets_ensure(org)) == 8
+    assert len(services.presets_ensure(org)) == len(ALL_PRESET_NAMES)
 
 
 def test_generating_for_a_vehicle_starts_from_its_odometer_and_today(org, van):
@@ -697,7 +711,7 @@ def test_a_custom_preset_needs_a_name_not_taken(org):
         services.presets_update(
             org=org, changes={}, new={"name": "oil change", "distance": 1, "months": 1}
         )
-    assert IntervalPreset.objects.filter(org=org).count() == 8
+    assert IntervalPreset.objects.filter(org=org).count() == len(ALL_PRESET_NAMES)
 
 
 def test_another_fleets_preset_cannot_be_edited(org, other_org):

@@ -93,7 +93,7 @@ WRITE_BODIES = {
     "serviced": {"odometer": "10000"},
     "remove": {},
     "fleet-generate": {},
-    "presets": {"new-name": "Annual", "new-distance": "1000", "new-months": "12"},
+    "presets": {"new-name": "Annual", "new-distance": "1000", "new-period": "12"},
 }
 
 
@@ -593,23 +593,34 @@ def test_generating_for_the_fleet_goes_back_to_the_due_page(advisor_client, org,
 # --- the presets page -----------------------------------------------------------------
 
 
-def test_the_presets_page_shows_the_eight_presets(advisor_client, org):
+def test_the_presets_page_shows_the_built_in_presets_with_their_kinds_and_meter(
+    advisor_client, org
+):
     response = advisor_client.get("/schedule/presets/")
     assert response.status_code == 200
     html = response.content.decode()
-    for name in ("Oil Change", "Tire Rotation", "Replace Transmission Fluid"):
+    for name in ("Oil Change", "Replace Transmission Fluid", "Grease Pivot Points"):
         assert f"<strong>{name}</strong>" in html
-    assert IntervalPreset.objects.filter(org=org).count() == 8
+    assert IntervalPreset.objects.filter(org=org).count() == 15
+    oil = IntervalPreset.objects.get(org=org, name="Oil Change")
+    assert f'name="p{oil.pk}-kinds" value="combustion"' in html
+    assert f'id="id_p{oil.pk}-kinds_2"' in html  # electric, not ticked
+    assert re.search(rf'value="electric"[^>]*id="id_p{oil.pk}-kinds_2"[^>]*checked', html) is None
 
 
 def preset_form(org: Organization, **overrides) -> dict:
     """The presets form as the browser sends it, unchanged unless overridden."""
-    data = {}
+    data: dict = {}
     for preset in services.presets_ensure(org):
-        data[f"distance-{preset.pk}"] = str(preset.distance)
-        data[f"months-{preset.pk}"] = str(preset.months)
+        prefix = f"p{preset.pk}"
+        data[f"{prefix}-kinds"] = list(preset.kinds)
+        data[f"{prefix}-meter"] = preset.meter
+        data[f"{prefix}-distance"] = "" if preset.distance is None else str(preset.distance)
+        data[f"{prefix}-hours"] = "" if preset.hours is None else str(preset.hours)
+        data[f"{prefix}-period"] = str(preset.weeks or preset.months or "")
+        data[f"{prefix}-period_unit"] = "weeks" if preset.weeks else "months"
         if preset.enabled:
-            data[f"enabled-{preset.pk}"] = "on"
+            data[f"{prefix}-enabled"] = "on"
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -620,12 +631,15 @@ def test_an_advisor_edits_the_presets_and_adds_a_custom_one(advisor_client, org,
     data = preset_form(
         org,
         **{
-            f"distance-{oil.pk}": "20000",
-            f"months-{oil.pk}": "18",
-            f"enabled-{plugs.pk}": None,
+            f"p{oil.pk}-distance": "20000",
+            f"p{oil.pk}-period": "18",
+            f"p{plugs.pk}-enabled": None,
             "new-name": "Annual inspection",
+            "new-kinds": ["combustion", "diesel"],
+            "new-meter": "distance",
             "new-distance": "100000",
-            "new-months": "12",
+            "new-period": "12",
+            "new-period_unit": "months",
             "for_new_vehicles": "on",
             "on_first_reading": "on",
         },
@@ -640,6 +654,7 @@ def test_an_advisor_edits_the_presets_and_adds_a_custom_one(advisor_client, org,
     assert not plugs.enabled
     custom = IntervalPreset.objects.get(org=org, name="Annual inspection")
     assert (custom.distance, custom.months, custom.builtin) == (100_000, 12, False)
+    assert custom.kinds == ["combustion", "diesel"]
     org.refresh_from_db()
     assert org.generate_presets_for_new_vehicles
     assert org.generate_presets_on_first_reading
@@ -652,48 +667,107 @@ def test_an_advisor_edits_the_presets_and_adds_a_custom_one(advisor_client, org,
     assert ServiceInterval.objects.filter(vehicle=new).count() == 8
 
 
+def test_an_advisor_changes_a_presets_kinds_meter_and_period(advisor_client, org):
+    presets = {p.name: p for p in services.presets_ensure(org)}
+    tires, grease = presets["Tire Rotation"], presets["Grease Pivot Points"]
+    data = preset_form(
+        org,
+        **{
+            f"p{tires.pk}-kinds": ["diesel", "equipment"],
+            f"p{grease.pk}-meter": "hours",
+            f"p{grease.pk}-hours": "50",
+            f"p{grease.pk}-period": "2",
+            f"p{grease.pk}-period_unit": "weeks",
+        },
+    )
+    response = advisor_client.post("/schedule/presets/", data)
+    assert response.status_code == 302
+    tires.refresh_from_db()
+    grease.refresh_from_db()
+    assert tires.kinds == ["diesel", "equipment"]
+    assert (grease.meter, grease.hours, grease.weeks, grease.months) == ("hours", 50, 2, None)
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
         ("distance", "abc", "The distance must be a whole number."),
         ("distance", "-5", "The distance must be a whole number."),
-        ("distance", "0", "The distance must be between 1 and 1,000,000."),
-        ("months", "0", "The months must be between 1 and 240."),
-        ("months", "9999", "The months must be between 1 and 240."),
+        ("distance", "0", "Oil Change: the distance must be between 1 and 1,000,000."),
+        ("distance", "", "Oil Change: it counts distance: give the distance between services."),
+        ("period", "0", "Oil Change: the months must be between 1 and 240."),
+        ("period", "9999", "Oil Change: the months must be between 1 and 240."),
+        ("kinds", [], "Choose at least one kind of vehicle it applies to."),
+        ("kinds", ["diesel", "steam"], "steam is not a kind of vehicle; choose from combustion"),
+        ("meter", "furlongs", "A preset counts in distance, hours (engine hours) or time"),
+        ("meter", "hours", "Oil Change: it counts engine hours: give the hours between services."),
     ],
 )
-def test_an_invalid_preset_is_refused_and_nothing_changes(
+def test_an_invalid_preset_is_refused_next_to_its_field_and_nothing_changes(
     advisor_client, org, field, value, message
 ):
     oil = next(p for p in services.presets_ensure(org) if p.name == "Oil Change")
-    data = preset_form(org, **{f"{field}-{oil.pk}": value, "for_new_vehicles": "on"})
+    data = preset_form(org, **{f"p{oil.pk}-{field}": value, "for_new_vehicles": "on"})
+    if value == []:
+        del data[f"p{oil.pk}-kinds"]
     response = advisor_client.post("/schedule/presets/", data)
     assert response.status_code == INVALID
-    assert message in response.content.decode()
+    html = response.content.decode()
+    row = html.split(f'id="preset-{oil.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert message in row.replace("&#x27;", "'")
+    assert "Some presets need fixing" in html
     oil.refresh_from_db()
-    assert (oil.distance, oil.months) == (15_000, 12)
+    assert (oil.distance, oil.months, oil.meter) == (15_000, 12, "distance")
+    assert oil.kinds == ["combustion", "diesel", "hybrid"]
     org.refresh_from_db()
     assert not org.generate_presets_for_new_vehicles
 
 
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"new-kinds": None}, "Choose at least one kind of vehicle it applies to."),
+        ({"new-meter": "miles"}, "A preset counts in distance, hours (engine hours) or time"),
+        ({"new-meter": "time", "new-period": ""}, "it counts time only: give the period"),
+    ],
+)
+def test_a_new_preset_without_kinds_or_with_an_unknown_meter_is_refused(
+    advisor_client, org, overrides, message
+):
+    new = {
+        "new-name": "Annual inspection",
+        "new-kinds": ["diesel"],
+        "new-meter": "distance",
+        "new-distance": "1000",
+        "new-period": "12",
+        "new-period_unit": "months",
+    }
+    response = advisor_client.post("/schedule/presets/", preset_form(org, **{**new, **overrides}))
+    assert response.status_code == INVALID
+    assert message in response.content.decode()
+    assert not IntervalPreset.objects.filter(org=org, name="Annual inspection").exists()
+
+
 def test_a_custom_preset_with_a_taken_name_is_refused(advisor_client, org):
-    data = preset_form(org, **{"new-name": "Oil Change", "new-distance": "5", "new-months": "1"})
+    new = {"new-name": "Oil Change", "new-kinds": ["diesel"], "new-meter": "distance"}
+    data = preset_form(org, **new, **{"new-distance": "5", "new-period": "1"})
     response = advisor_client.post("/schedule/presets/", data)
     assert response.status_code == INVALID
-    assert IntervalPreset.objects.filter(org=org).count() == 8
+    assert "a preset of that name exists" in response.content.decode()
+    assert IntervalPreset.objects.filter(org=org).count() == 15
 
 
 def test_each_fleet_has_its_own_presets(outsider_client, advisor_client, org, other_org):
+    new = {"new-name": "Ours only", "new-kinds": ["diesel"], "new-meter": "distance"}
     advisor_client.post(
-        "/schedule/presets/",
-        preset_form(org, **{"new-name": "Ours only", "new-distance": "5", "new-months": "1"}),
+        "/schedule/presets/", preset_form(org, **new, **{"new-distance": "5", "new-period": "1"})
     )
     response = outsider_client.get("/schedule/presets/")
     assert response.status_code == 200
     assert b"Ours only" not in response.content
     assert b"mi" in response.content
     ours = next(p for p in services.presets_ensure(org) if p.name == "Ours only")
-    outsider_client.post("/schedule/presets/", {f"distance-{ours.pk}": "999"})
+    outsider_client.post("/schedule/presets/", {f"p{ours.pk}-distance": "999"})
     ours.refresh_from_db()
     assert ours.distance == 5
 
@@ -708,7 +782,7 @@ def test_a_search_with_a_nul_character_is_searched_without_it(advisor_client, fl
 def test_a_preset_number_that_is_not_plain_digits_is_refused(advisor_client, org, value):
     oil = next(p for p in services.presets_ensure(org) if p.name == "Oil Change")
     response = advisor_client.post(
-        "/schedule/presets/", preset_form(org, **{f"distance-{oil.pk}": value})
+        "/schedule/presets/", preset_form(org, **{f"p{oil.pk}-distance": value})
     )
     assert response.status_code == INVALID
     oil.refresh_from_db()
