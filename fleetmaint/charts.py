@@ -119,6 +119,7 @@ class Bar:
     value: float
     tooltip: str
     href: str = ""
+    tone: str = ""  # a class beside "column": "danger" for what is overdue
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,9 @@ class BarChart:
                 f'text-anchor="middle">{escape(tick.label)}</text>'
             )
         for bar in self.bars:
+            column = f"column {escape(bar.tone)}" if bar.tone else "column"
             rect = (
-                f'<rect class="column" x="{bar.x}" y="{bar.y}" width="{bar.width}" '
+                f'<rect class="{column}" x="{bar.x}" y="{bar.y}" width="{bar.width}" '
                 f'height="{bar.height}" rx="2"><title>{escape(bar.tooltip)}</title></rect>'
             )
             parts.append(f'<a href="{escape(bar.href)}">{rect}</a>' if bar.href else rect)
@@ -179,12 +181,13 @@ def bar_chart(
     unit: str = "",
     names: list[str] | None = None,
     links: list[str] | None = None,
+    tones: list[str] | None = None,
 ) -> BarChart:
     """One bar per category (a month, say), from zero, with about four value ticks.
 
     ``series`` is ``(axis label, value)`` pairs in display order; ``names`` are
     optional longer names for the tooltips, ``links`` optional URLs, one per bar,
-    for the list behind each bar.
+    for the list behind each bar, ``tones`` optional classes that set bars apart.
     """
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT
     top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
@@ -213,6 +216,7 @@ def bar_chart(
                 value=value,
                 tooltip=f"{names[index] if names else label}: {amount}",
                 href=links[index] if links else "",
+                tone=tones[index] if tones else "",
             )
         )
         x_ticks.append(Tick(round(centre, 1), label))

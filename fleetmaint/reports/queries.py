@@ -1,6 +1,7 @@
 """What the dashboard shows: what is overdue and what is coming, across the fleet."""
 
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -47,6 +48,24 @@ def week_query(week: DueWeek) -> str:
     return f"due_from={week.start:%Y-%m-%d}&due_to={week.end:%Y-%m-%d}"
 
 
+@dataclass(frozen=True)
+class Overdue:
+    """What is past due already, the timeline's first row: expired tasks and services
+    required (by their mileage or date), the counts the Tasks and Due pages filter to.
+
+    These are left out of the weeks, whatever day their prediction names: an
+    interval past its mileage is predicted "now", an expired task at the reading
+    that passed its limit, so they would count as due this week.
+    """
+
+    tasks: int = 0
+    intervals: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.tasks + self.intervals
+
+
 @dataclass
 class Overview:
     expired_tasks: int
@@ -59,6 +78,7 @@ class Overview:
     contracts_expiring: int
     attention: list[Entry]
     coming: list[Entry]
+    overdue: Overdue
     weeks: list[DueWeek]
 
 
@@ -67,7 +87,8 @@ def overview(org: Organization) -> Overview:
 
     Task counts come from the tally; intervals and orders are grouped by
     state and local day in one query each; the lists are the first rows of
-    indexes, all fetched in one UNION.
+    indexes, all fetched in one UNION. The weeks count what falls due from
+    today on; what is overdue already is counted apart (``Overdue``).
     """
     zone = zoneinfo.ZoneInfo(org.time_zone)
     today = timezone.localdate(timezone=zone)
@@ -77,7 +98,7 @@ def overview(org: Organization) -> Overview:
     orders = _order_summary(org, zone)
     weeks = _weeks(today, last)
     for kind, by_day in (
-        ("tasks", tasks.open_by_day),
+        ("tasks", tasks.upcoming_by_day),
         ("intervals", intervals.by_day),
         ("orders", orders.by_day),
     ):
@@ -97,6 +118,7 @@ def overview(org: Organization) -> Overview:
         contracts_expiring=contract_queries.expiring_count(org, today),
         attention=[entry for entry in found if entry.section == "attention"],
         coming=[entry for entry in found if entry.section == "coming"][:COMING_ROWS],
+        overdue=Overdue(tasks=tasks.statuses[Status.EXPIRED], intervals=intervals.required),
         weeks=list(weeks.values()),
     )
 
@@ -124,37 +146,48 @@ _OPEN_IN_USE = (
     "(SELECT id FROM vehicles_vehicle WHERE org_id = %(org)s AND archived)"
 )
 _EXPECTED = "COALESCE(i.predicted_due_at, i.service_at_date)"
+_IN_WINDOW = f"{_EXPECTED} >= %(since)s AND {_EXPECTED} < %(until)s"
 
 
 def _interval_summary_sql(day: str) -> str:
     """Rows of (required, soon, day, n), in three parts that read only what they count.
 
-    1. Open intervals per local day they are expected (``day``), in the window.
+    1. Open intervals per local day they are expected (``day``), in the window;
+       ``required`` is NULL.
     2. Intervals the evaluation flagged (``due_at`` or ``near_at``): measured
        against the odometer, by the rules of ``intervals.queries._with_state``.
     3. Intervals without a flag whose date or predicted date is near: the
        evaluation flags every interval within ``DUE_SOON_DISTANCE`` of its mileage
        (``intervals.evaluation``), so for these the dates alone decide.
+
+    Parts 2 and 3 give a required interval expected in the window its ``day``: it
+    is overdue whatever day its prediction names (one past its mileage is
+    predicted "now"), so it is taken back from part 1's day, which keeps what is
+    still to fall due. Excluding it in part 1 instead would compare every
+    interval in the window with its vehicle.
     """
     required = f"CASE WHEN {meters_sql.INTERVAL_REQUIRED} THEN 1 ELSE 0 END"
     soon = f"CASE WHEN {interval_evaluation.SOON} THEN 1 ELSE 0 END"
+    by_date = meters_sql.INTERVAL_BY_DATE
     # The days come first: PostgreSQL types a UNION's NULLs by the parts before them.
     return (
         f"SELECT NULL AS required, NULL AS soon, {day} AS day, COUNT(*) AS n "
         "FROM intervals_serviceinterval i "
-        f"WHERE {_OPEN_IN_USE} AND {_EXPECTED} >= %(since)s AND {_EXPECTED} < %(until)s "
+        f"WHERE {_OPEN_IN_USE} AND {_IN_WINDOW} "
         "GROUP BY 3 UNION ALL "
-        f"SELECT {required}, {soon}, NULL, COUNT(*) "
+        f"SELECT {required}, {soon}, "
+        f"CASE WHEN {meters_sql.INTERVAL_REQUIRED} AND {_IN_WINDOW} THEN {day} END, COUNT(*) "
         "FROM intervals_serviceinterval i JOIN vehicles_vehicle v ON v.id = i.vehicle_id "
         "WHERE i.org_id = %(org)s AND i.serviced_at IS NULL AND NOT v.archived "
         "AND (i.due_at IS NOT NULL OR i.near_at IS NOT NULL) "  # interval_open_flagged_idx
-        "GROUP BY 1, 2 UNION ALL "
-        f"SELECT CASE WHEN {meters_sql.INTERVAL_BY_DATE} THEN 1 ELSE 0 END, 1, NULL, COUNT(*) "
+        "GROUP BY 1, 2, 3 UNION ALL "
+        f"SELECT CASE WHEN {by_date} THEN 1 ELSE 0 END, 1, "
+        f"CASE WHEN {by_date} AND {_IN_WINDOW} THEN {day} END, COUNT(*) "
         f"FROM intervals_serviceinterval i WHERE {_OPEN_IN_USE} "
         "AND i.due_at IS NULL AND i.near_at IS NULL "
         # interval_date_sweep_idx, interval_open_due_idx
         "AND (i.service_at_date <= %(horizon)s OR i.predicted_due_at <= %(horizon)s) "
-        "GROUP BY 1"
+        "GROUP BY 1, 3"
     )
 
 
@@ -190,15 +223,26 @@ def _interval_summary(
         params["zone"] = org.time_zone
         rows = sql.run(_INTERVAL_SUMMARY_SQLITE, params)
     summary = _IntervalSummary()
+    by_day: Counter[date] = Counter()
     for required, soon, day, n in rows:
-        if day is not None:
-            when = days[day - 1] if isinstance(day, int) else date.fromisoformat(day)
-            summary.by_day[when] = summary.by_day.get(when, 0) + n
+        when = _summary_day(day, days)
+        if required is None:  # part 1: open intervals per day
+            by_day[when] += n
         elif required:
             summary.required += n
+            if when is not None:  # overdue: not due on the day it was expected
+                by_day[when] -= n
         elif soon:
             summary.soon += n
+    summary.by_day = {day: n for day, n in by_day.items() if n}
     return summary
+
+
+def _summary_day(day: int | str | None, days: list[date]) -> date | None:
+    """A row's day: the number of its day on PostgreSQL, the day's text on SQLite."""
+    if day is None:
+        return None
+    return days[day - 1] if isinstance(day, int) else date.fromisoformat(day)
 
 
 @dataclass

@@ -57,14 +57,38 @@ class Line:
 
 @dataclass(frozen=True)
 class WeekLine:
-    """One week of the "Due in the next 90 days" table, as shown."""
+    """One line of the "Due in the next 90 days" table, as shown: a week, or what is
+    overdue already (no week, no orders: an order has no limit to pass)."""
 
-    iso: str
+    iso: str  # the week's Monday; empty on the overdue line
     label: str
     tasks: str
     tasks_url: str
     intervals: str
+    intervals_url: str
+    orders: str  # empty on the overdue line
+    orders_url: str
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class ListUrls:
+    """The lists the timeline links to."""
+
+    tasks: str
+    due: str
     orders: str
+
+    @property
+    def expired_tasks(self) -> str:
+        return f"{self.tasks}?status={Status.EXPIRED}"
+
+    @property
+    def required_services(self) -> str:
+        return f"{self.due}?state=required"
+
+    def week_tasks(self, week: queries.DueWeek) -> str:
+        return f"{self.tasks}?{queries.week_query(week)}"
 
 
 @member_required
@@ -79,20 +103,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         names=[f"{row.month:%B %Y}" for row in costs],
     )
     overview = queries.overview(request.org)
-    tasks_url = reverse("tasks:list")
+    urls = ListUrls(reverse("tasks:list"), reverse("intervals:due"), reverse("orders:list"))
+    weeks = [_week_line(week, urls) for week in overview.weeks if week.total]
+    if overview.overdue.total:
+        weeks.insert(0, _overdue_line(overview.overdue, urls))
     context = {
         "overview": overview,
         "figures": {name: f"{getattr(overview, name):,}" for name in STATS},
         "attention": [_attention_line(entry) for entry in overview.attention],
         "coming": [_coming_line(entry) for entry in overview.coming],
-        "weeks": [_week_line(week, tasks_url) for week in overview.weeks if week.total],
+        "weeks": weeks,
         "horizon": queries.HORIZON_DAYS,
         "greeting": greeting,
         "cost_chart": cost_chart,
         "cost_orders": sum(row.orders for row in costs),
         "cost_tasks": sum(row.tasks for row in costs),
         "cost_months": queries.COST_MONTHS,
-        "due_chart": _due_chart(overview.weeks, tasks_url),
+        "due_chart": _due_chart(overview.overdue, overview.weeks, urls),
         "timeline_days": queries.TIMELINE_DAYS,
     }
     return render_page(request, "reports/dashboard.html", context)
@@ -132,22 +159,53 @@ def _coming_line(entry: queries.Entry) -> Line:
     return _line(entry, COMING_BADGES.get(entry.kind, SERVICE_BADGE), _day(entry))
 
 
-def _week_line(week: queries.DueWeek, tasks_url: str) -> WeekLine:
+def _week_line(week: queries.DueWeek, urls: ListUrls) -> WeekLine:
     return WeekLine(
         iso=f"{week.start:%Y-%m-%d}",
         label=f"{week.start:%a} {week.start.day} {week.start:%b}",
         tasks=f"{week.tasks:,}",
-        tasks_url=f"{tasks_url}?{queries.week_query(week)}",
+        tasks_url=urls.week_tasks(week),
         intervals=f"{week.intervals:,}",
+        intervals_url=urls.due,
         orders=f"{week.orders:,}",
+        orders_url=f"{urls.orders}?status=active",
     )
 
 
-def _due_chart(weeks: list[queries.DueWeek], tasks_url: str) -> BarChart:
-    """What falls due per week; each bar opens the week's open tasks."""
-    return bar_chart(
-        [(f"{week.start:%-d %b}", week.total) for week in weeks],
-        title="Due per week",
-        names=[f"Week of {week.start:%-d %B}" for week in weeks],
-        links=[f"{tasks_url}?{queries.week_query(week)}" for week in weeks],
+def _overdue_line(overdue: queries.Overdue, urls: ListUrls) -> WeekLine:
+    return WeekLine(
+        iso="",
+        label="Overdue",
+        tasks=f"{overdue.tasks:,}",
+        tasks_url=urls.expired_tasks,
+        intervals=f"{overdue.intervals:,}",
+        intervals_url=urls.required_services,
+        orders="",
+        orders_url="",
+        overdue=True,
     )
+
+
+def _overdue_link(overdue: queries.Overdue, urls: ListUrls) -> str:
+    """The overdue bar opens the one list it counts, or the table line linking both."""
+    if not overdue.intervals:
+        return urls.expired_tasks
+    if not overdue.tasks:
+        return urls.required_services
+    return "#due-overdue"
+
+
+def _due_chart(overdue: queries.Overdue, weeks: list[queries.DueWeek], urls: ListUrls) -> BarChart:
+    """What is overdue, then what falls due per week; each bar opens the list behind it."""
+    series = [(f"{week.start:%-d %b}", week.total) for week in weeks]
+    names = [f"Week of {week.start:%-d %B}" for week in weeks]
+    links = [urls.week_tasks(week) for week in weeks]
+    tones = [""] * len(weeks)
+    title = "Due per week"
+    if overdue.total:
+        series.insert(0, ("Overdue", overdue.total))
+        names.insert(0, "Overdue")
+        links.insert(0, _overdue_link(overdue, urls))
+        tones.insert(0, "danger")
+        title = "Overdue and due per week"
+    return bar_chart(series, title=title, names=names, links=links, tones=tones)

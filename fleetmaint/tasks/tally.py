@@ -53,20 +53,31 @@ def task_count(org: Organization, statuses: Iterable[str], unplanned: bool | Non
 
 def open_tasks_by_day(org: Organization, first: date, last: date) -> dict[date, int]:
     """Open tasks of vehicles in use, per local day of their predicted end, first to last."""
-    if kept_by_triggers():
-        rows = (
-            TaskTally.objects.filter(
-                org_id=org.pk,
-                status__in=OPEN_STATUSES,
-                archived=False,
-                day__gte=first,
-                day__lte=last,
-            )
-            .values("day")
-            .annotate(n=Sum("n"))
-            .order_by()
+    if not kept_by_triggers():
+        by_day: Counter[date] = Counter()
+        for (_, day), n in _open_by_status_and_day(org, first, last).items():
+            by_day[day] += n
+        return dict(by_day)
+    rows = (
+        TaskTally.objects.filter(
+            org_id=org.pk,
+            status__in=OPEN_STATUSES,
+            archived=False,
+            day__gte=first,
+            day__lte=last,
         )
-        return {row["day"]: row["n"] for row in rows if row["n"]}
+        .values("day")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows if row["n"]}
+
+
+def _open_by_status_and_day(
+    org: Organization, first: date, last: date
+) -> Counter[tuple[str, date]]:
+    """Without the tally (SQLite): open tasks of vehicles in use per status and local day
+    of their predicted end, from the tasks themselves."""
     zone = zoneinfo.ZoneInfo(org.time_zone)
     since = datetime.combine(first, time.min, tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
@@ -78,9 +89,9 @@ def open_tasks_by_day(org: Organization, first: date, last: date) -> dict[date, 
             predicted_end_date__gte=since,
             predicted_end_date__lt=until,
         )
-        .values_list("predicted_end_date", flat=True)
+        .values_list("status", "predicted_end_date")
     )
-    return dict(Counter(end.astimezone(zone).date() for end in ends))
+    return Counter((status, end.astimezone(zone).date()) for status, end in ends)
 
 
 def compact() -> int:
@@ -117,34 +128,63 @@ def compact() -> int:
         return cursor.fetchone()[0]
 
 
+# Open tasks still ahead of their limits: what can still fall due, unlike an expired task,
+# which is overdue whatever its predicted day says.
+UPCOMING_STATUSES = (Status.CREATED, Status.NOTIFIED)
+
+
 @dataclass
 class Summary:
     statuses: dict[str, int]
     open_by_day: dict[date, int]
+    upcoming_by_day: dict[date, int]  # the same days, without the expired tasks
 
 
 def summary(org: Organization, first: date, last: date) -> Summary:
-    """``status_counts`` and ``open_tasks_by_day`` together: one query on PostgreSQL."""
-    if not kept_by_triggers():
-        return Summary(status_counts(org), open_tasks_by_day(org, first, last))
+    """``status_counts``, ``open_tasks_by_day`` and the upcoming part of those days together:
+    one query on PostgreSQL."""
+    if kept_by_triggers():
+        statuses, by_status_and_day = _tally_summary(org, first, last)
+    else:
+        statuses = status_counts(org)
+        by_status_and_day = _open_by_status_and_day(org, first, last)
+    open_by_day: Counter[date] = Counter()
+    upcoming_by_day: Counter[date] = Counter()
+    for (status, day), n in by_status_and_day.items():
+        open_by_day[day] += n
+        if status in UPCOMING_STATUSES:
+            upcoming_by_day[day] += n
+    return Summary(statuses, _positive(open_by_day), _positive(upcoming_by_day))
+
+
+def _positive(counts: Counter[date]) -> dict[date, int]:
+    return {day: n for day, n in counts.items() if n}
+
+
+def _tally_summary(
+    org: Organization, first: date, last: date
+) -> tuple[dict[str, int], Counter[tuple[str, date]]]:
+    """Counts per status, and open tasks of vehicles in use per status and day, from the
+    tally: the first part's rows have no day, the second's always one."""
     statuses = dict.fromkeys(Status.values, 0)
-    by_day: dict[date, int] = {}
+    by_status_and_day: Counter[tuple[str, date]] = Counter()
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT status, NULL::date, sum(n) FROM tasks_tasktally
             WHERE org_id = %(org)s GROUP BY status
             UNION ALL
-            SELECT NULL, day, sum(n) FROM tasks_tasktally
+            SELECT status, day, sum(n) FROM tasks_tasktally
             WHERE org_id = %(org)s AND status = ANY(%(open)s) AND NOT archived
                 AND day BETWEEN %(first)s AND %(last)s
-            GROUP BY day
+            GROUP BY status, day
             """,
             {"org": org.pk, "open": list(OPEN_STATUSES), "first": first, "last": last},
         )
         for status, day, n in cursor.fetchall():
-            if status in statuses:
-                statuses[status] = int(n)
-            elif day is not None and n:
-                by_day[day] = int(n)
-    return Summary(statuses, by_day)
+            if day is None:
+                if status in statuses:
+                    statuses[status] = int(n)
+            elif n:
+                by_status_and_day[(status, day)] += int(n)
+    return statuses, by_status_and_day

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from fleetmaint.orders.models import OrderStatus
+from fleetmaint.tasks.models import Status
 from tests.browser.conftest import login, screenshot
 from tests.reports import factories as make
 
@@ -29,6 +30,11 @@ def busy_fleet(org):
             items=(amount,),
         )
     make.order(vans[1], servicer, status=OrderStatus.DELAYED, eta_days=5)
+    # Overdue already, both predicted today: a task past its end, a service past its date.
+    late = make.open_task(vans[2], days=0, description="Replace mirror")
+    late.status = Status.EXPIRED
+    late.save()
+    make.interval(vans[2], days=0, name="Brake check")
     return vans
 
 
@@ -53,8 +59,16 @@ def test_advisor_reads_the_dashboard(page: Page, live_server, advisor, org, busy
     expect(timeline.locator("svg[role=img]")).to_be_visible()
 
     def column_total(name: str) -> int:
-        return sum(int(text) for text in timeline.locator(f"td.{name}").all_inner_texts())
+        weeks = timeline.locator(f"tr:not(.overdue) td.{name}")
+        return sum(int(text) for text in weeks.all_inner_texts())
 
+    # What is overdue comes first, on its own line and bar, and not in this week.
+    overdue = timeline.locator("tbody tr").first
+    expect(overdue).to_have_class("overdue")
+    expect(overdue.locator("td").first).to_have_text("Overdue")
+    expect(overdue.locator("td.week-tasks")).to_have_text("1")
+    expect(overdue.locator("td.week-services")).to_have_text("1")
+    expect(timeline.locator("svg rect.column.danger")).to_have_count(1)
     assert (column_total("week-tasks"), column_total("week-services")) == (3, 3)
     assert column_total("week-orders") == 4
     # The first of what is coming, soonest first: at most eight.
@@ -73,9 +87,17 @@ def test_advisor_reads_the_dashboard(page: Page, live_server, advisor, org, busy
     expect(page).to_have_url(f"{live_server.url}/orders/?status=delayed")
     expect(page.locator("main")).to_contain_text("Van 1")
 
+    # The overdue services lead to the Due page's required ones.
+    page.go_back()
+    overdue.locator("td.week-services a").click()
+    expect(page).to_have_url(f"{live_server.url}/due/?state=required")
+    required = page.locator("#results table").first.locator("tbody tr")
+    expect(required).to_have_count(1)
+    expect(required).to_contain_text("Brake check")
+
     # A week's tasks lead to the Tasks page showing just those.
     page.go_back()
-    timeline.locator("td.week-tasks a").first.click()
+    timeline.locator("tr:not(.overdue) td.week-tasks a").first.click()
     expect(page).to_have_url(re.compile(r"/tasks/\?due_from=\d{4}-\d\d-\d\d&due_to="))
     expect(page.locator("#results tbody tr")).to_have_count(3)
 

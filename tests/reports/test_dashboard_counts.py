@@ -36,7 +36,10 @@ NOW = datetime(2030, 6, 15, 21, 30, tzinfo=UTC)
 
 
 def direct_interval_summary(org: Organization, first: date, last: date) -> tuple[int, int, dict]:
-    """Required, due soon, and open per local expected day: every interval measured."""
+    """Required, due soon, and the others per local expected day: every interval measured.
+
+    A required interval is overdue, whatever day its prediction names: it counts in no day.
+    """
     zone = zoneinfo.ZoneInfo(org.time_zone)
     rows = list(interval_queries.open_intervals(org, interval_queries.DueFilters()))
     required = sum(1 for i in rows if i.is_required)
@@ -44,7 +47,7 @@ def direct_interval_summary(org: Organization, first: date, last: date) -> tuple
     days = Counter(
         (i.predicted_due_at or i.service_at_date).astimezone(zone).date()
         for i in rows
-        if i.predicted_due_at or i.service_at_date
+        if (i.predicted_due_at or i.service_at_date) and not i.is_required
     )
     return required, soon, {day: n for day, n in days.items() if first <= day <= last}
 

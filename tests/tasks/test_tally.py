@@ -29,10 +29,10 @@ def direct_status_counts(org: Organization) -> dict[str, int]:
     return counts
 
 
-def direct_open_by_day(org: Organization) -> dict[date, int]:
+def direct_open_by_day(org: Organization, statuses=OPEN_STATUSES) -> dict[date, int]:
     zone = zoneinfo.ZoneInfo(org.time_zone)
     ends = ServiceTask.objects.filter(
-        org=org, status__in=OPEN_STATUSES, vehicle__archived=False, predicted_end_date__isnull=False
+        org=org, status__in=statuses, vehicle__archived=False, predicted_end_date__isnull=False
     ).values_list("predicted_end_date", flat=True)
     days = Counter(end.astimezone(zone).date() for end in ends)
     return {day: n for day, n in days.items() if FIRST <= day <= LAST}
@@ -42,6 +42,12 @@ def assert_tally_matches(org: Organization) -> None:
     org.refresh_from_db()
     assert tally.status_counts(org) == direct_status_counts(org)
     assert tally.open_tasks_by_day(org, FIRST, LAST) == direct_open_by_day(org)
+    summary = tally.summary(org, FIRST, LAST)
+    assert summary.statuses == direct_status_counts(org)
+    assert summary.open_by_day == direct_open_by_day(org)
+    # The dashboard's weeks: the open tasks not expired, which are overdue instead.
+    upcoming = direct_open_by_day(org, [Status.CREATED, Status.NOTIFIED])
+    assert summary.upcoming_by_day == upcoming
     for unplanned in (None, True, False):
         expected = ServiceTask.objects.filter(org=org, status__in=OPEN_STATUSES)
         if unplanned is not None:
