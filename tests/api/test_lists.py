@@ -207,6 +207,7 @@ def test_a_vehicle_is_listed_with_its_meters_as_numbers(api, loader, vehicle):
         "plate": "",
         "distance_unit": "km",
         "tracks_engine_hours": True,
+        "powertrain": "combustion",
         "notes": "",
         "archived": False,
         "odometer": 5000,
@@ -227,6 +228,8 @@ def test_readings_are_listed_newest_first(api, loader, clock):
         "recorded_at": "2030-06-15T10:00:00.250Z",
         "source": "manual",
         "is_correction": False,
+        "voided_at": None,
+        "void_reason": "",
     }
 
 

@@ -486,6 +486,8 @@ def test_it_records_a_reading(api, vehicle, clock):
         "recorded_at": "2030-06-15T11:00:00Z",
         "source": "api",
         "is_correction": False,
+        "voided_at": None,
+        "void_reason": "",
     }
     assert (reading.source, reading.note) == (ReadingSource.API, "telematics")
     assert Vehicle.objects.get(pk=vehicle.pk).odometer == 12_500
