@@ -6,7 +6,7 @@ values they read, which keeps every rule here testable with properties.
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 Number = int | float | Decimal
@@ -44,22 +44,35 @@ def _at(point: MeterPoint) -> datetime:
 
 
 def order_problem(
-    history: list[MeterPoint], new: MeterPoint, *, meter: str, unit: str
+    history: list[MeterPoint],
+    new: MeterPoint,
+    *,
+    meter: str,
+    unit: str,
+    zone: tzinfo | None = None,
 ) -> str | None:
-    """Why ``new`` cannot sit in ``history`` (values never go down), or None if it fits."""
+    """Why ``new`` cannot sit in ``history`` (values never go down), or None if it fits.
+
+    The neighbour's day is named in ``zone``, the fleet's, as its pages show it.
+    """
     before, after = neighbours(history, new.at)
     if before is not None and not new.resets and new.value < before.value:
         return (
             f"The {meter} cannot go down: the previous reading was {_fmt(before.value)} {unit} "
-            f"on {before.at:%Y-%m-%d}. If the meter was replaced or rolled over, "
+            f"on {_day(before.at, zone)}. If the meter was replaced or rolled over, "
             "record a correction."
         )
     if after is not None and not after.resets and new.value > after.value:
         return (
             f"The {meter} is higher than a later reading ({_fmt(after.value)} {unit} "
-            f"on {after.at:%Y-%m-%d})."
+            f"on {_day(after.at, zone)})."
         )
     return None
+
+
+def _day(at: datetime, zone: tzinfo | None) -> str:
+    local = at.astimezone(zone) if zone is not None and at.tzinfo is not None else at
+    return f"{local:%Y-%m-%d}"
 
 
 def implausible_jump(

@@ -7,12 +7,13 @@ order too.
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
+from fleetmaint import days
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ConfirmationRequired, DomainError, ValidationFailed
 from fleetmaint.vehicles import meters
@@ -167,7 +168,7 @@ class _History:
 
 
 def _check_against_history(
-    reading: CleanReading, history: _History, *, max_daily_distance: int
+    reading: CleanReading, history: _History, *, max_daily_distance: int, zone: tzinfo
 ) -> None:
     unit = reading.vehicle.distance_unit
     checks = (
@@ -179,7 +180,7 @@ def _check_against_history(
             continue
         point = MeterPoint(reading.recorded_at, value, reading.is_correction)
         points = getattr(history, meter)
-        problem = meters.order_problem(points, point, meter=words, unit=meter_unit)
+        problem = meters.order_problem(points, point, meter=words, unit=meter_unit, zone=zone)
         if problem:
             raise ValidationFailed(problem, field=meter)
         jump = meters.implausible_jump(points, point, max_per_day=max_per_day)
@@ -279,10 +280,13 @@ def accept(
     histories = _load_history([v for v in vehicles if v.id in earliest], earliest)
     accepted: list[CleanReading] = []
     refused: list[tuple[int, DomainError]] = []
+    zone = days.zone_of(org)
     for reading in sorted(candidates, key=lambda r: r.recorded_at):
         history = histories[reading.vehicle.id]
         try:
-            _check_against_history(reading, history, max_daily_distance=org.max_daily_distance)
+            _check_against_history(
+                reading, history, max_daily_distance=org.max_daily_distance, zone=zone
+            )
         except (ValidationFailed, ConfirmationRequired) as error:
             refused.append((reading.index, error))
             continue
