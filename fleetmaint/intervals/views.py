@@ -226,14 +226,6 @@ def interval_reopen(request: HttpRequest, pk: int, service_id: int) -> HttpRespo
 
 
 @member_required
-def vehicle_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """What was done to the vehicle: tasks done and intervals serviced, newest first."""
-    vehicle = _get_vehicle(request, pk)
-    context = {"vehicle": vehicle, "entries": history.vehicle_work(vehicle)}
-    return render_page(request, "intervals/history.html", context)
-
-
-@member_required
 @require_POST
 def interval_remove(request: HttpRequest, pk: int, interval_id: int) -> HttpResponse:
     vehicle = _get_vehicle(request, pk, write=True)
