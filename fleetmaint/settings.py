@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fleetmaint.orders",
     "fleetmaint.contracts",
     "fleetmaint.reports",
+    "fleetmaint.search",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/", include("fleetmaint.reports.task_urls", namespace="task-reports")),
     path("reports/", include("fleetmaint.reports.history_urls", namespace="history-reports")),
     path("", include("fleetmaint.reports.calendar_urls", namespace="calendar")),
+    path("", include("fleetmaint.search.urls", namespace="search")),
     path("api/v1/", api.urls),
     path("voyorequest/<str:method>", voyo.dispatch, name="compat-voyo"),
     path("v2/", include("fleetmaint.compat.navixy_urls")),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts import queries as contract_queries
+from fleetmaint.contracts.models import ContractStatus, VehicleContract
 from fleetmaint.intervals import evaluation as interval_evaluation
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.intervals.services import DUE_SOON_DAYS
@@ -386,6 +387,19 @@ def coming_orders(org: Organization):
         .annotate(when=F("estimated_completion"))
         .filter(when__isnull=False)
         .select_related("vehicle", "servicer")
+        .order_by("when", "id")
+    )
+
+
+def coming_contracts(org: Organization):
+    """Active contracts with ``when`` they end (a day, not a moment)."""
+    return (
+        VehicleContract.objects.filter(
+            org=org, status=ContractStatus.ACTIVE, vehicle__archived=False
+        )
+        .annotate(when=F("end_date"))
+        .filter(when__isnull=False)
+        .select_related("vehicle")
         .order_by("when", "id")
     )
 
