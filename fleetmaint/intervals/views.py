@@ -25,7 +25,7 @@ from fleetmaint.orders import queries as order_queries
 from fleetmaint.tasks.completion_forms import FORM_FIELDS as COMPLETION_FIELDS
 from fleetmaint.tasks.completion_forms import CompletionForm
 from fleetmaint.vehicles import queries as vehicle_queries
-from fleetmaint.vehicles.models import Vehicle
+from fleetmaint.vehicles.models import Powertrain, Vehicle
 from fleetmaint.vehicles.queries import VehicleMatch
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -322,17 +322,23 @@ def generate_for_fleet(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def presets(request: HttpRequest) -> HttpResponse:
-    """The schedule settings: each preset's kinds, meter and numbers, a new one, automation."""
+    """The schedule settings: each preset's kinds, meter and numbers, a new one, automation.
+
+    Viewers read them as text: no fields they could never save.
+    """
     org = request.org
+    if request.method == "POST":
+        ensure_can_write(request)
     rows = services.presets_ensure(org)
+    if not request.membership.can_write:
+        context = {"rows": [_read_only_row(p) for p in rows]}
+        return render_page(request, "intervals/presets_read.html", context)
     data = request.POST if request.method == "POST" else None
-    can_write = request.membership.can_write
-    forms = {p.pk: _preset_form(p, data, can_write=can_write) for p in rows}
+    forms = {p.pk: _preset_form(p, data) for p in rows}
     adding = data is not None and data.get("new-name", "").strip()
     new_form = NewPresetForm(data if adding else None, prefix="new")
     status = 200
     if data is not None:
-        ensure_can_write(request)
         if _save_presets(request, forms, new_form if adding else None):
             messages.success(request, "Presets saved.")
             return redirect_page(request, reverse("intervals:presets"))
@@ -342,11 +348,19 @@ def presets(request: HttpRequest) -> HttpResponse:
     return render_page(request, "intervals/presets.html", context, status=status)
 
 
-def _preset_form(preset: IntervalPreset, data, *, can_write: bool) -> PresetForm:
-    form = PresetForm(data, prefix=f"p{preset.pk}", initial=PresetForm.initial_for(preset))
-    for field in form.fields.values():
-        field.disabled = not can_write
-    return form
+def _preset_form(preset: IntervalPreset, data) -> PresetForm:
+    return PresetForm(data, prefix=f"p{preset.pk}", initial=PresetForm.initial_for(preset))
+
+
+def _read_only_row(preset: IntervalPreset) -> dict:
+    """A preset as a viewer reads it: the kinds it fits, what it counts and how often."""
+    kinds = dict(Powertrain.choices)
+    return {
+        "preset": preset,
+        "kinds": ", ".join(str(kinds.get(kind, kind)) for kind in preset.kinds),
+        "counts": preset.get_meter_display(),
+        "every": every_words(preset).removeprefix("every "),
+    }
 
 
 def _save_presets(
