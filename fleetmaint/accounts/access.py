@@ -22,6 +22,20 @@ View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
 
 
+class AccessRefused(PermissionDenied):
+    """A 403 whose message is written for the person refused, shown on the error page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+NO_ORGANIZATION_REASON = (
+    "Your account no longer belongs to any fleet. Ask an admin of your organization "
+    "to invite you again."
+)
+
+
 def member_required(view: View) -> View:
     """Signed in and a member of an organization; otherwise login or an explanation."""
 
@@ -32,18 +46,13 @@ def member_required(view: View) -> View:
             if getattr(request.user, "servicer_staff", None) is not None:
                 # Servicer staff work in their portal, never on fleet pages.
                 return redirect("orders:portal")
+            if request.htmx and not request.htmx.boosted:
+                # htmx swaps a 403 in (base.html): the explanation, not a whole page.
+                raise AccessRefused(NO_ORGANIZATION_REASON)
             return render(request, "accounts/no_organization.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-class AccessRefused(PermissionDenied):
-    """A 403 whose message is written for the person refused, shown on the error page."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def read_only_reason(membership: Membership) -> str:

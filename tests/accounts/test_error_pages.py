@@ -9,6 +9,7 @@ the vendor-compatible endpoints) keep their own answers.
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
 from fleetmaint.error_pages import server_error
@@ -94,6 +95,15 @@ def test_an_htmx_refusal_is_the_explanation_alone_aimed_at_the_alert_area(viewer
     assert 'role="alert"' in html
     assert VIEWER_REASON in text(response)
     assert not ServiceInterval.objects.exists()
+
+
+def test_someone_removed_from_the_fleet_is_told_in_place_on_their_next_htmx_request(db):
+    client = Client()
+    client.force_login(User.objects.create_user(username="nomad", password="pw"))
+    response = client.get("/notifications/panel/", headers=HTMX)
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#page-alert"
+    assert "no longer belongs to any fleet" in text(response)
 
 
 def test_a_boosted_htmx_refusal_gets_the_whole_page(viewer_client, vehicle):
