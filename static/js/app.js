@@ -8,6 +8,18 @@
     if (dialog && !dialog.open) dialog.showModal();
   });
 
+  // A form that comes back with errors brings its first one into view, with the focus
+  // in its field: on a phone it may be far below what the form scrolled back to.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    if (!root || !root.querySelector) return;
+    var field = root.matches(".field.has-error") ? root : root.querySelector(".field.has-error");
+    if (!field) return;
+    field.scrollIntoView({ block: "center" });
+    var input = field.querySelector("input, select, textarea");
+    if (input) input.focus({ preventScroll: true });
+  });
+
   document.addEventListener("tasksChanged", function (event) {
     document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
     var error = document.getElementById("live-error");
