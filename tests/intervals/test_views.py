@@ -67,8 +67,10 @@ def due_rows(response) -> list[tuple[str, str]]:
     """The Due page's rows in order: (service, state)."""
     html = response.content.decode()
     rows = re.findall(
-        r'<tr class="state-(\w+)">\s*(?:<td><input[^>]*></td>\s*)?<td><strong>([^<]+)</strong>',
+        r'<tr class="state-(\w+)">\s*(?:<td class="cell-select">.*?</td>\s*)?'
+        r"<td><strong>([^<]+)</strong>",
         html,
+        re.S,
     )
     return [(name, state) for state, name in rows]
 
