@@ -2,7 +2,8 @@
 
 Two tabs of the advisor's browser ask for a quote for the same oil change: the
 first gets its quote, the second is refused with a link to the first. The Due
-page then marks the oil change "on quote N", linking to it.
+page then marks the oil change "on quote N", linking to it, and its box can no
+longer be ticked.
 """
 
 import re
@@ -31,6 +32,7 @@ def van(org) -> Vehicle:
     now = timezone.now()
     vehicles.reading_record(vehicle=van, odometer=19_000, recorded_at=now - timedelta(days=30))
     intervals.interval_create(vehicle=van, odometer=19_500, name="Oil Change")
+    intervals.interval_create(vehicle=van, odometer=29_000, name="Brake check")
     vehicles.reading_record(vehicle=van, odometer=20_000, recorded_at=now - timedelta(minutes=5))
     intervals.intervals_evaluate(vehicle_ids=[van.pk])
     return van
@@ -87,12 +89,20 @@ def test_the_same_work_cannot_be_quoted_twice_and_the_due_page_says_so(
     expect(other_tab).to_have_url(f"{live_server.url}/quotes/{quote.pk}/")
     other_tab.close()
 
-    # The Due page marks the oil change as quoted, with a link to the quote.
+    # The Due page marks the oil change as quoted, with a link to the quote, and its
+    # box cannot be ticked again; the box says why. Other work can still be ticked.
     page.goto(f"{live_server.url}/due/")
     row = page.locator("#results tbody tr", has_text="Oil Change")
     marker = row.get_by_role("link", name=f"on quote {quote.pk}")
     expect(marker).to_be_visible()
     expect(marker).to_have_attribute("href", f"/quotes/{quote.pk}/")
+    box = page.get_by_role("checkbox", name="Select Oil Change on Transit 7")
+    expect(box).to_be_disabled()
+    expect(box).to_have_accessible_description(f"on quote {quote.pk}")
+    expect(box).to_have_attribute(
+        "title", f"Already on quote {quote.pk}: a new quote for it is refused"
+    )
+    expect(page.get_by_role("checkbox", name="Select Brake check on Transit 7")).to_be_enabled()
     screenshot(page, "order-trust-due-marker")
     marker.click()
     expect(page).to_have_url(f"{live_server.url}/quotes/{quote.pk}/")
