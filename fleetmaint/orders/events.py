@@ -18,6 +18,14 @@ from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import JsonBounds, check_json
 
 STRING, NUMBER, BOOLEAN, NUMBERS, OBJECT = "string", "number", "boolean", "number[]", "object"
+# How a refusal names each type: the words a person reads, not the schema's.
+TYPE_WORDS = {
+    STRING: "a string",
+    NUMBER: "a number",
+    BOOLEAN: "true or false",
+    NUMBERS: "a list of numbers",
+    OBJECT: "an object",
+}
 
 DEPOT_EVENTS: dict[str, dict[str, str]] = {
     "product_received": {"receivedBy": STRING, "receptionDate": NUMBER},
@@ -151,7 +159,7 @@ def validate(body: object, service_type: str) -> tuple[str, str, dict]:
     fields = {**COMMON_FIELDS, **(allowed.get(event) or OTHER_FIELDS)}
     for name, expected in fields.items():
         if name in body and body[name] is not None and not _type_ok(body[name], expected):
-            raise ValidationFailed(f"{name} must be a {expected}.", field=name)
+            raise ValidationFailed(f"{name} must be {TYPE_WORDS[expected]}.", field=name)
         if expected == STRING and isinstance(body.get(name), str) and len(body[name]) > MAX_TEXT:
             raise ValidationFailed(f"{name} can be at most {MAX_TEXT} characters.", field=name)
     latest = timezone.now() + FUTURE_TOLERANCE

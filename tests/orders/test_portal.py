@@ -425,7 +425,7 @@ def test_an_other_event_with_its_date_and_metadata(garage_client, garage_order):
         ),
         (
             {"event": "other", "other_name": "x", "metadata": "[1, 2]"},
-            "metadata must be a object.",
+            "metadata must be an object.",
         ),
         ({"event": "other", "other_name": " "}, "event is required and must be a string."),
         ({"event": "resolved"}, "resolved is not an event for repair depot orders."),
