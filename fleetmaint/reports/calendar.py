@@ -59,8 +59,16 @@ def _window(rows, zone, now: datetime):
     return rows.filter(when__gte=since, when__lt=until)[: settings.CALENDAR_FEED_LIMIT]
 
 
+def _day_window(rows, zone, now: datetime):
+    """``_window`` of rows whose ``when`` is a day (a contract's end), not a moment."""
+    today = days.today(zone, now)
+    since, until = today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)
+    return rows.filter(when__gte=since, when__lte=until)[: settings.CALENDAR_FEED_LIMIT]
+
+
 def build_calendar(org: Organization) -> Calendar:
-    """The feed's calendar: open intervals, open tasks and active orders, one query each."""
+    """The feed's calendar: open intervals, open tasks, active orders and the ends of
+    active contracts, one query each."""
     zone = days.zone_of(org)
     now = timezone.now()
     calendar = Calendar()
@@ -105,6 +113,20 @@ def build_calendar(org: Organization) -> Calendar:
                 stamp=order.updated_at,
                 description=f"{order.get_service_type_display()}, "
                 f"{order.get_status_display().lower()}",
+            )
+        )
+
+    for contract in _day_window(queries.coming_contracts(org), zone, now):
+        calendar.add_component(
+            _event(
+                uid=f"contract-{contract.pk}",
+                day=contract.when,
+                summary=f"{contract.get_contract_type_display()} {contract.number} ends: "
+                f"{contract.vehicle.label}",
+                path=reverse("contracts:vehicle", args=[contract.vehicle_id])
+                + f"#contract-{contract.pk}",
+                stamp=contract.updated_at,
+                description=f"Contract{f' with {contract.provider}' if contract.provider else ''}",
             )
         )
     return calendar

@@ -6,11 +6,15 @@ expected, open tasks on the day they are predicted to end, active orders on the
 day the servicer expects to finish, and active contracts on the day they end.
 Days are the organization's calendar days.
 
-One statement reads a month: for each kind, the rows of the month numbered
-per day, of which the first ``per_day`` come back, each with the number of
-its kind on its day. A fleet with a thousand tasks a day thus sends a few per
-day, and the cell says how many more there are. A day opened on its own is the
-same statement bounded to that day, with a longer cut.
+One statement reads a month's items: for intervals, orders and contracts, the
+rows of the month numbered per day, of which the first ``per_day`` come back,
+each with the number of its kind on its day; for tasks, of which a large fleet
+has thousands a day, the first ``per_day`` of each day straight from the
+``task_open_due_idx`` index, one part a day, with their numbers per day from the
+task tally (a second statement; on SQLite, which has no tally, tasks are
+numbered like the others). The cell shows a few and says how many more there
+are. A day opened on its own is the same read bounded to that day, with a
+longer cut.
 """
 
 import calendar as weekdays
@@ -20,8 +24,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value, Window
-from django.db.models.expressions import ExpressionWrapper
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 
@@ -29,6 +45,7 @@ from fleetmaint import days
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts.models import ContractType
 from fleetmaint.reports import queries
+from fleetmaint.tasks import tally
 from fleetmaint.tasks.models import Status
 
 CELL_ITEMS = 3  # items a day's cell shows
@@ -126,21 +143,40 @@ def parse_day(raw: str, month: date) -> date | None:
 # --- the statement --------------------------------------------------------------------------
 
 
-def _numbered(rows: QuerySet, kind: str, day, per_day: int, **columns) -> QuerySet:
-    """The kind's rows numbered per day, the first ``per_day`` of each day kept, each
-    with its day's count, as the columns every kind shares."""
+def _shaped(rows: QuerySet, kind: str, day, **columns) -> QuerySet:
+    """The kind's rows with the columns every kind shares."""
+    return rows.annotate(
+        kind=Value(kind, output_field=CharField()),
+        day=day,
+        vehicle_label=F("vehicle__label"),
+        **columns,
+    )
+
+
+def _numbered(rows: QuerySet, day, per_day: int) -> QuerySet:
+    """Shaped rows numbered per day, the first ``per_day`` of each day kept, each with
+    its day's count."""
     return (
         rows.annotate(
-            kind=Value(kind, output_field=CharField()),
-            day=day,
-            vehicle_label=F("vehicle__label"),
-            **columns,
             place=Window(RowNumber(), partition_by=[day], order_by=[F("when").asc(), "id"]),
             total=Window(Count("id"), partition_by=[day]),
         )
         .filter(place__lte=per_day)
         .order_by()
         .values(*_FIELDS, "place")
+    )
+
+
+def _first_of_day(rows: QuerySet, per_day: int) -> QuerySet:
+    """The first ``per_day`` shaped rows of one day, straight from an index in ``when``
+    order; their day's count comes from elsewhere (``total`` is 0)."""
+    return (
+        rows.annotate(
+            place=Window(RowNumber(), order_by=[F("when").asc(), "id"]),
+            total=Value(0, output_field=IntegerField()),
+        )
+        .order_by("when", "id")
+        .values(*_FIELDS, "place")[:per_day]
     )
 
 
@@ -152,51 +188,103 @@ def _no_text() -> Value:
     return Value("", output_field=CharField())
 
 
+def _no_flag() -> Value:
+    return Value(False, output_field=BooleanField())
+
+
+def _tasks(org: Organization, since, until, day) -> QuerySet:
+    return _shaped(
+        queries.coming_tasks(org).filter(when__gte=since, when__lt=until),
+        "task",
+        day,
+        text=F("description"),
+        extra=_no_text(),
+        flagged=_flag(Q(status=Status.EXPIRED)),
+    )
+
+
+def _day_column(name: str) -> RawSQL:
+    return RawSQL(f"days.{name}", (), output_field=DateTimeField())
+
+
+def _tasks_of_each_day(
+    org: Organization, first: date, last: date, per_day: int
+) -> tuple[str, list]:
+    """SQL for the first ``per_day`` open tasks of each day (PostgreSQL): the day's part
+    of ``coming_tasks`` once per day, as a LATERAL subquery over the days' bounds,
+    each read from the ``task_open_due_idx`` index in order and cut after a few rows.
+    A month can hold a hundred thousand open tasks, which numbering them all per
+    day, as the other kinds are, would read."""
+    zone = days.zone_of(org)
+    count = (last - first).days + 1
+    starts = [
+        datetime.combine(first + timedelta(days=n), time.min, tzinfo=zone) for n in range(count + 1)
+    ]
+    one_day = _first_of_day(
+        _tasks(org, _day_column("since"), _day_column("until"), TruncDate("when", tzinfo=zone)),
+        per_day,
+    )
+    query, params = one_day.query.sql_with_params()
+    columns = ", ".join(f'firsts."{name}"' for name in (*_FIELDS, "place"))
+    return (
+        f"SELECT {columns} FROM unnest(%s::timestamptz[], %s::timestamptz[]) AS days(since, until) "
+        f"CROSS JOIN LATERAL ({query}) AS firsts",
+        [starts[:-1], starts[1:], *params],
+    )
+
+
 def _rows(org: Organization, first: date, last: date, per_day: int) -> list[dict]:
-    """The items due from ``first`` to ``last`` (local days, both included): one
-    statement, at most ``per_day`` of each kind on each day."""
+    """The items due from ``first`` to ``last`` (local days, both included), at most
+    ``per_day`` of each kind on each day: one statement (and on PostgreSQL a second,
+    the tasks' counts per day from their tally)."""
     zone = days.zone_of(org)
     since = datetime.combine(first, time.min, tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     moment_day = TruncDate("when", tzinfo=zone)
     in_range = {"when__gte": since, "when__lt": until}
-    intervals = _numbered(
+    intervals = _shaped(
         queries.coming_intervals(org).filter(**in_range),
         "interval",
         moment_day,
-        per_day,
         text=F("name"),
         extra=_no_text(),
         flagged=_flag(Q(due_at__isnull=False)),
     )
-    tasks = _numbered(
-        queries.coming_tasks(org).filter(**in_range),
-        "task",
-        moment_day,
-        per_day,
-        text=F("description"),
-        extra=_no_text(),
-        flagged=_flag(Q(status=Status.EXPIRED)),
-    )
-    orders = _numbered(
+    orders = _shaped(
         queries.coming_orders(org).filter(**in_range),
         "order",
         moment_day,
-        per_day,
         text=_no_text(),
         extra=F("servicer__name"),
-        flagged=Value(False, output_field=BooleanField()),
+        flagged=_no_flag(),
     )
-    contracts = _numbered(
+    contracts = _shaped(
         queries.coming_contracts(org).filter(when__gte=first, when__lte=last),
         "contract",
         F("end_date"),
-        per_day,
         text=F("number"),
         extra=F("contract_type"),
-        flagged=Value(False, output_field=BooleanField()),
+        flagged=_no_flag(),
     )
-    return list(intervals.union(tasks, orders, contracts, all=True))
+    parts = [
+        _numbered(intervals, moment_day, per_day),
+        _numbered(orders, moment_day, per_day),
+        _numbered(contracts, F("end_date"), per_day),
+    ]
+    if not tally.kept_by_triggers():
+        parts.append(_numbered(_tasks(org, since, until, moment_day), moment_day, per_day))
+        return list(parts[0].union(*parts[1:], all=True))
+    others, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    tasks, task_params = _tasks_of_each_day(org, first, last, per_day)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{others} UNION ALL ({tasks})", [*params, *task_params])
+        names = [*_FIELDS, "place"]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    counts = tally.open_tasks_by_day(org, first, last)
+    for row in rows:
+        if row["kind"] == "task":
+            row["total"] = counts.get(row["day"], 0)
+    return rows
 
 
 def _title(row: dict) -> str:

@@ -28,10 +28,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
 from fleetmaint.contracts.models import ContractStatus, VehicleContract
 from fleetmaint.orders.models import OrderItem, ServiceOrder
@@ -128,13 +130,29 @@ class Results:
         return any(group.has_more for group in self.groups)
 
 
-def _gathered(model: type[Model], matches: QuerySet) -> QuerySet:
-    """At most GATHER of the matches, gathered in no order, as a queryset to sort.
+def _gathered(model: type[Model], *parts: QuerySet) -> QuerySet:
+    """The rows whose ids the parts (querysets of ids, each cut at GATHER) hold.
 
-    A subquery with a LIMIT is planned on its own, from the trigram indexes; the
-    outer query sorts only what it gathered.
+    On PostgreSQL as ``id = ANY(ARRAY(part UNION ALL part))``: each part is planned
+    on its own, from its trigram index, and the rows are then fetched by primary
+    key. ``id IN (...)`` ORed together would read the whole table instead.
     """
-    return model.objects.filter(pk__in=Subquery(matches.order_by().values("pk")[:GATHER]))
+    if not sql.on_postgres():
+        found = Q()
+        for part in parts:
+            found |= Q(pk__in=part)
+        return model.objects.filter(found)
+    ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    query, params = ids.query.sql_with_params()
+    column = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    return model.objects.filter(
+        RawSQL(f"{column} = ANY(ARRAY({query}))", params, output_field=BooleanField())
+    )
+
+
+def _ids(matches: QuerySet, column: str = "pk") -> QuerySet:
+    """At most GATHER ids of the matches, in no order."""
+    return matches.order_by().values(column)[:GATHER]
 
 
 # --- vehicles --------------------------------------------------------------------------
@@ -189,7 +207,7 @@ def tasks_matching(org: Organization, term: Term) -> QuerySet[ServiceTask]:
     )
     done_last = Case(When(status=Status.DONE, then=Value(1)), default=Value(0))
     return (
-        _gathered(ServiceTask, matches)
+        _gathered(ServiceTask, _ids(matches))
         .select_related("vehicle")
         .order_by(done_last, F("predicted_end_date").asc(nulls_last=True), "id")
         .only("description", "status", "predicted_end_date", "vehicle__label")
@@ -211,18 +229,19 @@ def _task_hit(task: ServiceTask) -> Hit:
 def orders_matching(org: Organization, term: Term) -> QuerySet[ServiceOrder]:
     """Orders by number, or whose status note or an item's name holds the text; newest
     first."""
-    found = Q(pk=term.order_number) if term.order_number is not None else Q()
+    parts = []
+    if term.order_number is not None:
+        parts.append(ServiceOrder.objects.filter(org=org, pk=term.order_number).values("pk"))
     if term.searches_text:
         text = term.text
-        items = OrderItem.objects.filter(order__isnull=False, name__icontains=text)
-        found |= Q(status_reason__icontains=text) | Q(
-            pk__in=Subquery(items.order_by().values("order_id")[:GATHER])
-        )
-    if not found:
+        noted = ServiceOrder.objects.filter(org=org, status_reason__icontains=text)
+        items = OrderItem.objects.filter(order__org=org, name__icontains=text)
+        parts += [_ids(noted), _ids(items, "order_id")]
+    if not parts:
         return ServiceOrder.objects.none()
-    matches = ServiceOrder.objects.filter(org=org).filter(found)
     return (
-        _gathered(ServiceOrder, matches)
+        _gathered(ServiceOrder, *parts)
+        .filter(org=org)
         .select_related("vehicle", "servicer")
         .order_by("-created_at", "-id")
         .only("status", "service_type", "created_at", "vehicle__label", "servicer__name")
