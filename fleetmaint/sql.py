@@ -30,6 +30,12 @@ def run(sql: str, params: dict | None = None) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+def moment(value: object) -> datetime | None:
+    """A moment read by ``run``, as an aware datetime: PostgreSQL gives one already;
+    SQLite gives UTC as text, or as a naive datetime where a column's type survives."""
+    return _moment(value)
+
+
 def run_count(sql: str, params: dict | None = None) -> int:
     """Executes one statement; returns how many rows it changed."""
     with connection.cursor() as cursor:

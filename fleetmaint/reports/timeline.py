@@ -10,7 +10,7 @@ loads its rows by id. Every part starts from the vehicle.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
@@ -131,13 +131,6 @@ class Entry:
         return self.kind in (CONTRACT_START, CONTRACT_END, CONTRACT_CANCEL)
 
 
-def _moment(value: object) -> datetime:
-    """A moment from a raw row: PostgreSQL gives datetimes, SQLite UTC text."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
 def _loaders(vehicle: Vehicle) -> dict[str, Any]:
     """Per kind, the query that loads its rows by id, with what each line shows."""
     files = Prefetch("task__files", queryset=TaskFile.objects.only("id", "name", "size"))
@@ -191,7 +184,7 @@ class VehicleTimeline:
             "LIMIT %(limit)s OFFSET %(offset)s",
             {**self._params, "limit": max(stop - start, 0), "offset": start},
         )
-        return self._load([(kind, row_id, _moment(moment)) for kind, _, row_id, moment in keys])
+        return self._load([(kind, row_id, sql.moment(moment)) for kind, _, row_id, moment in keys])
 
     def _load(self, keys: list[tuple[str, int, datetime]]) -> list[Entry]:
         """The rows behind the keys, one query per kind present (contract events share one)."""

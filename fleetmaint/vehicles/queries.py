@@ -1,7 +1,7 @@
 """Reads of vehicles and readings that pages and the API share."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
@@ -118,13 +118,6 @@ _DRIVEN = (
 )
 
 
-def _moment(value: object) -> datetime:
-    """A moment from a raw row: PostgreSQL gives datetimes, SQLite UTC text."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
 def distance_driven(vehicle: Vehicle, since: datetime, until: datetime) -> int:
     """How far the vehicle went from ``since`` to ``until``, by its counted readings.
 
@@ -143,7 +136,7 @@ def distance_driven(vehicle: Vehicle, since: datetime, until: datetime) -> int:
     distance = float(found["within"][0] or 0)
     before, first = found.get("before"), found.get("first")
     if before and first and not first[2] and first[0] > before[0]:
-        start, end = _moment(before[1]), _moment(first[1])
+        start, end = sql.moment(before[1]), sql.moment(first[1])
         share = (end - since) / (end - start) if end > start else 1.0
         distance += (first[0] - before[0]) * share
     return round(distance)

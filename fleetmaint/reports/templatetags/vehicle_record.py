@@ -4,7 +4,7 @@ The vehicle's header (``vehicles/_header.html``) names the next thing due on
 each of its tabs, and those tabs are the pages of four apps; the vehicles app
 may not read the apps built on it. So the header asks here, once per request:
 the list is kept on the vehicle object the page already holds, and the
-Overview's "Coming up" card reuses it (three queries for both).
+Overview's "Coming up" card reuses it (one statement for both).
 """
 
 from django import template
