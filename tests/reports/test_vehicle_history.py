@@ -229,5 +229,6 @@ def test_a_page_costs_the_same_however_long_the_story(advisor_client, org, vehic
 
     assert len(entries(advisor_client.get(url(vehicle)))) == 20
     assert many == few and many_htmx == few_htmx
-    # Session, membership, vehicle, the header's three, count, keys and each kind's rows.
-    assert many <= 18
+    # Session, user, membership, vehicle, the unread badge, what is coming, the count,
+    # the keys, and each kind's rows with its relations (files, items, documents).
+    assert many <= 16
