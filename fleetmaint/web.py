@@ -8,6 +8,20 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from fleetmaint.errors import DomainError
 
+
+class CheckGrid(forms.CheckboxSelectMultiple):
+    """Checkboxes in a grid: the class is the container's, not each checkbox's.
+
+    Django gives the widget's attributes to every checkbox as well; a checkbox
+    with the grid's class becomes a grid cell itself and drifts away from its label.
+    """
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"].pop("class", None)
+        return option
+
+
 # Forms answer invalid input with 422 and the errors in place. htmx is told
 # to swap 422 responses (base.html), and django-htmx's debug overlay, which
 # takes over the page on 400, leaves them alone.

@@ -31,7 +31,26 @@ EVENT_KINDS = {
     "contract.expired": "A contract has ended",
     "test.ping": "A test message",
 }
+# What people read for each event name (the names stay in webhook bodies and the API).
+# Tasks in the words of their statuses: planned, due soon, overdue, done.
+EVENT_LABELS = {
+    "interval.due": "Service due",
+    "task.notified": "Task due soon",
+    "task.expired": "Task overdue",
+    "service.created": "Order placed",
+    "service.updated": "Order changed",
+    "service.completed": "Order completed",
+    "contract.expiring": "Contract ending soon",
+    "contract.expired": "Contract ended",
+    "test.ping": "Test message",
+}
+assert EVENT_LABELS.keys() == EVENT_KINDS.keys()
 DEFAULT_USER_CHANNELS = [Channel.EMAIL, Channel.PUSH]
+
+
+def event_label(name: str) -> str:
+    """``task.expired`` as "Task overdue"; a name without a label in plain words."""
+    return EVENT_LABELS.get(name) or name.replace(".", " ").replace("_", " ").capitalize()
 
 
 class Event(models.Model):

@@ -21,6 +21,7 @@ from fleetmaint.notifications.models import (
     Message,
     Preference,
     WebhookEndpoint,
+    event_label,
 )
 from fleetmaint.web import INVALID, add_domain_error, redirect_page, render_page
 
@@ -98,7 +99,14 @@ def _preference_rows(preference: Preference | None) -> list[dict]:
         if name == "test.ping":
             continue
         chosen = preference.channels_for(name) if preference else DEFAULT_USER_CHANNELS
-        rows.append({"name": name, "description": description, "chosen": chosen})
+        rows.append(
+            {
+                "name": name,
+                "label": event_label(name),
+                "description": description,
+                "chosen": chosen,
+            }
+        )
     return rows
 
 

@@ -9,6 +9,7 @@ from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import clean_text
 from fleetmaint.tasks.inputs import MAX_DISTANCE, TaskInput
 from fleetmaint.tasks.models import Status
+from fleetmaint.web import CheckGrid
 
 # The text fields a person types; each is checked with the one text rule.
 TEXT_FIELDS = ("description", "comment", "emails", "sms_phones")
@@ -109,15 +110,6 @@ class TaskForm(forms.Form):
 
 def _split(raw: str) -> list[str]:
     return [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
-
-
-class CheckGrid(forms.CheckboxSelectMultiple):
-    """Checkboxes in a grid: the class is the container's, not each checkbox's."""
-
-    def create_option(self, *args, **kwargs):
-        option = super().create_option(*args, **kwargs)
-        option["attrs"].pop("class", None)
-        return option
 
 
 class BatchTaskForm(TaskForm):
