@@ -94,13 +94,12 @@ def previous_page(request: HttpRequest) -> Link | None:
 
 
 def ways_back(request: HttpRequest) -> list[Link]:
-    """Where to go next, the likeliest first; the dashboard (or sign-in) always last."""
+    """Where to go next, the likeliest first: signing in for someone signed out, then
+    the list, the previous page, and the dashboard."""
+    if not request.user.is_authenticated:
+        return [Link("Sign in", reverse("login"))]
     links = [link for link in (list_for(request.path), previous_page(request)) if link]
-    if request.user.is_authenticated:
-        links.append(Link("Back to the dashboard", reverse("home")))
-    else:
-        links.append(Link("Sign in", reverse("login")))
-    return links
+    return [*links, Link("Back to the dashboard", reverse("home"))]
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -153,28 +152,34 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: a form sent with an outdated or missing security token."""
     if is_machine_path(request.path):
         return django_csrf_failure(request, reason)
-    if reason == REASON_NO_CSRF_COOKIE:
-        explanation = (
-            "Your browser did not send the cookie that protects this form. Allow cookies "
-            "for this site, then load the page again and send the form once more."
-        )
-    elif request.user.is_authenticated:
-        explanation = (
-            "The form was sent with an outdated security token, usually because you signed "
-            "out or in again in another tab. Nothing was changed: load the page again "
-            "and send the form once more."
-        )
-    else:
-        explanation = (
-            "Your session ended, so the form could not be sent and nothing was changed. "
-            "Sign in again, then send the form once more."
-        )
     context = {
         "title": "Form expired",
         "heading": "The form could not be sent",
-        "reason": explanation,
+        "reason": csrf_explanation(request, reason),
     }
     return _page(request, 403, context)
+
+
+def csrf_explanation(request: HttpRequest, reason: str) -> str:
+    """Why the form failed its CSRF check, as the person can act on it."""
+    no_cookie = reason == REASON_NO_CSRF_COOKIE
+    if not request.user.is_authenticated:
+        return (
+            "Your session ended, so nothing was changed. "
+            "Sign in again, then send the form once more."
+            + (" If this keeps happening, allow cookies for this site." if no_cookie else "")
+        )
+    if no_cookie:
+        return (
+            "Your browser did not send the cookie that protects this form, so nothing was "
+            "changed. Allow cookies for this site, load the page again and send the form "
+            "once more."
+        )
+    return (
+        "The form was sent with an outdated security token, usually because you signed "
+        "out or in again in another tab. Nothing was changed: load the page again "
+        "and send the form once more."
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

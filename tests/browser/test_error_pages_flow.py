@@ -111,3 +111,35 @@ def test_an_advisor_copies_the_calendar_feed_from_settings(
     expect(feed.locator("[data-copy-status]")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == address.input_value()
     screenshot(page, "settings-advisor-feed")
+
+
+def test_a_form_sent_after_the_session_ended_says_to_sign_in_again(
+    page: Page, live_server, advisor, van
+):
+    login(page, live_server, "bob")
+    page.goto(f"{live_server.url}/vehicles/{van.pk}/edit/")
+    page.get_by_label("Make").fill("Renault")
+    # The session ends while the form is open (its cookies are gone).
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Save changes").click()
+    alert = page.locator("#page-alert [role=alert]")
+    expect(alert).to_contain_text("The form could not be sent.")
+    expect(alert).to_contain_text("Sign in again, then send the form once more.")
+    # In place: the form and what was typed in it are still there.
+    expect(page.get_by_label("Make")).to_have_value("Renault")
+    van.refresh_from_db()
+    assert van.make == "Ford"
+    screenshot(page, "error-csrf-in-place")
+    alert.get_by_role("link", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+
+
+@pytest.mark.urls("tests.accounts.failing_urls")
+def test_a_fault_shows_a_page_that_leads_home(page: Page, live_server, advisor):
+    login(page, live_server, "bob")
+    response = page.goto(f"{live_server.url}/failing/")
+    assert response.status == 500
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong on our side")
+    screenshot(page, "error-500")
+    page.get_by_role("link", name="Back to the dashboard").click()
+    expect(page.locator(".userbox")).to_contain_text("bob")
