@@ -18,21 +18,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## run: the web server and the background worker, with demo data (SQLite by default)
+## run: the web server and the background worker, with demo data (SQLite by default).
+##   PORT=8101 serves on another port; links in e-mails and the calendar feed follow it
+##   (SITE_URL, unless given). E-mails are written to var/mail/ (unless EMAIL_BACKEND is
+##   given). The logins are printed once the server answers; Ctrl-C stops both in seconds.
 run: export DEBUG ?= true
+run: export Q_LOG_LEVEL ?= WARNING
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --no-logins
 	$(BIN)/python manage.py setup_schedules
-	@$(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & WEB=$$!; \
-	trap 'kill $$WEB $$QCLUSTER 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM; \
-	sleep 4; \
-	echo ""; \
-	echo "  fleetmaint is running at http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"; \
-	$(BIN)/python manage.py seed_demo --logins-only; \
-	echo ""; \
-	wait $$WEB
+	@exec $(BIN)/python manage.py run_demo --port $(PORT)
 
 ## test: lint, format check and the whole test suite (PostgreSQL when DATABASE_URL is set)
 test: $(VENV)/.installed-dev

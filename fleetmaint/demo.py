@@ -393,3 +393,15 @@ def _seed_readings(org: Organization, vehicle: Vehicle, rng: random.Random, per_
             )
         )
     vehicles.readings_bulk_record(org=org, items=items, source=ReadingSource.IMPORT)
+
+
+def login_lines() -> list[str]:
+    """The demo logins as `seed_demo` and `make run` print them."""
+    lines = ["  Demo logins (username / password):"]
+    for username, (password, role) in DEMO_USERS.items():
+        lines.append(f"    {username:8} / {password:20} {role}")
+    username, password = DEMO_SERVICER_LOGIN
+    lines.append(f"    {username:8} / {password:20} servicer portal")
+    username, password = DEMO_OPERATOR_LOGIN
+    lines.append(f"    {username:8} / {password:20} operator: the Django admin (/admin/)")
+    return lines

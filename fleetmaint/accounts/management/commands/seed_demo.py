@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from fleetmaint.demo import DEMO_OPERATOR_LOGIN, DEMO_SERVICER_LOGIN, DEMO_USERS, seed_demo
+from fleetmaint.demo import login_lines, seed_demo
 
 
 class Command(BaseCommand):
@@ -11,8 +11,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Allow it outside DEBUG (known passwords!)."
         )
-        parser.add_argument(
+        logins = parser.add_mutually_exclusive_group()
+        logins.add_argument(
             "--logins-only", action="store_true", help="Only print the demo logins."
+        )
+        logins.add_argument(
+            "--no-logins",
+            action="store_true",
+            help="Load the fleet without printing the logins (`make run` prints them once "
+            "the server answers).",
         )
 
     def handle(self, *args, **options):
@@ -25,10 +32,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo fleet {result.org.name!r}: {result.created_vehicles} new vehicle(s)."
             )
-        self.stdout.write("  Demo logins (username / password):")
-        for username, (password, role) in DEMO_USERS.items():
-            self.stdout.write(f"    {username:8} / {password:20} {role}")
-        username, password = DEMO_SERVICER_LOGIN
-        self.stdout.write(f"    {username:8} / {password:20} servicer portal")
-        username, password = DEMO_OPERATOR_LOGIN
-        self.stdout.write(f"    {username:8} / {password:20} operator: the Django admin (/admin/)")
+        if not options["no_logins"]:
+            self.stdout.write("\n".join(login_lines()))
