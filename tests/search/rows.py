@@ -1,6 +1,6 @@
 """Rows for the search and calendar tests, made directly: each test says what it needs."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -19,7 +19,7 @@ def task(
     status: str = Status.CREATED,
     ends: datetime | None = None,
 ) -> ServiceTask:
-    ends = ends or timezone.now() + timezone.timedelta(days=30)
+    ends = ends or timezone.now() + timedelta(days=30)
     return ServiceTask.objects.create(
         org=vehicle.org,
         vehicle=vehicle,
@@ -71,7 +71,7 @@ def contract(
         contract_type="service_plan",
         number=number,
         provider=provider,
-        start_date=date(2029, 1, 1),
+        start_date=(ends or date(2031, 1, 1)) - timedelta(days=730),
         end_date=ends,
         status=status,
     )
