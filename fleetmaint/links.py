@@ -98,8 +98,8 @@ class SiteUrlCheckMiddleware:
         came_to = request.get_host()
         log.warning(
             "SITE_URL is %s but this request came to %s: links in e-mails and the calendar "
-            "feed will point to the wrong place. Set SITE_URL=%s://%s (make run sets it "
-            "from PORT).",
+            "feed will point to the wrong place. Set SITE_URL=%s://%s, or leave it unset "
+            "under make run, which sets it from PORT.",
             settings.SITE_URL,
             came_to,
             request.scheme,
