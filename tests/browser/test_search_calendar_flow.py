@@ -54,7 +54,7 @@ def test_search_calendar_and_shortcuts(page: Page, live_server, advisor, org, fl
     today = days.today(org)
 
     # The header's search suggests as one types; a suggestion opens its page.
-    search = page.get_by_role("searchbox", name="Search vehicles, tasks, orders and contracts")
+    search = page.get_by_role("searchbox", name="Search the fleet")
     search.click()
     search.press_sequentially("sprinter", delay=30)
     panel = page.locator("#search-suggestions .suggest-panel")
@@ -76,7 +76,7 @@ def test_search_calendar_and_shortcuts(page: Page, live_server, advisor, org, fl
     expect(page).to_have_url(re.compile(rf"/vehicles/{fleet.pk}/$"))
 
     # Enter opens the results page, the query in its address, grouped by kind.
-    search = page.get_by_role("searchbox", name="Search vehicles, tasks, orders and contracts")
+    search = page.get_by_role("searchbox", name="Search the fleet")
     search.fill("clutch")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search/\?q=clutch$"))
@@ -130,7 +130,7 @@ def test_search_calendar_and_shortcuts(page: Page, live_server, advisor, org, fl
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     page.keyboard.press("/")
-    search = page.get_by_role("searchbox", name="Search vehicles, tasks, orders and contracts")
+    search = page.get_by_role("searchbox", name="Search the fleet")
     expect(search).to_be_focused()
     # Letters typed into a field are the field's.
     page.keyboard.type("gt")
@@ -155,7 +155,7 @@ def test_search_calendar_and_shortcuts(page: Page, live_server, advisor, org, fl
     expect(days_list).to_be_visible()
     expect(days_list.locator("section").first).to_be_visible()
     screenshot(page, "calendar-month-390")
-    search = page.get_by_role("searchbox", name="Search vehicles, tasks, orders and contracts")
+    search = page.get_by_role("searchbox", name="Search the fleet")
     expect(search).to_be_visible()
     search.click()
     search.press_sequentially("sprinter", delay=30)
