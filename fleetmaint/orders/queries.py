@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fleetmaint import sql
 from fleetmaint.accounts.models import Organization
-from fleetmaint.errors import NotFound, ValidationFailed
+from fleetmaint.errors import NotFound
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders.models import (
     IssueStatus,
@@ -65,32 +65,48 @@ class DueWork:
     intervals: list[ServiceInterval]
     tasks: list[ServiceTask]
 
+    @property
+    def size(self) -> int:
+        return len(self.intervals) + len(self.tasks)
 
-def due_work_select(
+
+@dataclass
+class DueSelection:
+    """Due work ticked on the Due page, one group per vehicle (by label).
+
+    ``missing`` counts the ids that name no open work of the fleet: serviced or
+    done since they were ticked, removed, or another fleet's.
+    """
+
+    groups: list[DueWork]
+    missing: int = 0
+
+
+def due_work_by_vehicle(
     *, org: Organization, interval_ids: Iterable[int], task_ids: Iterable[int]
-) -> DueWork:
-    """The selected open work; a quote is for one vehicle, so it must all be one vehicle's."""
+) -> DueSelection:
+    """The fleet's open intervals and tasks among the ids, grouped by vehicle. Two queries."""
+    interval_ids, task_ids = set(interval_ids), set(task_ids)
     chosen_intervals = list(
         ServiceInterval.objects.open()
-        .filter(org=org, pk__in=list(interval_ids))
+        .filter(org=org, pk__in=interval_ids)
         .select_related("vehicle", "vehicle__org")
     )
     chosen_tasks = list(
         ServiceTask.objects.open()
-        .filter(org=org, pk__in=list(task_ids))
+        .filter(org=org, pk__in=task_ids)
         .select_related("vehicle", "vehicle__org")
     )
-    vehicles = {i.vehicle_id: i.vehicle for i in chosen_intervals} | {
-        t.vehicle_id: t.vehicle for t in chosen_tasks
-    }
-    if not vehicles:
-        raise ValidationFailed("Select the due work of one vehicle first.", field="items")
-    if len(vehicles) > 1:
-        raise ValidationFailed(
-            "Select the work of one vehicle at a time: a quote is for one vehicle.",
-            field="items",
+    groups: dict[int, DueWork] = {}
+    for interval in chosen_intervals:
+        groups.setdefault(interval.vehicle_id, DueWork(interval.vehicle, [], [])).intervals.append(
+            interval
         )
-    return DueWork(next(iter(vehicles.values())), chosen_intervals, chosen_tasks)
+    for task in chosen_tasks:
+        groups.setdefault(task.vehicle_id, DueWork(task.vehicle, [], [])).tasks.append(task)
+    missing = len(interval_ids) + len(task_ids) - len(chosen_intervals) - len(chosen_tasks)
+    ordered = sorted(groups.values(), key=lambda w: (w.vehicle.label.lower(), w.vehicle.pk))
+    return DueSelection(ordered, missing)
 
 
 def open_work(

@@ -149,6 +149,16 @@ def items_for_due_work(
     return requests
 
 
+def check_servicer(org: Organization, servicer: Servicer, service_type: ServiceType) -> None:
+    """The servicer must work with the fleet, take orders and offer this kind of work."""
+    if not servicer.active or not Partnership.objects.filter(org=org, servicer=servicer).exists():
+        raise NotFound("This fleet does not work with that servicer.", field="servicer_id")
+    if not servicer.offers(service_type):
+        raise ValidationFailed(
+            f"{servicer.name} does not offer {service_type.replace('_', ' ')}.", field="type"
+        )
+
+
 def quote_create(
     *,
     org: Organization,
@@ -161,12 +171,7 @@ def quote_create(
     task_ids: Iterable[int] = (),
     actor=None,
 ) -> Quote:
-    if not servicer.active or not Partnership.objects.filter(org=org, servicer=servicer).exists():
-        raise NotFound("This fleet does not work with that servicer.", field="servicer_id")
-    if not servicer.offers(service_type):
-        raise ValidationFailed(
-            f"{servicer.name} does not offer {service_type.replace('_', ' ')}.", field="type"
-        )
+    check_servicer(org, servicer, service_type)
     if vehicle.org_id != org.pk:
         raise NotFound("Vehicle not found.", field="vehicle_id")
     if not items:

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from fleetmaint.orders import portal, views
+from fleetmaint.orders import portal, quote_views, views
 
 app_name = "orders"
 
 urlpatterns = [
-    path("quotes/new/", views.quote_new, name="quote-new"),
+    path("quotes/new/", quote_views.quote_new, name="quote-new"),
+    path("quotes/made/", quote_views.quotes_made, name="quotes-made"),
     path("quotes/<int:quote_id>/", views.quote_detail, name="quote"),
     path("quotes/<int:quote_id>/accept/", views.quote_accept, name="quote-accept"),
     path("quotes/<int:quote_id>/decline/", views.quote_decline, name="quote-decline"),

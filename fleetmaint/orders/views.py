@@ -1,4 +1,4 @@
-"""Fleet side: quotes from the Due page, orders and their timeline, servicer choice."""
+"""Fleet side: quotes, orders and their timeline, servicer choice (asking: quote_views)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,25 +10,22 @@ from django.views.decorators.http import require_POST
 
 from fleetmaint.accounts.access import (
     admin_required,
-    ensure_can_write,
     get_owned,
     member_required,
 )
 from fleetmaint.errors import DomainError
 from fleetmaint.inputs import clean_text
 from fleetmaint.orders import queries, quotes, servicers, services
-from fleetmaint.orders.forms import QuoteRequestForm
 from fleetmaint.orders.models import (
     FoundIssue,
     OrderItem,
     OrderStatus,
     Quote,
     ServiceOrder,
-    ServiceType,
     Side,
 )
 from fleetmaint.orders.timeline import describe_events
-from fleetmaint.web import INVALID, redirect_page, render_page
+from fleetmaint.web import redirect_page, render_page
 
 PAGE_SIZE = 25
 FLEET_MOVES = {
@@ -39,63 +36,6 @@ FLEET_MOVES = {
 
 def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdecimal() and len(v) < 12]
-
-
-@member_required
-def quote_new(request: HttpRequest) -> HttpResponse:
-    """Asks a servicer for a quote for the due work selected on one vehicle.
-
-    Viewers may not ask for quotes, so they get the explanation, not a form they
-    could never send, whatever work the link selects.
-    """
-    ensure_can_write(request)
-    source = request.POST if request.method == "POST" else request.GET
-    work = None
-    error = ""
-    try:
-        work = queries.due_work_select(
-            org=request.org,
-            interval_ids=_ids(source.getlist("interval")),
-            task_ids=_ids(source.getlist("task")),
-        )
-    except DomainError as exc:
-        error = exc.message
-    offered = list(queries.servicers_for(request.org))
-    taken = quotes.work_taken(work.vehicle, work.intervals, work.tasks) if work else None
-    context = {
-        "intervals": work.intervals if work else [],
-        "tasks": work.tasks if work else [],
-        "vehicle": work.vehicle if work else None,
-        "servicers": offered,
-        "service_types": ServiceType.choices,
-        "error": error or (taken.message if taken else ""),
-        "taken": taken.holder if taken else None,
-        "values": source,
-    }
-    if request.method == "POST" and work is not None:
-        try:
-            servicer_id, service_type, pre_authorized = QuoteRequestForm(source).typed()
-            servicer = queries.servicer_for(request.org, servicer_id)
-            quote = quotes.quote_create(
-                org=request.org,
-                vehicle=work.vehicle,
-                servicer=servicer,
-                service_type=service_type,
-                items=quotes.items_for_due_work(work.intervals, work.tasks),
-                pre_authorized=pre_authorized,
-                interval_ids=[i.pk for i in work.intervals],
-                task_ids=[t.pk for t in work.tasks],
-                actor=request.user,
-            )
-        except quotes.WorkTaken as exc:
-            context["error"], context["taken"] = exc.message, exc.holder
-        except DomainError as exc:
-            context["error"] = exc.message
-        else:
-            messages.success(request, f"Quote {quote.pk} from {servicer.name} is ready.")
-            return redirect_page(request, reverse("orders:quote", args=[quote.pk]))
-    status = INVALID if request.method == "POST" or context["error"] else 200
-    return render_page(request, "orders/quote_new.html", context, status=status)
 
 
 @member_required

@@ -62,13 +62,6 @@ def due_task(van):
     return task
 
 
-@pytest.fixture
-def trucks_interval(org, truck) -> ServiceInterval:
-    return ServiceInterval.objects.create(
-        org=org, vehicle=truck, name="Tire Rotation", service_at_mileage=55_000
-    )
-
-
 # --- the Due page and asking for a quote --------------------------------------------------
 
 
@@ -94,8 +87,9 @@ def test_the_selection_shows_the_work_and_the_servicers(
     assert response.status_code == 200
     html = page(response)
     assert "Ask for a quote · Van 1" in html
-    assert f'<input type="hidden" name="interval" value="{oil.pk}">Oil Change' in html
-    assert f'<input type="hidden" name="task" value="{due_task.pk}">Replace wipers' in html
+    assert f'<input type="checkbox" name="interval" value="{oil.pk}" checked> Oil Change' in html
+    wipers = f'<input type="checkbox" name="task" value="{due_task.pk}" checked> Replace wipers'
+    assert wipers in html
     assert f'<option value="{garage.pk}"' in html
     assert f'<option value="{mobile.pk}"' in html
     assert "Far Away Motors" not in html  # the fleet does not work with it
@@ -167,22 +161,13 @@ def test_a_refused_quote_is_explained_on_the_form(
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_work_of_two_vehicles_is_refused(advisor_client, oil, trucks_interval, garage, method):
-    response = getattr(advisor_client, method)(
-        "/quotes/new/",
-        {"interval": [oil.pk, trucks_interval.pk], "servicer": garage.pk},
-    )
-    assert response.status_code == INVALID
-    assert "Select the work of one vehicle at a time: a quote is for one vehicle." in page(response)
-    assert Quote.objects.count() == 0
-
-
-@pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("selection", [{}, {"interval": ["abc", "-1"]}, {"task": ["999999"]}])
-def test_nothing_selected_is_refused(advisor_client, garage, method, selection):
+def test_nothing_selected_is_refused_with_the_way_back(advisor_client, garage, method, selection):
     response = getattr(advisor_client, method)("/quotes/new/", {**selection, "servicer": garage.pk})
     assert response.status_code == INVALID
-    assert "Select the due work of one vehicle first." in page(response)
+    html = page(response)
+    assert "Nothing to quote: tick the due work of one or more vehicles on the Due page." in html
+    assert '<a href="/due/">Back to Due</a>' in html
     assert Quote.objects.count() == 0
 
 
@@ -198,7 +183,10 @@ def test_serviced_intervals_and_another_fleets_work_count_as_nothing(
         "/quotes/new/", {"interval": [oil.pk, their_interval.pk], "servicer": garage.pk}
     )
     assert response.status_code == INVALID
-    assert "Select the due work of one vehicle first." in page(response)
+    html = page(response)
+    assert "Nothing to quote" in html
+    assert "Their van" not in html
+    assert Quote.objects.count() == 0
 
 
 @pytest.mark.parametrize("selection", ["valid", "empty"])
