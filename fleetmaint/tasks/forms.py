@@ -42,7 +42,7 @@ class TaskForm(forms.Form):
     already_overdue = forms.BooleanField(
         required=False,
         label="Already overdue",
-        help_text="Tick to give a new task an end date that has passed; it starts expired.",
+        help_text="Tick to give a new task an end date that has passed; it starts overdue.",
     )
     date_notify = _number("Remind before (days)")
     date_repeat = _number("Repeat every (days)")

@@ -26,9 +26,13 @@ def _next_threshold(start: str, limit: str, notify: str, kind: models.Field) -> 
 
 
 class Status(models.TextChoices):
-    CREATED = "created", "Created"
+    """A task's status: the seed's values (stored, and kept as they are by the JSON API
+    and the vendor endpoints), with the one set of words people read everywhere else:
+    pages, filters, reports, e-mails and in-app notifications."""
+
+    CREATED = "created", "Planned"
     NOTIFIED = "notified", "Due soon"
-    EXPIRED = "expired", "Expired"
+    EXPIRED = "expired", "Overdue"
     DONE = "done", "Done"
 
 

@@ -164,6 +164,26 @@ def status_counts(org: Organization) -> dict[str, int]:
     return tally.status_counts(org)
 
 
+def has_tasks(org: Organization, *, vehicle_id: int | None = None) -> bool:
+    """Whether the organization (or one of its vehicles) has any task, of any status."""
+    tasks = ServiceTask.objects.for_org(org)
+    if vehicle_id is not None:
+        tasks = tasks.filter(vehicle_id=vehicle_id)
+    return tasks.exists()
+
+
+def narrowed_by_choice(filters: TaskFilters) -> bool:
+    """Whether someone chose a filter: a status other than the open ones, a kind, a search
+    or a due range (the vehicle of a vehicle's own Tasks tab is no choice)."""
+    return bool(
+        set(filters.statuses) != set(OPEN_STATUSES)
+        or filters.unplanned is not None
+        or filters.search
+        or filters.due_from
+        or filters.due_until
+    )
+
+
 def task_count(org: Organization, filters: TaskFilters, tasks: QuerySet[ServiceTask]) -> int:
     """How many tasks the list holds: from the tally when only status and kind filter it."""
     narrowed = filters.vehicle_ids or filters.search or filters.due_from or filters.due_until

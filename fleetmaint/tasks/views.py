@@ -142,6 +142,7 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
     for task in page.rows:
         task.on_work = order_queries.task_holder(task)
     context = {
+        "empty": _empty_reason(request, vehicle, match, filters) if not page.rows else "",
         "page": page,
         "vehicle": vehicle,
         "query": query.urlencode(),
@@ -156,6 +157,21 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
         "list_url": request.path,
     }
     return render_page(request, "tasks/list.html", context, partial="results")
+
+
+def _empty_reason(
+    request: HttpRequest,
+    vehicle: Vehicle | None,
+    match: vehicle_queries.VehicleMatch | None,
+    filters: queries.TaskFilters,
+) -> str:
+    """Why the list is empty, in the words the page says it with: someone's filters
+    ("filtered"), no open task ("none_open"), or no task at all yet ("none_yet")."""
+    typed_vehicle = match is not None and (match.text.strip() or match.message)
+    if queries.narrowed_by_choice(filters) or typed_vehicle:
+        return "filtered"
+    vehicle_id = vehicle.pk if vehicle is not None else None
+    return "none_open" if queries.has_tasks(request.org, vehicle_id=vehicle_id) else "none_yet"
 
 
 @member_required

@@ -166,7 +166,7 @@ def test_a_task_dated_in_the_past_is_saved_only_when_confirmed_as_already_overdu
     task = ServiceTask.objects.get(vehicle=van)
     assert task.status == Status.EXPIRED
     row = page.locator(f"#task-{task.pk}")
-    expect(row.locator(".badge.danger")).to_have_text("expired")
+    expect(row.locator(".badge.danger")).to_have_text("overdue")
     expect(row).to_contain_text("by date")
     screenshot(page, "input-rules-task-already-overdue")
 

@@ -63,7 +63,7 @@ def test_advisor_plans_service_tasks(page: Page, live_server, advisor, org, used
     expect(page).to_have_url(f"{live_server.url}/vehicles/{used_van.pk}/tasks/")
     rows = page.locator("#results tbody tr[id^=task-]")
     expect(rows).to_have_count(0)
-    expect(page.locator("#results")).to_contain_text("No tasks match these filters.")
+    expect(page.locator("#results")).to_contain_text("No tasks yet for this vehicle.")
     notice = page.locator("#live-notice")
     dialog = page.locator("dialog#task-dialog")
     _mark_document(page)
