@@ -18,7 +18,6 @@ import urllib.parse
 import urllib.request
 from base64 import b64encode
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -203,12 +202,18 @@ class SmsTransport(Transport):
         return self._backend.send_sms(message.address, text)
 
 
-def webhook_body(message: Message, sent_at: datetime) -> str:
+def webhook_body(message: Message) -> str:
+    """The body a receiver gets, fixed when the event was written.
+
+    ``timestamp`` is the event's moment, not the attempt's, so every attempt of one
+    ``webhook-id`` carries the same bytes; the attempt's time travels only in the
+    ``webhook-timestamp`` header, which the signature covers.
+    """
     event = message.event
     return json.dumps(
         {
             "type": event.name,
-            "timestamp": sent_at.isoformat(),
+            "timestamp": event.created_at.isoformat(),
             "data": event.payload.get("data", {}),
         },
         separators=(",", ":"),
@@ -222,7 +227,7 @@ class WebhookTransport(Transport):
     def send(self, message: Message) -> Receipt:
         endpoint = message.endpoint
         now = timezone.now()
-        body = webhook_body(message, now)
+        body = webhook_body(message)
         msg_id = f"msg_{message.pk}"  # the same on every retry, so receivers can deduplicate
         signature = Webhook(endpoint.secret).sign(msg_id, now, body)
         request = urllib.request.Request(

@@ -73,6 +73,27 @@ def test_a_500_is_retried_with_backoff_and_delivered_once(org, endpoint, httpser
     assert ids == {f"msg_{message.pk}"}  # the same id on the retry, so receivers can deduplicate
 
 
+def test_a_retry_carries_the_same_body_with_the_events_time(org, endpoint, httpserver):
+    httpserver.expect_oneshot_request("/hook").respond_with_data("oops", status=503)
+    httpserver.expect_oneshot_request("/hook").respond_with_data("ok")
+    tell(org)
+    event_time = Message.objects.get().event.created_at
+
+    delivery.deliver_due()
+    with _later(2):
+        assert delivery.deliver_due() == 1
+
+    (first, _), (second, _) = httpserver.log
+    assert first.get_data() == second.get_data()  # byte for byte
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    # The attempt's time is in the header only, and each attempt is signed for its own.
+    assert int(second.headers["webhook-timestamp"]) - int(first.headers["webhook-timestamp"]) >= 60
+    assert first.headers["webhook-signature"] != second.headers["webhook-signature"]
+    for request in (first, second):
+        payload = Webhook(endpoint.secret).verify(request.get_data(), dict(request.headers))
+        assert payload["timestamp"] == event_time.isoformat()
+
+
 def test_a_receiver_that_is_down_gets_the_message_when_it_is_back(org):
     port = free_port()
     services.webhook_create(org=org, url=f"http://127.0.0.1:{port}/hook", events=[])
