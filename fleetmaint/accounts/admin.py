@@ -70,6 +70,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "prefix",
         "org",
         "read_only",
+        "readings_only",
         "created_at",
         "last_used_at",
         "revoked_at",

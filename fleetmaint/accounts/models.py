@@ -112,6 +112,11 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise the key.")
     key_hash = models.CharField(max_length=64, unique=True)
     read_only = models.BooleanField(default=False)
+    readings_only = models.BooleanField(
+        "readings only",
+        default=False,
+        help_text="Only sends meter readings (telematics ingest); refused everywhere else.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

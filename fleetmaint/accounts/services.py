@@ -174,9 +174,22 @@ def hash_key(raw_key: str) -> str:
 
 
 def apikey_create(
-    *, org: Organization, name: str, created_by=None, read_only: bool = False
+    *,
+    org: Organization,
+    name: str,
+    created_by=None,
+    read_only: bool = False,
+    readings_only: bool = False,
 ) -> tuple[ApiKey, str]:
-    """Creates a key and returns it with the raw key, which is never stored."""
+    """Creates a key and returns it with the raw key, which is never stored.
+
+    A readings-only key opens the telematics ingest and nothing else; it
+    cannot also be read-only (it writes readings).
+    """
+    if read_only and readings_only:
+        raise ValidationFailed(
+            "A readings-only key sends readings, so it cannot be read-only.", field="read_only"
+        )
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("Give the key a name that says who uses it.", field="name")
@@ -190,6 +203,7 @@ def apikey_create(
             prefix=raw_key[:10],
             key_hash=hash_key(raw_key),
             read_only=read_only,
+            readings_only=readings_only,
             created_by=created_by,
         )
     except IntegrityError:  # pragma: no cover - a 256-bit collision

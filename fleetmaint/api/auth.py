@@ -24,7 +24,8 @@ class ApiKeyAuth(HttpBearer):
 
     An organization's key sets ``request.org`` (and ``request.servicer = None``);
     a servicer's key sets ``request.servicer`` (and ``request.org = None``).
-    ``fleet`` and ``servicer`` say which kinds this endpoint takes.
+    ``fleet`` and ``servicer`` say which kinds this endpoint takes; ``readings``
+    lets a readings-only organization key in (refused everywhere else).
     """
 
     openapi_description = (
@@ -32,10 +33,14 @@ class ApiKeyAuth(HttpBearer):
         "service orders takes a servicer's API key instead."
     )
 
-    def __init__(self, *, fleet: bool = True, servicer: bool = False) -> None:
+    def __init__(
+        self, *, fleet: bool = True, servicer: bool = False, readings: bool = False
+    ) -> None:
         super().__init__()
         self.fleet = fleet
         self.servicer = servicer
+        # Whether a readings-only key opens this endpoint (the telematics ingest alone).
+        self.readings = readings
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | Servicer | None:
         # Wrong keys count against the caller's address (attempts.services).
@@ -53,6 +58,8 @@ class ApiKeyAuth(HttpBearer):
             raise PermissionDenied("This endpoint takes a servicer's API key.")
         if key.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied("This API key is read-only.")
+        if key.readings_only and not self.readings:
+            raise PermissionDenied("This API key only sends readings to the telematics ingest.")
         request.org = key.org
         request.api_key = key
         request.servicer = None

@@ -16,4 +16,12 @@ def bearer_token(request: HttpRequest, *schemes: str) -> str:
 
 
 def key_from(raw: str) -> ApiKey | None:
-    return apikey_authenticate(raw) if raw else None
+    """The organization key, or None; a readings-only key opens no vendor endpoint.
+
+    The vendor envelopes have no "forbidden" of their own, so such a key is
+    answered as a key they do not know.
+    """
+    key = apikey_authenticate(raw) if raw else None
+    if key is not None and key.readings_only:
+        return None
+    return key

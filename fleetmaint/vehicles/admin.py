@@ -27,7 +27,7 @@ class VehicleAdmin(admin.ModelAdmin):
         "archived",
     ]
     list_filter = ["org", "archived", "powertrain", "distance_unit", "tracks_engine_hours", "make"]
-    search_fields = ["label", "vehicle_key", "vin", "plate", "make", "model"]
+    search_fields = ["label", "vehicle_key", "vin", "plate", "make", "model", "device_id"]
     list_select_related = ["org"]
     readonly_fields = ["odometer", "odometer_at", "engine_hours", "engine_hours_at", "readings"]
 

@@ -43,6 +43,12 @@ class Vehicle(models.Model):
     )
     notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
+    device_id = models.CharField(
+        "telematics device",
+        max_length=64,
+        blank=True,
+        help_text="The identifier of the GPS tracker sending this vehicle's readings.",
+    )
     odometer = models.PositiveIntegerField(null=True, blank=True, editable=False)
     engine_hours = models.DecimalField(
         max_digits=9, decimal_places=1, null=True, blank=True, editable=False
@@ -61,7 +67,15 @@ class Vehicle(models.Model):
     class Meta:
         ordering = ["label", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["org", "vehicle_key"], name="vehicle_key_unique_in_org")
+            models.UniqueConstraint(
+                fields=["org", "vehicle_key"], name="vehicle_key_unique_in_org"
+            ),
+            # One vehicle per tracker in a fleet, so a position names one vehicle.
+            models.UniqueConstraint(
+                fields=["org", "device_id"],
+                condition=~Q(device_id=""),
+                name="vehicle_device_unique_in_org",
+            ),
         ]
         indexes = [
             models.Index(fields=["org", "vin"]),
@@ -92,6 +106,7 @@ class ReadingSource(models.TextChoices):
     API = "api", "API"
     IMPORT = "import", "Import"
     SERVICER = "servicer", "Servicer"
+    TELEMATICS = "telematics", "Telematics"
 
 
 class ReadingQuerySet(models.QuerySet):
