@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fleetmaint.contracts",
     "fleetmaint.reports",
     "fleetmaint.search",
+    "fleetmaint.ingest",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,8 @@ NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
 # Reports with more rows are built by a background job; their files are kept this long.
 REPORT_SYNC_LIMIT = env_int("REPORT_SYNC_LIMIT", 5000)
 REPORT_KEEP_HOURS = env_int("REPORT_KEEP_HOURS", 24)
+# Telematics ingest: at most one reading per vehicle in this many seconds (docs/telematics.md).
+TELEMATICS_MIN_INTERVAL_SECONDS = env_int("TELEMATICS_MIN_INTERVAL_SECONDS", 3600)
 NOTIFICATION_POLL_SECONDS = env_int("NOTIFICATION_POLL_SECONDS", 20)
 
 REDIS_URL = env_str("REDIS_URL")

@@ -1,0 +1,1 @@
+"""Telematics ingest: odometer and engine-hour readings from GPS trackers (docs/telematics.md)."""
