@@ -10,7 +10,8 @@ A success is 201 with the stored event: ``{id, event, ...the body's fields, note
 createdAt, status}``, where ``createdAt`` is a Unix timestamp in milliseconds (the
 seed's dates are timestamps) and ``status`` is the order's status afterwards.
 Errors use the native API's envelope ``{code, message, field}``: 400 for a bad
-body, 401 without a valid servicer key, 404 for an order the servicer cannot
+body, 401 without a valid key, 403 ``forbidden`` for an organization's key (the
+other kind, answered as the native API answers it), 404 for an order the servicer cannot
 see, 409 for an order that is not accepted yet or is closed (one canceled after
 it was accepted still takes events, which leave it canceled), 400 for a date
 of something that happened more than 15 minutes ahead. A body must be a
@@ -26,8 +27,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from fleetmaint.accounts.models import ApiKey
 from fleetmaint.attempts import services as attempts
-from fleetmaint.compat.keys import bearer_token
+from fleetmaint.compat.keys import bearer_token, key_from
 from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.inputs import clean_text, load_json
 from fleetmaint.orders import events as servicer_events
@@ -36,6 +38,8 @@ from fleetmaint.orders.events import EVENT_BOUNDS
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder
 
 TOKEN_HEADER = "X-Extend-Access-Token"
+# What every servicer route answers to an organization's key (403 ``forbidden``).
+FLEET_KEY_REFUSED = "This endpoint takes a servicer's API key."
 # Fields of the answer that the body cannot override.
 RESERVED = ("id", "event", "notes", "createdAt", "status")
 
@@ -82,13 +86,20 @@ def servicer_endpoint(handler: Handler) -> Callable[[HttpRequest, str], JsonResp
     def view(request: HttpRequest, order_id: str) -> JsonResponse:
         token = bearer_token(request, "Bearer") or request.headers.get(TOKEN_HEADER, "").strip()
         try:
-            servicer = (
-                attempts.key_lookup(request, lambda: servicers.servicer_authenticate(token))
+            found = (
+                attempts.key_lookup(
+                    request,
+                    lambda: servicers.servicer_authenticate(token) or key_from(token),
+                )
                 if token
                 else None
             )
         except TooManyAttempts as locked:
             return _error(locked.status, locked.code, locked.message)
+        if isinstance(found, ApiKey):
+            # A known key of the other kind: the native API's answer, word for word.
+            return _error(403, "forbidden", FLEET_KEY_REFUSED)
+        servicer = found
         if servicer is None:
             return _error(
                 401,

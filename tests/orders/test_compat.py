@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from fleetmaint.accounts import services as accounts
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder, Servicer, ServiceType
 from fleetmaint.orders.models import ServicerApiKey as Key
 from fleetmaint.vehicles import services as vehicles
@@ -515,9 +516,9 @@ def test_without_a_valid_servicer_key_it_is_401(api_depot_order, headers):
 
 def test_an_organizations_key_is_not_a_servicer_key(api, api_key, api_depot_order):
     order = api_depot_order()
-    assert_error(update(api, order, {"event": "repair_started"}), 401, "unauthorized")
+    assert_error(update(api, order, {"event": "repair_started"}), 403, "forbidden")
     client = Client(headers={"X-Extend-Access-Token": api_key})
-    assert_error(update(client, order, {"event": "repair_started"}), 401, "unauthorized")
+    assert_error(update(client, order, {"event": "repair_started"}), 403, "forbidden")
     assert not servicer_events(order)
 
 
@@ -672,3 +673,52 @@ def test_the_compat_answer_and_the_native_timeline_agree(api, api_depot, api_dep
     native = next(e for e in timeline if e["id"] == posted["id"])
     assert native["body"] == {"event": "repair_started", "repairStartedAt": MS}
     assert native["status"] == posted["status"] == "in-progress"
+
+
+# --- the wrong kind of key: one answer on every face --------------------------------------
+
+
+def test_a_key_of_the_wrong_kind_gets_the_same_403_on_every_face(
+    org, api_depot_key, api_depot_order, api_van
+):
+    _, fleet_raw = accounts.apikey_create(org=org, name="fleet")
+    fleet, depot = bearer(fleet_raw), bearer(api_depot_key)
+    order = api_depot_order(OrderStatus.ACCEPTED)
+    event = {"event": "repair_started"}
+
+    # An organization's key on a servicer route: native and compat answer alike.
+    native = post(fleet, f"/api/v1/orders/{order.pk}/events", event)
+    compat_update = update(fleet, order, event)
+    compat_accept = accept(fleet, order, {"accepted": True})
+    token_header = post(
+        Client(headers={"X-Extend-Access-Token": fleet_raw}),
+        f"/service-orders/{order.pk}/update-repair",
+        event,
+    )
+    for response in (native, compat_update, compat_accept, token_header):
+        body = assert_error(response, 403, "forbidden")
+        assert body == {
+            "code": "forbidden",
+            "message": "This endpoint takes a servicer's API key.",
+            "field": None,
+        }
+    assert servicer_events(order) == []
+
+    # A servicer's key on a fleet route: 403 in the same envelope.
+    body = assert_error(depot.get(f"/api/v1/vehicles/{api_van.pk}"), 403, "forbidden")
+    assert body["message"] == "This endpoint takes an organization's API key."
+
+    # Each kind on its own routes passes.
+    assert fleet.get(f"/api/v1/vehicles/{api_van.pk}").status_code == 200
+    assert update(depot, order, event).status_code == 201
+
+
+def test_an_unknown_key_is_still_401_on_the_servicer_routes(api_depot_order):
+    order = api_depot_order(OrderStatus.ACCEPTED)
+    stranger = bearer("fm_not-a-key")
+    assert_error(update(stranger, order, {"event": "repair_started"}), 401, "unauthorized")
+    assert_error(
+        post(stranger, f"/api/v1/orders/{order.pk}/events", {"event": "repair_started"}),
+        401,
+        "unauthorized",
+    )
