@@ -18,6 +18,7 @@ from fleetmaint.api import (
     vehicles,
 )
 from fleetmaint.api.auth import ApiKeyAuth
+from fleetmaint.api.idempotency import idempotent
 from fleetmaint.api.parser import StrictJsonParser
 
 api = spec.FleetApi(
@@ -29,6 +30,8 @@ api = spec.FleetApi(
     urls_namespace="api",
 )
 errors.install(api)
+# Every POST honours Idempotency-Key (api.idempotency), in this one place.
+api.add_decorator(idempotent, mode="view")
 
 for module in (vehicles, reading_voids, intervals, tasks, orders, contracts, reports, history):
     api.add_router("", module.router)

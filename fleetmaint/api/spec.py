@@ -13,6 +13,8 @@ instead of in each module. What is declared here is what ``api.errors`` and
 - 404 ``not_found``: every operation that names a record, in its path, an id
   parameter or a write's body.
 - 409 ``conflict``: every operation that changes something.
+
+Every POST also declares the ``Idempotency-Key`` header (``api.idempotency``).
 """
 
 from typing import Any
@@ -21,6 +23,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from fleetmaint.api.errors import ApiError
+from fleetmaint.api.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY
 
 ERROR_SCHEMA_NAME = "ApiError"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}
@@ -62,6 +65,8 @@ def declare_errors(schema: dict[str, Any]) -> None:
     components[ERROR_SCHEMA_NAME] = ApiError.model_json_schema()
     for path_item in schema.get("paths", {}).values():
         for method, operation in path_item.items():
+            if method == "post":
+                operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
             if method in _METHODS:
                 _declare_operation_errors(method, operation)
 

@@ -9,6 +9,7 @@ SCHEDULES = {
     "Remove old report files": ("fleetmaint.reports.jobs.cleanup_reports", 60),
     "Fold task counts together": ("fleetmaint.tasks.tally.compact", 5),
     "Forget old failed sign-ins": ("fleetmaint.attempts.services.forget_old", 24 * 60),
+    "Forget day-old idempotency keys": ("fleetmaint.idempotency.services.forget_old", 60),
 }
 
 
