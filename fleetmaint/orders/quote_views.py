@@ -25,10 +25,11 @@ from fleetmaint.orders.vehicle_quotes import QuotesRefused, quotes_create_per_ve
 from fleetmaint.web import INVALID, redirect_page, render_page
 
 MAX_SHOWN = 100  # quotes listed on the page after asking
+MAX_TICKS = 500  # ids read of each kind: far more than the Due page shows at once
 
 
 def _ids(values: list[str]) -> set[int]:
-    return {int(v) for v in values if v.isdecimal() and len(v) < 12}
+    return {int(v) for v in values[:MAX_TICKS] if v.isdecimal() and len(v) < 12}
 
 
 @dataclass
