@@ -9,6 +9,7 @@ from fleetmaint.api import (
     contracts,
     errors,
     history,
+    ingest,
     intervals,
     orders,
     reading_voids,
@@ -33,5 +34,15 @@ errors.install(api)
 # Every POST honours Idempotency-Key (api.idempotency), in this one place.
 api.add_decorator(idempotent, mode="view")
 
-for module in (vehicles, reading_voids, intervals, tasks, orders, contracts, reports, history):
+for module in (
+    vehicles,
+    reading_voids,
+    intervals,
+    tasks,
+    orders,
+    contracts,
+    reports,
+    history,
+    ingest,
+):
     api.add_router("", module.router)
