@@ -21,6 +21,8 @@ _REFS = (
     "servicer__name",
 )
 _ITEM_FIELDS = ("code", "name", "quantity", "unit_price", "total")
+# The contract an item is covered by, read in the items' own statement.
+_COVER_FIELDS = ("covered_by_id", "covered_by__number", "covered_by__contract_type")
 _ISSUE_FIELDS = ("id", "order_id", "description", "cost", "status", "reported_at", "decided_at")
 
 
@@ -39,9 +41,21 @@ def _items_by(owner: str, ids: list[int]) -> dict[int, list[dict]]:
     found: dict[int, list[dict]] = defaultdict(list)
     if ids:
         rows = OrderItem.objects.filter(**{f"{owner}__in": ids}).order_by("id")
-        for row in rows.values(owner, *_ITEM_FIELDS):
+        for row in rows.values(owner, *_ITEM_FIELDS, *_COVER_FIELDS):
+            contract_id = row.pop("covered_by_id")
+            number, kind = row.pop("covered_by__number"), row.pop("covered_by__contract_type")
+            row["covered_by"] = (
+                {"id": contract_id, "number": number, "contract_type": kind}
+                if contract_id is not None
+                else None
+            )
             found[row.pop(owner)].append(row)
     return found
+
+
+def _covered(items: list[dict]) -> Decimal:
+    """What contracts pay of these item rows (``orders.models.covered_total`` for rows)."""
+    return sum((item["total"] for item in items if item["covered_by"]), Decimal("0.00"))
 
 
 def quote_items(quotes: QuerySet[Quote]) -> list[dict]:
@@ -64,6 +78,8 @@ def quote_items(quotes: QuerySet[Quote]) -> list[dict]:
     answer = []
     for row in rows:
         vehicle, servicer = _refs(row)
+        quote_items = items.get(row["id"], [])
+        covered = _covered(quote_items)
         answer.append(
             {
                 "id": row["id"],
@@ -73,7 +89,9 @@ def quote_items(quotes: QuerySet[Quote]) -> list[dict]:
                 "servicer": servicer,
                 "estimatedTime": row["estimated_minutes"],
                 "total": row["total"],
-                "items": items.get(row["id"], []),
+                "covered_total": covered,
+                "payable_total": row["total"] - covered,
+                "items": quote_items,
                 "preAuthorized": row["pre_authorized"],
                 "validUntil": row["valid_until"],
                 "createdAt": row["created_at"],
@@ -119,6 +137,8 @@ def order_items(orders: QuerySet[ServiceOrder]) -> list[dict]:
     for row in rows:
         vehicle, servicer = _refs(row)
         order_items = items.get(row["id"], [])
+        total = sum((item["total"] for item in order_items), Decimal("0.00"))
+        covered = _covered(order_items)
         answer.append(
             {
                 "id": row["id"],
@@ -130,7 +150,9 @@ def order_items(orders: QuerySet[ServiceOrder]) -> list[dict]:
                 "status_reason": row["status_reason"],
                 "preAuthorized": row["pre_authorized"],
                 # ServiceOrder.items_total: every item, found issues included.
-                "total": sum((item["total"] for item in order_items), Decimal("0.00")),
+                "total": total,
+                "covered_total": covered,
+                "payable_total": total - covered,
                 "items": order_items,
                 "issues": issues.get(row["id"], []),
                 "estimatedCompletion": row["estimated_completion"],

@@ -221,12 +221,23 @@ class VehicleRef(Schema):
     vin: str
 
 
+class ContractRef(Schema):
+    id: int
+    number: str
+    contract_type: str
+
+
 class ItemOut(Schema):
     code: str
     name: str
     quantity: int
     unit_price: Decimal
     total: Decimal
+    covered_by: ContractRef | None = Field(
+        None,
+        description="The vehicle's contract that pays for this item (marked when the quote "
+        "was made, from the contracts active then), or null when the fleet pays.",
+    )
 
 
 class QuoteOut(Schema):
@@ -239,6 +250,8 @@ class QuoteOut(Schema):
         alias="estimated_minutes", description="Minutes of work, from the servicer's price list."
     )
     total: Decimal
+    covered_total: Decimal = Field(description="What contracts pay: the covered items.")
+    payable_total: Decimal = Field(description="What the fleet pays: total - covered_total.")
     items: list[ItemOut]
     preAuthorized: Decimal = Field(alias="pre_authorized")
     validUntil: datetime = Field(alias="valid_until")
@@ -280,6 +293,8 @@ class OrderOut(Schema):
     status_reason: str
     preAuthorized: Decimal = Field(alias="pre_authorized")
     total: Decimal = Field(description="All items, found issues included.")
+    covered_total: Decimal = Field(description="What contracts pay: the covered items.")
+    payable_total: Decimal = Field(description="What the fleet pays: total - covered_total.")
     items: list[ItemOut]
     issues: list[IssueOut]
     estimatedCompletion: datetime | None = Field(alias="estimated_completion")

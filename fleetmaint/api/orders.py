@@ -99,8 +99,12 @@ def _quotes(request: HttpRequest) -> QuerySet[Quote]:
     return queries.org_quotes(request.org).select_related("order")
 
 
+# A quote's or an order's items with the contract covering each (one statement more).
+ITEMS_COVER = "items__covered_by"
+
+
 def _quote(request: HttpRequest, quote_id: int) -> Quote:
-    quote = _quotes(request).filter(pk=quote_id).first()
+    quote = _quotes(request).prefetch_related(ITEMS_COVER).filter(pk=quote_id).first()
     if quote is None:
         raise NotFound("Quote not found.")
     return quote
@@ -123,7 +127,7 @@ def _order(request: HttpRequest, order_id: int) -> ServiceOrder:
 
 
 def _order_out(request: HttpRequest, order_id: int) -> ServiceOrder:
-    order = _orders(request).filter(pk=order_id).first()
+    order = _orders(request).prefetch_related(ITEMS_COVER).filter(pk=order_id).first()
     if order is None:
         raise NotFound("Service order not found.")
     return order

@@ -377,6 +377,7 @@ def test_quotes_are_listed_as_read_alone_and_expire_when_past_valid_until(
         "quantity": 2,
         "unit_price": "89.90",
         "total": "179.80",
+        "covered_by": None,
     }
     assert item["vehicle"] == {
         "id": loader.pk,

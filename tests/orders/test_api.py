@@ -372,6 +372,8 @@ def test_it_quotes_the_seeds_request(api, api_van, api_garage, api_mobile):
         "servicer": {"id": api_garage.pk, "name": "Bay Garage"},
         "estimatedTime": 75,
         "total": "129.00",
+        "covered_total": "0.00",
+        "payable_total": "129.00",
         "items": [
             {
                 "code": "oil-change",
@@ -379,6 +381,7 @@ def test_it_quotes_the_seeds_request(api, api_van, api_garage, api_mobile):
                 "quantity": 1,
                 "unit_price": "89.00",
                 "total": "89.00",
+                "covered_by": None,
             },
             {
                 "code": "tire-rotation",
@@ -386,6 +389,7 @@ def test_it_quotes_the_seeds_request(api, api_van, api_garage, api_mobile):
                 "quantity": 1,
                 "unit_price": "40.00",
                 "total": "40.00",
+                "covered_by": None,
             },
         ],
         "preAuthorized": "200.00",
