@@ -1,5 +1,8 @@
 """Writes about servicers: which fleets they serve, and their API keys."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
@@ -63,6 +66,55 @@ def partnership_set(*, org: Organization, servicer: Servicer, active: bool) -> N
     if not (servicer.active and servicer.open_to_new_fleets):
         raise PermissionDenied(f"{servicer.name} is not taking new fleets.", field="servicer")
     Partnership.objects.get_or_create(org=org, servicer=servicer)
+
+
+def servicer_create(
+    *,
+    name: str,
+    service_types: list[str],
+    email: str = "",
+    phone: str = "",
+    currency: str = "EUR",
+    auto_accept: bool = False,
+    fleets: list[Organization] | None = None,
+) -> Servicer:
+    """A new servicer offering these types (named the seed's way or ours), linked to fleets."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("Give the servicer a name of up to 120 characters.", field="name")
+    types: list[str] = []
+    for given in service_types:
+        named = ServiceType.named(given)
+        if named is None:
+            offered = ", ".join(ServiceType.values)
+            raise ValidationFailed(
+                f"{given!r} is not a service type; use {offered}.", field="service_types"
+            )
+        if named not in types:
+            types.append(named.value)
+    if not types:
+        raise ValidationFailed("Name at least one service type.", field="service_types")
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise ValidationFailed(f"{email!r} is not an e-mail address.", field="email") from None
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationFailed("The currency is a three-letter code such as EUR.", field="currency")
+    with transaction.atomic():
+        servicer = Servicer.objects.create(
+            name=name,
+            email=email,
+            phone=phone.strip(),
+            service_types=types,
+            currency=currency,
+            auto_accept=auto_accept,
+        )
+        for org in fleets or []:
+            partnership_link(org=org, servicer=servicer)
+    return servicer
 
 
 def servicer_apikey_create(*, servicer: Servicer, name: str) -> tuple[ServicerApiKey, str]:
