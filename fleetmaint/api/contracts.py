@@ -3,9 +3,11 @@
 from datetime import date, datetime
 from typing import Literal
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from fleetmaint.api import changes
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.contracts import queries, services
 from fleetmaint.contracts.inputs import ContractChanges, ContractInput
@@ -54,11 +56,14 @@ class CancelIn(Schema):
 class ContractPage(Schema):
     count: int
     items: list[ContractOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")
 
 
 class ContractFilters(Schema):
     type: Literal[tuple(ContractType.values)] | None = None  # type: ignore[valid-type]
     status: Literal[tuple(ContractStatus.values)] | None = None  # type: ignore[valid-type]
+    changed_since: str | None = Field(None, description=changes.HELP)
+    limit: int = Field(500, ge=1, le=500, description="With `changed_since`: rows per answer.")
 
 
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
@@ -100,9 +105,22 @@ def list_contracts(request: HttpRequest, vehicle_id: int, filters: Query[Contrac
     rows = queries.vehicle_contracts_filtered(
         vehicle, contract_type=filters.type or "", status=filters.status or ""
     )
+    if filters.changed_since is not None:
+        return changes.changed_page(
+            rows,
+            filters.changed_since,
+            moment="updated_at",
+            limit=filters.limit,
+            items_of=_items,
+        )
+    items = _items(rows)
+    return rows_response({"count": len(items), "items": items})
+
+
+def _items(rows: QuerySet) -> list[dict]:
     items = [_item(values) for values in rows.values(*_ROW_FIELDS)]
     _attach_documents(items)
-    return rows_response({"count": len(items), "items": items})
+    return items
 
 
 @router.post("/vehicles/{vehicle_id}/contracts", response={201: ContractOut})

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictBool
 
+from fleetmaint.api import changes
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.days import HORIZON_WORDS
 from fleetmaint.errors import DomainError
@@ -90,6 +92,7 @@ class ServiceOut(Schema):
 class IntervalPage(Schema):
     count: int
     items: list[IntervalOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")
 
 
 class Generated(Schema):
@@ -154,6 +157,10 @@ def _item(values: dict) -> dict:
     return {name: values[name] for name in IntervalOut.model_fields}
 
 
+def _items(rows: QuerySet) -> list[dict]:
+    return [_item(values) for values in rows.values(*_ROW_FIELDS)]
+
+
 def _page(rows, limit: int, offset: int) -> HttpResponse:
     """A page of open intervals (annotated with ``is_required``) read as rows."""
     page = rows.values(*_ROW_FIELDS)[offset : offset + limit]
@@ -166,8 +173,14 @@ def list_intervals(
     maintenance_required: bool | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
+    changed_since: str | None = Query(None, description=changes.HELP),
 ):
-    return _page(queries.maintenance_required(request.org, maintenance_required), limit, offset)
+    rows = queries.maintenance_required(request.org, maintenance_required)
+    if changed_since is not None:
+        return changes.changed_page(
+            rows, changed_since, moment="last_updated", limit=limit, items_of=_items
+        )
+    return _page(rows, limit, offset)
 
 
 @router.post("/intervals/generate", response=Generated)

@@ -9,11 +9,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Annotated, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fleetmaint.api import changes
 from fleetmaint.api.common import SortOption, find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.tasks import queries, services
@@ -177,6 +179,7 @@ class TaskOut(Schema):
 class TaskPage(Schema):
     count: int
     items: list[TaskOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")
 
 
 class DoneOut(Schema):
@@ -317,6 +320,7 @@ def list_tasks(
     sort: Annotated[list[SortOption] | None, Query(description=SORT_HELP)] = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    changed_since: str | None = Query(None, description=changes.HELP),
 ):
     filters = queries.TaskFilters(
         statuses=tuple(status or ()),
@@ -325,6 +329,14 @@ def list_tasks(
         search=search,
         sort=queries.parse_sort(sort or []),
     )
+    if changed_since is not None:
+        return changes.changed_page(
+            queries.task_list(request.org, filters).order_by(),
+            changed_since,
+            moment="updated_at",
+            limit=limit,
+            items_of=_changed_task_items,
+        )
     count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
     now = timezone.now()
     rows = queries.task_rows(
@@ -333,6 +345,12 @@ def list_tasks(
     now_text = json_moment(now)
     items = [_task_item(row, now_text) for row in rows]
     return rows_response({"count": count, "items": items})
+
+
+def _changed_task_items(rows: QuerySet[ServiceTask]) -> list[dict]:
+    """A page of changed tasks in ``TaskOut``'s shape, as each task reads alone."""
+    tasks = rows.select_related("vehicle").prefetch_related("files")
+    return [TaskOut.from_orm(task).model_dump() for task in tasks]
 
 
 @router.post("/tasks", response={201: TaskOut})

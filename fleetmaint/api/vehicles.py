@@ -4,10 +4,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pydantic
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Query, Router, Schema, Status
 
+from fleetmaint.api import changes
 from fleetmaint.api.common import find_vehicle, rows_response
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.inputs import Amount, CleanStr
@@ -49,6 +52,7 @@ class VehicleOut(Schema):
 class VehiclePage(Schema):
     count: int
     items: list[VehicleOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")
 
 
 class VehicleListQuery(Schema):
@@ -56,6 +60,7 @@ class VehicleListQuery(Schema):
     archived: bool | None = None
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    changed_since: str | None = Field(None, description=changes.HELP)
 
 
 class ReadingOut(Schema):
@@ -83,6 +88,7 @@ class ReadingIn(Schema):
 class ReadingPage(Schema):
     count: int
     items: list[ReadingOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")
 
 
 class BulkReadingIn(pydantic.BaseModel):
@@ -157,6 +163,14 @@ def _with_float_hours(values: dict) -> dict:
     return values
 
 
+def _vehicle_items(rows: QuerySet) -> list[dict]:
+    return [_with_float_hours(values) for values in rows.values(*VEHICLE_FIELDS)]
+
+
+def _reading_items(rows: QuerySet) -> list[dict]:
+    return [_with_float_hours(values) for values in rows.values(*READING_FIELDS)]
+
+
 def _vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     vehicle = find_vehicle(request, vehicle_id)
     if vehicle is None:
@@ -169,6 +183,14 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleListQuery]):
     rows = queries.vehicle_list(
         request.org, queries.VehicleFilters(search=filters.search, archived=filters.archived)
     )
+    if filters.changed_since is not None:
+        return changes.changed_page(
+            rows,
+            filters.changed_since,
+            moment="updated_at",
+            limit=filters.limit,
+            items_of=_vehicle_items,
+        )
     page = rows.values(*VEHICLE_FIELDS)[filters.offset : filters.offset + filters.limit]
     items = [_with_float_hours(values) for values in page]
     return rows_response({"count": rows.count(), "items": items})
@@ -216,9 +238,19 @@ def list_readings(
     vehicle_id: int,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    changed_since: str | None = Query(None, description=changes.HELP),
 ):
     vehicle = _vehicle(request, vehicle_id)
     rows = queries.vehicle_readings(vehicle)
+    if changed_since is not None:
+        # A reading changes once after it is recorded: when it is voided.
+        return changes.changed_page(
+            rows,
+            changed_since,
+            moment=Coalesce("voided_at", "created_at"),
+            limit=limit,
+            items_of=_reading_items,
+        )
     page = rows.values(*READING_FIELDS)[offset : offset + limit]
     items = [_with_float_hours(values) for values in page]
     return rows_response({"count": rows.count(), "items": items})
