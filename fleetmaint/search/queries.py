@@ -4,9 +4,9 @@ Each kind is one statement, cut at ``limit + 1`` rows (the extra row only says
 that there are more), so a search costs four statements whatever it finds and
 however large the fleet is.
 
-How each kind is matched (``icontains``, which PostgreSQL answers from the
-trigram indexes of search migration 0001 and tasks migration 0005; SQLite
-reads the tables):
+How each kind is matched (``icontains``, or for vehicles the same over their
+fields joined, which PostgreSQL answers from the trigram indexes of search
+migrations 0001 and 0002 and tasks migration 0005; SQLite reads the tables):
 
 - vehicles by label, plate, VIN and key; an exact match comes first;
 - tasks by description and comment;
@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import BooleanField, Case, F, IntegerField, Model, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
@@ -158,6 +159,28 @@ def _ids(matches: QuerySet, column: str = "pk") -> QuerySet:
 # --- vehicles --------------------------------------------------------------------------
 
 
+# A vehicle's searched text as one expression, the one the trigram index of search
+# migration 0002 holds: the fields joined by chr(31), which ``clean_term`` takes out
+# of every search, so that no match runs from one field into the next.
+VEHICLE_TEXT = (
+    'UPPER("vehicles_vehicle"."label"::text || chr(31) || "vehicles_vehicle"."vehicle_key"::text'
+    ' || chr(31) || "vehicles_vehicle"."plate"::text || chr(31) || "vehicles_vehicle"."vin"::text)'
+)
+
+
+def vehicle_text_holds(text: str) -> Q | RawSQL:
+    """Label, key, plate or VIN holds the text, in any case."""
+    if not sql.on_postgres():
+        return (
+            Q(label__icontains=text)
+            | Q(vehicle_key__icontains=text)
+            | Q(plate__icontains=text)
+            | Q(vin__icontains=text)
+        )
+    pattern = f"%{connection.ops.prep_for_like_query(text)}%"
+    return RawSQL(f"{VEHICLE_TEXT} LIKE UPPER(%s)", (pattern,), output_field=BooleanField())
+
+
 def vehicles_matching(org: Organization, term: Term) -> QuerySet[Vehicle]:
     text = term.text
     exact = (
@@ -168,12 +191,7 @@ def vehicles_matching(org: Organization, term: Term) -> QuerySet[Vehicle]:
     )
     return (
         Vehicle.objects.for_org(org)
-        .filter(
-            Q(label__icontains=text)
-            | Q(vehicle_key__icontains=text)
-            | Q(plate__icontains=text)
-            | Q(vin__icontains=text)
-        )
+        .filter(vehicle_text_holds(text))
         .annotate(
             rank=Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField())
         )

@@ -7,11 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fleetmaint.orders.models import Partnership, Servicer
+from fleetmaint.contracts.models import VehicleContract
+from fleetmaint.orders.models import OrderItem, Partnership, ServiceOrder, Servicer
 from fleetmaint.search import queries
 from fleetmaint.search.queries import clean_term, search
-from fleetmaint.tasks.models import Status
+from fleetmaint.tasks.models import ServiceTask, Status
 from fleetmaint.vehicles import services as vehicles
+from fleetmaint.vehicles.models import Vehicle
 from tests.search import rows
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +122,13 @@ def test_short_text_looks_for_vehicles_and_order_numbers_but_not_task_text(org, 
     assert _titles(found, "tasks") == []
     assert _titles(found, "orders") == [f"Order {wanted.pk}"]
     assert _titles(search(org, clean_term("42")), "vehicles") == ["Sprinter Blue"]
+
+
+def test_text_never_runs_from_one_field_into_the_next(org):
+    vehicles.vehicle_create(org=org, label="Van", vehicle_key="X1", plate="PL 1")
+    assert _titles(search(org, clean_term("van x1")), "vehicles") == []
+    assert _titles(search(org, clean_term("anx")), "vehicles") == []
+    assert _titles(search(org, clean_term("x1")), "vehicles") == ["Van"]
 
 
 # --- whose rows --------------------------------------------------------------------------
@@ -308,3 +317,24 @@ def test_the_page_costs_the_same_for_one_match_or_many(org, van, advisor_client)
     with CaptureQueriesContext(connection) as many:
         _page(advisor_client, "sprinter")
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_postgresql_can_answer_each_text_condition_from_its_trigram_index(org):
+    """The planner picks an index only when it is cheaper (never in a near-empty test
+    database), so with the table scans ruled out each condition the search writes must
+    find its trigram index: the index's expression and the query's are the same."""
+    conditions = {
+        "vehicle_text_trgm_idx": Vehicle.objects.filter(queries.vehicle_text_holds("sprinter")),
+        "task_description_trgm_idx": ServiceTask.objects.filter(description__icontains="clutch"),
+        "task_comment_trgm_idx": ServiceTask.objects.filter(comment__icontains="clutch"),
+        "order_reason_trgm_idx": ServiceOrder.objects.filter(status_reason__icontains="belt"),
+        "order_item_name_trgm_idx": OrderItem.objects.filter(name__icontains="belt"),
+        "contract_number_trgm_idx": VehicleContract.objects.filter(number__icontains="sp-1"),
+        "contract_provider_trgm_idx": VehicleContract.objects.filter(provider__icontains="care"),
+    }
+    with connection.cursor() as cursor:
+        for way in ("seqscan", "indexscan", "indexonlyscan"):
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+    for index, rows_of in conditions.items():
+        assert f"Bitmap Index Scan on {index}" in rows_of.explain(), index

@@ -1,7 +1,7 @@
 """Trigram indexes for the search in the header (PostgreSQL).
 
 The search looks for the typed text anywhere in a vehicle's label, plate, VIN
-and key, a contract's number and provider, an order's status note and its
+and key (one index over all four since migration 0002), a contract's number and provider, an order's status note and its
 items' names (``UPPER(column::text) LIKE UPPER('%text%')``, as Django writes
 ``icontains``). The tasks' description and comment have theirs already
 (tasks migration 0005, which also creates pg_trgm). Where pg_trgm is missing
