@@ -94,7 +94,7 @@ def test_advisor_downloads_and_removes_a_contracts_documents(
 
     # Asked again and confirmed: the tab updates in place and says so.
     plan_item.get_by_role("button", name="Remove plan.pdf").click()
-    expect(page.get_by_role("status")).to_have_text("Removed plan.pdf.")
+    expect(page.locator("#contracts").get_by_role("status")).to_have_text("Removed plan.pdf.")
     expect(documents.get_by_role("listitem")).to_have_count(2)
     expect(documents).not_to_contain_text("plan.pdf")
     assert page.evaluate("window.__sameDocument === true"), "removing reloaded the page"
@@ -113,7 +113,7 @@ def test_advisor_downloads_and_removes_a_contracts_documents(
     expect(editing.get_by_role("listitem")).to_have_count(2)
     screenshot(page, "contract-files-edit")
     editing.get_by_role("button", name="Remove terms.pdf").click()
-    expect(page.get_by_role("status")).to_have_text("Removed terms.pdf.")
+    expect(page.locator("#contracts").get_by_role("status")).to_have_text("Removed terms.pdf.")
     expect(page.get_by_role("heading", name="Edit SP-100")).to_be_visible()
     expect(editing.get_by_role("listitem")).to_have_count(1)
     expect(editing).to_contain_text("receipt.pdf")
@@ -151,7 +151,7 @@ def test_advisor_downloads_and_removes_a_contracts_documents(
         screenshot(plain, "contract-files-ask-without-javascript")
         plain.get_by_role("button", name="Remove the file").click()
         expect(plain).to_have_url(tab)
-        expect(plain.get_by_role("status")).to_have_text("Removed receipt.pdf.")
+        expect(plain.locator("#messages")).to_have_text("Removed receipt.pdf.")
         expect(plain.locator(f"#contract-{plan.pk}")).not_to_contain_text("receipt.pdf")
     finally:
         plain_context.close()
