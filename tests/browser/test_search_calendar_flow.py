@@ -40,6 +40,10 @@ def fleet(org):
     make.interval(other, days=9, name="Annual inspection")
     make.order(van, servicer, eta_days=5)
     today = days.today(org)
+    # A busy day in the next month: more than a cell shows.
+    busy = (today.replace(day=1) + timedelta(days=32)).replace(day=6)
+    for number in range(5):
+        make.open_task(other, days=(busy - today).days, description=f"Check lights {number}")
     rows.contract(van, number="SP-2030-7", provider="RoadCare", ends=today + timedelta(days=12))
     return van
 
@@ -114,7 +118,19 @@ def test_search_calendar_and_shortcuts(page: Page, live_server, advisor, org, fl
     expect(page.locator("h1")).to_have_text(_month_heading(next_month))
     expect(page).to_have_url(re.compile(rf"\?month={next_month:%Y-%m}$"))
     expect(page.locator(".cal-grid td[aria-current=date]")).to_have_count(0)
+    busy = next_month.replace(day=6)
+    busy_cell = page.locator(f".cal-grid td:has(time[datetime='{busy.isoformat()}'])")
+    expect(busy_cell.locator(".cal-item")).to_have_count(3)
     screenshot(page, "calendar-next-month-1366")
+    # A busy day opens in full above the month.
+    busy_cell.get_by_role("link", name=re.compile(r"\+2 more")).click()
+    day_panel = page.locator("#day")
+    expect(day_panel.locator("h2")).to_have_text(busy.strftime("%A %-d %B %Y"))
+    expect(day_panel.locator(".cal-item")).to_have_count(5)
+    expect(page).to_have_url(re.compile(rf"day={busy.isoformat()}"))
+    screenshot(page, "calendar-day-1366")
+    day_panel.get_by_role("link", name="Close the day").click()
+    expect(page.locator("#day")).to_have_count(0)
     page.get_by_role("link", name=re.compile("Previous month")).click()
     expect(page.locator("h1")).to_have_text(_month_heading(today))
     page.go_back()
