@@ -1,6 +1,7 @@
 """The maintenance schedule over JSON; every rule is in intervals.services."""
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,10 +37,23 @@ class IntervalOut(Schema):
     due_at: datetime | None
     created_at: datetime
     last_updated: datetime
+    serviced_at: datetime | None = Field(
+        None, description="When it was serviced; null while it is open."
+    )
+    serviced_odometer: int | None = Field(
+        None, description="The odometer recorded when it was serviced."
+    )
+    serviced_by_order_id: int | None = Field(
+        None, description="The service order whose completion serviced it, if one did."
+    )
 
     @staticmethod
     def resolve_preset(obj: ServiceInterval) -> str | None:
         return obj.preset.name if obj.preset_id else None
+
+    @staticmethod
+    def resolve_serviced_by_order_id(obj: ServiceInterval) -> int | None:
+        return getattr(obj, "serviced_order_id", None)
 
     @staticmethod
     def resolve_maintenance_required(obj: ServiceInterval) -> bool:
@@ -147,6 +161,9 @@ _ROW_FIELDS = (
     "due_at",
     "created_at",
     "last_updated",
+    "serviced_at",
+    "serviced_odometer",
+    "serviced_order_id",
 )
 
 
@@ -154,6 +171,7 @@ def _item(values: dict) -> dict:
     """A row of ``queries.open_intervals`` in IntervalOut's shape and order."""
     values["preset"] = values.pop("preset__name")
     values["maintenance_required"] = values.pop("is_required")
+    values["serviced_by_order_id"] = values.pop("serviced_order_id")
     return {name: values[name] for name in IntervalOut.model_fields}
 
 
@@ -170,12 +188,17 @@ def _page(rows, limit: int, offset: int) -> HttpResponse:
 @router.get("/intervals", response=IntervalPage)
 def list_intervals(
     request: HttpRequest,
+    status: Annotated[
+        Literal["open", "serviced", "all"],
+        Query(description="open (the default): not serviced yet; serviced; or all."),
+    ] = "open",
     maintenance_required: bool | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
     changed_since: str | None = Query(None, description=changes.HELP),
 ):
-    rows = queries.maintenance_required(request.org, maintenance_required)
+    """The fleet's intervals by id; a serviced one is never ``maintenance_required``."""
+    rows = queries.api_intervals(request.org, status, maintenance_required)
     if changed_since is not None:
         return changes.changed_page(
             rows, changed_since, moment="last_updated", limit=limit, items_of=_items
@@ -197,7 +220,7 @@ def list_vehicle_intervals(
     offset: int = Query(0, ge=0),
 ):
     vehicle = _vehicle(request, vehicle_id)
-    return _page(queries.vehicle_schedule(vehicle), limit, offset)
+    return _page(queries.open_rows(queries.vehicle_schedule(vehicle)), limit, offset)
 
 
 @router.post("/vehicles/{vehicle_id}/intervals", response={201: IntervalOut})
@@ -230,7 +253,11 @@ def generate_for_vehicle(request: HttpRequest, vehicle_id: int):
 
 @router.get("/intervals/{interval_id}", response=IntervalOut)
 def read_interval(request: HttpRequest, interval_id: int):
-    return _interval(request, interval_id)
+    """An open or a serviced interval (``serviced_at`` set); 404 once it is removed."""
+    try:
+        return queries.interval_in(request.org, interval_id)
+    except ScheduleNotFound as missing:
+        raise Http404(missing.message) from None
 
 
 @router.patch("/intervals/{interval_id}", response=IntervalOut)
@@ -262,7 +289,7 @@ def mark_serviced(request: HttpRequest, interval_id: int, payload: ServicedIn):
     following = services.interval_mark_serviced(
         interval=interval, completion=completion, actor=_actor(request)
     )
-    return {"serviced": interval, "next": following}
+    return {"serviced": queries.interval_in(request.org, interval.pk), "next": following}
 
 
 @router.post("/intervals/{interval_id}/reopen", response=IntervalOut)

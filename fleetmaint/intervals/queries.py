@@ -3,7 +3,19 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -271,3 +283,79 @@ def open_interval_in(org: Organization, interval_id: int) -> ServiceInterval:
     if interval is None:
         raise ScheduleNotFound(Reason.INTERVAL_UNKNOWN, field="id")
     return interval
+
+
+# --- the API's reads: open, serviced or every interval ---------------------------------
+
+INTERVAL_STATUSES = ("open", "serviced", "all")
+# An order's completion marks its intervals serviced a moment after it records its own
+# completion, in the same transaction; a later servicing by hand is not the order's.
+ORDER_SERVICING_WINDOW = timedelta(minutes=1)
+
+
+def _serviced_by_order() -> Subquery:
+    """The completed order whose completion serviced the interval, or null."""
+    through = ServiceInterval.orders.through
+    return Subquery(
+        through.objects.filter(
+            serviceinterval_id=OuterRef("pk"),
+            serviceorder__completed_at__lte=OuterRef("serviced_at"),
+            serviceorder__completed_at__gt=OuterRef("serviced_at") - ORDER_SERVICING_WINDOW,
+        )
+        .order_by("-serviceorder__completed_at")
+        .values("serviceorder_id")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _with_api_state(intervals: QuerySet, now: datetime) -> QuerySet:
+    """``is_required`` (never for a serviced interval) and ``serviced_order_id``."""
+    return intervals.annotate(
+        is_required=Case(
+            When(serviced_at__isnull=False, then=Value(False)),
+            When(required_q(now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        serviced_order_id=Case(
+            When(serviced_at__isnull=True, then=Value(None)),
+            default=_serviced_by_order(),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def open_rows(intervals: QuerySet[ServiceInterval]) -> QuerySet[ServiceInterval]:
+    """Open intervals in the API's shape: no order serviced them (yet)."""
+    return intervals.annotate(serviced_order_id=Value(None, output_field=IntegerField()))
+
+
+def api_intervals(
+    org: Organization, status: str = "open", required: bool | None = None
+) -> QuerySet[ServiceInterval]:
+    """The API's list: open intervals (as ``maintenance_required``), serviced ones, or both.
+
+    Every row carries ``is_required`` and ``serviced_order_id``; by id, oldest first.
+    """
+    if status == "open":
+        return open_rows(maintenance_required(org, required))
+    intervals = ServiceInterval.objects.filter(org=org, vehicle__archived=False)
+    if status == "serviced":
+        intervals = intervals.exclude(serviced_at=None)
+    rows = _with_api_state(intervals, timezone.now())
+    if required is not None:
+        rows = rows.filter(is_required=required)
+    return rows.order_by("id")
+
+
+def interval_in(org: Organization, interval_id: int) -> ServiceInterval:
+    """An interval of the fleet by id, open or serviced, with its state, or ScheduleNotFound."""
+    intervals = ServiceInterval.objects.filter(org=org, pk=interval_id)
+    found = (
+        _with_api_state(intervals, timezone.now())
+        .select_related("vehicle", "vehicle__org", "preset")
+        .first()
+    )
+    if found is None:
+        raise ScheduleNotFound(Reason.INTERVAL_UNKNOWN, field="id")
+    return found

@@ -144,6 +144,9 @@ def test_it_creates_an_interval(api, van):
         "due_at": None,
         "created_at": "2030-06-15T10:00:00Z",
         "last_updated": "2030-06-15T10:00:00Z",
+        "serviced_at": None,
+        "serviced_odometer": None,
+        "serviced_by_order_id": None,
     }
 
 
@@ -501,7 +504,10 @@ def test_marking_a_custom_interval_serviced_has_no_next(api, oil):
     response = post(api, f"/api/v1/intervals/{oil.pk}/serviced", {})
     assert response.status_code == 200
     assert response.json()["next"] is None
-    assert_error(api.get(f"/api/v1/intervals/{oil.pk}"), 404, "not_found")
+    assert response.json()["serviced"]["serviced_at"] == "2030-06-15T10:00:00Z"
+    # Serviced, not gone: it reads with its service, and the open list leaves it out.
+    assert api.get(f"/api/v1/intervals/{oil.pk}").json()["serviced_at"] == "2030-06-15T10:00:00Z"
+    assert api.get("/api/v1/intervals").json()["count"] == 0
 
 
 def test_marking_serviced_twice_is_refused_the_second_time(api, org, van):
