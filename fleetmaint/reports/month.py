@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.expressions import ExpressionWrapper, RawSQL
+from django.db.models.expressions import Combinable, ExpressionWrapper, RawSQL
 from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 
@@ -143,7 +143,7 @@ def parse_day(raw: str, month: date) -> date | None:
 # --- the statement --------------------------------------------------------------------------
 
 
-def _shaped(rows: QuerySet, kind: str, day, **columns) -> QuerySet:
+def _shaped(rows: QuerySet, kind: str, day: Combinable, **columns: Combinable) -> QuerySet:
     """The kind's rows with the columns every kind shares."""
     return rows.annotate(
         kind=Value(kind, output_field=CharField()),
@@ -153,7 +153,7 @@ def _shaped(rows: QuerySet, kind: str, day, **columns) -> QuerySet:
     )
 
 
-def _numbered(rows: QuerySet, day, per_day: int) -> QuerySet:
+def _numbered(rows: QuerySet, day: Combinable, per_day: int) -> QuerySet:
     """Shaped rows numbered per day, the first ``per_day`` of each day kept, each with
     its day's count."""
     return (
@@ -192,7 +192,9 @@ def _no_flag() -> Value:
     return Value(False, output_field=BooleanField())
 
 
-def _tasks(org: Organization, since, until, day) -> QuerySet:
+def _tasks(
+    org: Organization, since: datetime | RawSQL, until: datetime | RawSQL, day: Combinable
+) -> QuerySet:
     return _shaped(
         queries.coming_tasks(org).filter(when__gte=since, when__lt=until),
         "task",
@@ -233,17 +235,15 @@ def _tasks_of_each_day(
     )
 
 
-def _rows(org: Organization, first: date, last: date, per_day: int) -> list[dict]:
-    """The items due from ``first`` to ``last`` (local days, both included), at most
-    ``per_day`` of each kind on each day: one statement (and on PostgreSQL a second,
-    the tasks' counts per day from their tally)."""
+def _others(org: Organization, first: date, last: date, per_day: int) -> list[QuerySet]:
+    """Open intervals, active orders and active contracts from ``first`` to ``last``,
+    numbered per day."""
     zone = days.zone_of(org)
     since = datetime.combine(first, time.min, tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     moment_day = TruncDate("when", tzinfo=zone)
-    in_range = {"when__gte": since, "when__lt": until}
     intervals = _shaped(
-        queries.coming_intervals(org).filter(**in_range),
+        queries.coming_intervals(org).filter(when__gte=since, when__lt=until),
         "interval",
         moment_day,
         text=F("name"),
@@ -251,7 +251,7 @@ def _rows(org: Organization, first: date, last: date, per_day: int) -> list[dict
         flagged=_flag(Q(due_at__isnull=False)),
     )
     orders = _shaped(
-        queries.coming_orders(org).filter(**in_range),
+        queries.coming_orders(org).filter(when__gte=since, when__lt=until),
         "order",
         moment_day,
         text=_no_text(),
@@ -266,12 +266,23 @@ def _rows(org: Organization, first: date, last: date, per_day: int) -> list[dict
         extra=F("contract_type"),
         flagged=_no_flag(),
     )
-    parts = [
+    return [
         _numbered(intervals, moment_day, per_day),
         _numbered(orders, moment_day, per_day),
         _numbered(contracts, F("end_date"), per_day),
     ]
+
+
+def _rows(org: Organization, first: date, last: date, per_day: int) -> list[dict]:
+    """The items due from ``first`` to ``last`` (local days, both included), at most
+    ``per_day`` of each kind on each day: one statement (and on PostgreSQL a second,
+    the tasks' counts per day from their tally)."""
+    parts = _others(org, first, last, per_day)
     if not tally.kept_by_triggers():
+        zone = days.zone_of(org)
+        since = datetime.combine(first, time.min, tzinfo=zone)
+        until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+        moment_day = TruncDate("when", tzinfo=zone)
         parts.append(_numbered(_tasks(org, since, until, moment_day), moment_day, per_day))
         return list(parts[0].union(*parts[1:], all=True))
     others, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
