@@ -153,7 +153,8 @@ def _list_response(request: HttpRequest, vehicle: Vehicle | None) -> HttpRespons
         "unplanned": request.GET.get("unplanned", ""),
         "search": filters.search,
         "vehicle_match": match,
-        "counts": queries.status_counts(request.org),
+        # The fleet's counts head the fleet's list only; a vehicle's tab has its header.
+        "counts": queries.status_counts(request.org) if vehicle is None else None,
         "list_url": request.path,
     }
     return render_page(request, "tasks/list.html", context, partial="results")
