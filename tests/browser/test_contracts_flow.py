@@ -62,7 +62,7 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
     # 2. Corrected, it is added; its row shows the time and distance left as bars.
     page.get_by_label("End date").fill(end.isoformat())
     page.get_by_role("button", name="Add contract").click()
-    expect(page.get_by_role("status")).to_have_text("Contract saved.")
+    expect(page.locator("#messages").get_by_role("status")).to_have_text("Contract saved.")
     contract = VehicleContract.objects.get()
     assert (contract.number, contract.end_date, contract.ends_at_odometer) == (
         "SP-100",
@@ -104,7 +104,7 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
     edit_form.get_by_label("Distance limit").fill("8000")
     screenshot(page, "contracts-editing")
     edit_form.get_by_role("button", name="Save contract").click()
-    expect(page.get_by_role("status")).to_have_text("Contract saved.")
+    expect(page.locator("#messages").get_by_role("status")).to_have_text("Contract saved.")
     expect(page.get_by_role("heading", name="Add a contract")).to_be_visible()
     expect(row).to_contain_text("300 days left")
     expect(row.get_by_role("progressbar", name="Time left")).to_have_attribute(
@@ -128,7 +128,7 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
         files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
     row.get_by_role("button", name="Attach", exact=True).click()
-    expect(page.get_by_role("status")).to_have_text("Attached plan.pdf.")
+    expect(page.locator("#messages").get_by_role("status")).to_have_text("Attached plan.pdf.")
     link = row.get_by_role("link", name=re.compile("plan.pdf"))
     expect(link).to_be_visible()
     with page.expect_download() as download_info:
@@ -141,7 +141,9 @@ def test_advisor_keeps_a_vehicles_contracts(page: Page, live_server, advisor, or
     row.get_by_label("Cancel: why?").fill("Vehicle sold")
     screenshot(page, "contracts-cancel-menu")
     row.get_by_role("button", name="Cancel contract").click()
-    expect(page.get_by_role("status")).to_have_text("Contract SP-100 cancelled.")
+    expect(page.locator("#messages").get_by_role("status")).to_have_text(
+        "Contract SP-100 cancelled."
+    )
     expect(row.locator(".badge")).to_have_text("cancelled")
     expect(row.get_by_text("Actions", exact=True)).to_have_count(0)
     expect(row).to_contain_text("Cancelled: Vehicle sold")
