@@ -38,8 +38,12 @@ class Vehicle(models.Model):
     plate = models.CharField("registration plate", max_length=20, blank=True)
     distance_unit = models.CharField(max_length=2, choices=DistanceUnit.choices)
     tracks_engine_hours = models.BooleanField(default=False)
+    # The database fills it in too, for vehicles inserted by plain SQL (imports, loaders).
     powertrain = models.CharField(
-        max_length=12, choices=Powertrain.choices, default=Powertrain.COMBUSTION
+        max_length=12,
+        choices=Powertrain.choices,
+        default=Powertrain.COMBUSTION,
+        db_default=Powertrain.COMBUSTION,
     )
     notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)

@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='vehicle',
             name='powertrain',
-            field=models.CharField(choices=[('combustion', 'Petrol (combustion)'), ('diesel', 'Diesel'), ('electric', 'Electric'), ('hybrid', 'Hybrid'), ('equipment', 'Equipment (engine hours)')], default='combustion', max_length=12),
+            field=models.CharField(choices=[('combustion', 'Petrol (combustion)'), ('diesel', 'Diesel'), ('electric', 'Electric'), ('hybrid', 'Hybrid'), ('equipment', 'Equipment (engine hours)')], db_default='combustion', default='combustion', max_length=12),
         ),
     ]
