@@ -45,6 +45,7 @@ class VehicleOut(Schema):
     powertrain: Literal["combustion", "diesel", "electric", "hybrid", "equipment"]
     notes: str
     archived: bool
+    device_id: str = Field(description="The GPS tracker sending its readings, or empty.")
     odometer: int | None
     engine_hours: float | None
 

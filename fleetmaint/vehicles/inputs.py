@@ -140,6 +140,11 @@ class VehicleInput(TypedInput):
         Powertrain.COMBUSTION, description="What drives it; decides which presets apply."
     )
     notes: Text("notes", None) = ""
+    device_id: Text("device_id", 64) = Field(
+        "",
+        description="The GPS tracker sending its readings (Traccar's uniqueId); "
+        "unique in the fleet (docs/telematics.md).",
+    )
 
 
 class VehicleChanges(VehicleInput):

@@ -24,6 +24,17 @@ def _ensure_key_free(org: Organization, key: str, *, exclude_id: int | None = No
         raise Conflict(f"Another vehicle already uses the key {key!r}.", field="vehicle_key")
 
 
+def _ensure_device_free(org: Organization, device: str, *, exclude_id: int | None = None) -> None:
+    """One vehicle per tracker in a fleet, so that a position names one vehicle."""
+    if not device:
+        return
+    taken = Vehicle.objects.filter(org=org, device_id=device).exclude(pk=exclude_id)
+    if taken.exists():
+        raise Conflict(
+            f"Another vehicle already uses the telematics device {device!r}.", field="device_id"
+        )
+
+
 def _new_vehicle_key(org: Organization) -> str:
     while True:
         key = "V" + secrets.token_hex(5).upper()
@@ -72,6 +83,7 @@ def vehicle_add(*, org: Organization, data: VehicleInput) -> Vehicle:
             _ensure_key_free(org, values["vehicle_key"])
         else:
             values["vehicle_key"] = _new_vehicle_key(org)
+        _ensure_device_free(org, values["device_id"])
         vehicle = Vehicle.objects.create(org=org, **values)
         reevaluation.vehicles_created(org=org, vehicles=[vehicle])
     return vehicle
@@ -89,6 +101,8 @@ def vehicle_update(*, vehicle: Vehicle, changes: VehicleChanges) -> Vehicle:
     with transaction.atomic():
         if "vehicle_key" in values:
             _ensure_key_free(vehicle.org, values["vehicle_key"], exclude_id=vehicle.pk)
+        if "device_id" in values:
+            _ensure_device_free(vehicle.org, values["device_id"], exclude_id=vehicle.pk)
         if unit is not None:
             unit_change.vehicle_change_unit(
                 vehicle=vehicle, to_unit=unit, confirmed=changes.convert_distances

@@ -210,6 +210,7 @@ def test_a_vehicle_is_listed_with_its_meters_as_numbers(api, loader, vehicle):
         "powertrain": "combustion",
         "notes": "",
         "archived": False,
+        "device_id": "",
         "odometer": 5000,
         "engine_hours": 100.5,
     }

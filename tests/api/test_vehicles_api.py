@@ -170,6 +170,7 @@ def test_the_list_returns_the_fleets_vehicles_only(api, fleet):
         "powertrain": "combustion",
         "notes": "",
         "archived": False,
+        "device_id": "",
         "odometer": 4200,
         "engine_hours": None,
     }
