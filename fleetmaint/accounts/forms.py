@@ -90,6 +90,11 @@ class MemberRoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="Who or what uses this key.")
     read_only = forms.BooleanField(required=False, help_text="Only reads, no changes.")
+    readings_only = forms.BooleanField(
+        required=False,
+        label="Readings only",
+        help_text="For a GPS tracker: only sends odometer readings (docs/telematics.md).",
+    )
 
     def __init__(self, *args, **kwargs):
         # The settings page also shows the organization form, which has a
