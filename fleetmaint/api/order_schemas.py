@@ -345,3 +345,4 @@ class QuotePage(Schema):
 class OrderPage(Schema):
     count: int
     items: list[OrderOut]
+    next_cursor: str | None = Field(None, description="With `changed_since`: the next cursor.")

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from fleetmaint.api import order_rows
+from fleetmaint.api import changes, order_rows
 from fleetmaint.api.auth import ApiKeyAuth
 from fleetmaint.api.common import rows_response
 from fleetmaint.api.order_schemas import (
@@ -229,11 +229,20 @@ def list_orders(
     vehicle_id: int | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    changed_since: str | None = Query(None, description=changes.HELP),
 ):
     """A fleet's orders, or, with a servicer key, the orders sent to the servicer."""
     rows = _orders(request, status or "")
     if vehicle_id is not None:
         rows = rows.filter(vehicle_id=vehicle_id)
+    if changed_since is not None:
+        return changes.changed_page(
+            rows,
+            changed_since,
+            moment="updated_at",
+            limit=limit,
+            items_of=order_rows.order_items,
+        )
     items = order_rows.order_items(rows[offset : offset + limit])
     return rows_response({"count": rows.count(), "items": items})
 

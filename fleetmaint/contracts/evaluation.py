@@ -89,7 +89,8 @@ def _move(*, ended: str, warned: str, params: dict, notices: outbox.Notices | No
 
 def _update(change: str, candidates: str, still: str, params: dict) -> list[int]:
     rows = sql.run(
-        f"UPDATE contracts_vehiclecontract AS target SET {change} "
+        # The time of the change too, for the API's changed_since.
+        f"UPDATE contracts_vehiclecontract AS target SET {change}, updated_at = %(now)s "
         "FROM (SELECT c.id FROM contracts_vehiclecontract c "
         "JOIN vehicles_vehicle v ON v.id = c.vehicle_id "
         f"JOIN accounts_organization o ON o.id = c.org_id WHERE {candidates}) AS found "

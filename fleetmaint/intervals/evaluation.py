@@ -80,7 +80,8 @@ def _mark_due(scope: str, params: dict, notices: outbox.Notices | None, *, near:
     with transaction.atomic(savepoint=False):
         found = sql.run(
             "UPDATE intervals_serviceinterval AS target "
-            "SET due_at = CASE WHEN c.due = 1 THEN %(now)s END, "
+            # The time of the change too, for the API's changed_since.
+            "SET last_updated = %(now)s, due_at = CASE WHEN c.due = 1 THEN %(now)s END, "
             "near_at = CASE WHEN c.near = 1 AND target.near_at IS NULL THEN %(now)s "
             "ELSE target.near_at END "
             f"FROM (SELECT i.id, CASE WHEN {required} THEN 1 ELSE 0 END AS due, {flag} AS near "
@@ -175,8 +176,8 @@ def intervals_settle(*, vehicle_ids: Iterable[int]) -> int:
     reaching the mileage again does not tell it twice.
     """
     return sql.run_count(
-        "UPDATE intervals_serviceinterval AS i "
-        f"SET due_at = CASE WHEN {meters_sql.INTERVAL_REQUIRED} THEN i.due_at END, "
+        "UPDATE intervals_serviceinterval AS i SET last_updated = %(now)s, "
+        f"due_at = CASE WHEN {meters_sql.INTERVAL_REQUIRED} THEN i.due_at END, "
         f"near_at = CASE WHEN {NEAR} THEN i.near_at END "
         "FROM vehicles_vehicle v WHERE v.id = i.vehicle_id AND i.serviced_at IS NULL "
         f"AND {sql.in_ids('i.vehicle_id', 'vehicle_ids')} "

@@ -80,7 +80,8 @@ def _move(scope: str, params: dict, notices: outbox.Notices | None) -> int:
     with transaction.atomic(savepoint=False):
         moved = sql.run(
             "UPDATE tasks_servicetask AS target "
-            "SET status = c.status, status_condition = c.deciding "
+            # The time of the change too, for the API's changed_since.
+            "SET status = c.status, status_condition = c.deciding, updated_at = %(now)s "
             f"FROM ({select}) AS c WHERE target.id = c.id "
             # A concurrent sweep or "done" that got there first wins: after
             # waiting for its row lock, this re-checks the stored status.
@@ -197,7 +198,7 @@ def tasks_settle(*, vehicle_ids: Iterable[int]) -> int:
     )
     return sql.run_count(
         "UPDATE tasks_servicetask AS target "
-        "SET status = c.status, status_condition = c.deciding "
+        "SET status = c.status, status_condition = c.deciding, updated_at = %(now)s "
         f"FROM ({meters_sql.task_status_select(scope)}) AS c WHERE target.id = c.id "
         f"AND c.rank < {meters_sql.status_rank('target.status')}",
         {"vehicle_ids": sql.ids_param(vehicle_ids), "now": timezone.now()},

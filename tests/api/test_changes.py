@@ -13,10 +13,13 @@ from fleetmaint.api import changes
 from fleetmaint.contracts import services as contracts
 from fleetmaint.contracts.inputs import ContractInput
 from fleetmaint.intervals import services as intervals
+from fleetmaint.orders.models import OrderStatus, Servicer, ServiceType
+from fleetmaint.sweeps import sweep_dates
 from fleetmaint.tasks import services as tasks
 from fleetmaint.tasks.services import Conditions, TaskInput
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Vehicle
+from tests.orders.api_support import make_order, make_servicer
 
 NOW = datetime(2030, 6, 15, 10, 0, 0, 250_000, tzinfo=UTC)
 LATER = changes.SETTLE + timedelta(seconds=1)
@@ -74,6 +77,7 @@ LISTS = {
     "tasks": "/api/v1/tasks",
     "intervals": "/api/v1/intervals",
     "contracts": "/api/v1/vehicles/{vehicle}/contracts",
+    "orders": "/api/v1/orders",
 }
 
 
@@ -88,9 +92,27 @@ def make(kind: str, vehicle: Vehicle, number: int) -> int:
         made = make_task(vehicle, number)
     elif kind == "intervals":
         made = intervals.interval_create(vehicle=vehicle, odometer=50_000 + number)
-    else:
+    elif kind == "contracts":
         made = make_contract(vehicle, number)
+    else:
+        made = make_order(
+            OrderStatus.PENDING,
+            org=vehicle.org,
+            vehicle=vehicle,
+            servicer=garage(vehicle),
+            service_type=ServiceType.SCHEDULED_MAINTENANCE,
+            code="oil",
+        )
     return made.pk
+
+
+def garage(vehicle: Vehicle) -> Servicer:
+    return Servicer.objects.filter(name="Garage").first() or make_servicer(
+        "Garage",
+        [ServiceType.SCHEDULED_MAINTENANCE],
+        [("oil", "Oil change", "89.90", 45)],
+        fleets=(vehicle.org,),
+    )
 
 
 def change(client: Client, kind: str, vehicle: Vehicle, pk: int) -> None:
@@ -103,8 +125,10 @@ def change(client: Client, kind: str, vehicle: Vehicle, pk: int) -> None:
         url, body = f"/api/v1/tasks/{pk}/done", {}
     elif kind == "intervals":
         url, body = f"/api/v1/intervals/{pk}", {"notes": "moved"}
-    else:
+    elif kind == "contracts":
         url, body = f"/api/v1/vehicles/{vehicle.pk}/contracts/{pk}/cancel", {"reason": "sold"}
+    else:
+        url, body = f"/api/v1/orders/{pk}/cancel", {"reason": "sold"}
     method = client.patch if kind in ("vehicles", "intervals") else client.post
     response = method(url, json.dumps(body), content_type="application/json")
     assert response.status_code in (200, 201), response.content
@@ -207,3 +231,36 @@ def test_a_page_of_changes_costs_the_same_statements_for_3_or_30_rows(api, vehic
     with time_machine.travel(NOW + 2 * LATER, tick=False):
         assert len(api.get(url).json()["items"]) >= 30
         assert statements(api, url) == few
+
+
+def test_a_status_moved_by_a_reading_or_the_calendar_is_a_change(api, vehicle, clock):
+    vehicles.reading_record(vehicle=vehicle, odometer=1_000)
+    task = tasks.task_create(
+        vehicle=vehicle,
+        data=TaskInput(description="Oil", conditions=Conditions(mileage={"limit": 500})),
+    )
+    interval = intervals.interval_create(vehicle=vehicle, odometer=1_400)
+    contract = contracts.contract_create(
+        vehicle=vehicle,
+        data=ContractInput(
+            contract_type="manufacturer_warranty",
+            number="W-1",
+            start_date="2030-01-01",
+            end_date="2030-06-20",
+        ),
+    )
+    clock.shift(LATER)
+    cursors = {
+        kind: sync(api, LISTS[kind].format(vehicle=vehicle.pk))[1]
+        for kind in ("tasks", "intervals", "contracts")
+    }
+
+    clock.shift(timedelta(days=6))
+    vehicles.reading_record(vehicle=vehicle, odometer=1_600)
+    sweep_dates()
+    clock.shift(LATER)
+
+    for kind, expected in (("tasks", task), ("intervals", interval), ("contracts", contract)):
+        moved, _ = sync(api, LISTS[kind].format(vehicle=vehicle.pk), cursors[kind])
+        assert ids(moved) == [expected.pk], kind
+    assert moved[0]["status"] == "expired"
