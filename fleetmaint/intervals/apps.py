@@ -13,7 +13,7 @@ class IntervalsConfig(AppConfig):
             reevaluation.ReadingReevaluation(
                 name="intervals",
                 position=10,
-                first_odometer="fleetmaint.intervals.services.intervals_on_first_odometer",
+                first_meter="fleetmaint.intervals.services.intervals_on_first_meter",
                 vehicles_created="fleetmaint.intervals.services.intervals_on_vehicles_created",
                 refresh_predictions="fleetmaint.intervals.services.intervals_refresh_predictions",
                 evaluate="fleetmaint.intervals.services.intervals_evaluate",

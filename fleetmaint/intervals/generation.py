@@ -287,8 +287,12 @@ def intervals_fill_mileage(*, vehicles: list[Vehicle]) -> int:
     return len(filled)
 
 
-def intervals_on_first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
-    """A first odometer completes the vehicles' schedule, when the fleet asks for that."""
+def intervals_on_first_meter(*, org: Organization, vehicle_ids: set[int]) -> None:
+    """A first odometer or engine-hours reading completes the vehicles' schedule (mileages
+    of date-only intervals, the presets that waited for that meter), when the fleet asks.
+
+    Generating is idempotent: what a vehicle already has open is not made twice.
+    """
     if not org.generate_presets_on_first_reading:
         return
     fresh = list(Vehicle.objects.filter(pk__in=vehicle_ids, archived=False))

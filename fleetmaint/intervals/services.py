@@ -30,7 +30,7 @@ from fleetmaint.intervals.generation import Generated as Generated
 from fleetmaint.intervals.generation import intervals_fill_mileage as intervals_fill_mileage
 from fleetmaint.intervals.generation import intervals_generate as intervals_generate
 from fleetmaint.intervals.generation import (
-    intervals_on_first_odometer as intervals_on_first_odometer,
+    intervals_on_first_meter as intervals_on_first_meter,
 )
 from fleetmaint.intervals.generation import (
     intervals_on_vehicles_created as intervals_on_vehicles_created,

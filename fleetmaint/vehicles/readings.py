@@ -77,7 +77,14 @@ def _apply(
     result = store_readings(org, accepted, source=source, actor_id=actor_id, now=now, fetch=fetch)
     touched = {r.vehicle.id for r in accepted}
     with_odometer = {r.vehicle.id for r in accepted if r.odometer is not None}
-    first = {v.id for v in vehicles if v.odometer is None and v.id in with_odometer}
+    with_hours = {r.vehicle.id for r in accepted if r.engine_hours is not None}
+    # A first value of either meter may complete a schedule: distances, or engine hours.
+    first = {
+        v.id
+        for v in vehicles
+        if (v.odometer is None and v.id in with_odometer)
+        or (v.engine_hours is None and v.id in with_hours)
+    }
     _after_readings(org, touched, first, predict_later=predict_later)
     return result
 
@@ -85,7 +92,7 @@ def _apply(
 def _after_readings(
     org: Organization,
     vehicle_ids: set[int],
-    first_odometer_ids: set[int],
+    first_meter_ids: set[int],
     *,
     predict_later: bool = False,
 ) -> None:
@@ -97,7 +104,7 @@ def _after_readings(
     commit (see ``readings_bulk_record``). What each of these means is up to
     the apps registered in ``reevaluation``.
     """
-    reevaluation.first_odometer(org=org, vehicle_ids=first_odometer_ids)
+    reevaluation.first_meter(org=org, vehicle_ids=first_meter_ids)
     if predict_later:
         ids = sorted(vehicle_ids)
         transaction.on_commit(lambda: enqueue_predictions(ids))

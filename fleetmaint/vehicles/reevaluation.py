@@ -13,8 +13,8 @@ The reactions, all keyword-only, each optional:
 
 - ``evaluate(vehicle_ids=..., notices=...)``: move what the meters crossed.
 - ``refresh_predictions(vehicle_ids=...) -> int``: re-predict due dates.
-- ``first_odometer(org=..., vehicle_ids=...)``: the vehicles' first odometer
-  arrived (before their evaluation runs).
+- ``first_meter(org=..., vehicle_ids=...)``: the vehicles' first odometer or
+  first engine hours arrived (before their evaluation runs).
 - ``vehicles_created(org=..., vehicles=...)``: new vehicles joined the fleet.
 - ``settle(vehicle_ids=...)``: the meters went down (a reading was voided):
   undo the crossings that no longer hold. What was told stays told; the
@@ -39,7 +39,7 @@ class ReadingReevaluation:
     position: int
     evaluate: str | None = None
     refresh_predictions: str | None = None
-    first_odometer: str | None = None
+    first_meter: str | None = None
     vehicles_created: str | None = None
     count_distances: str | None = None
     convert_distances: str | None = None
@@ -83,9 +83,9 @@ def settle(vehicle_ids: Iterable[int]) -> None:
             react(vehicle_ids=ids)
 
 
-def first_odometer(*, org: Organization, vehicle_ids: set[int]) -> None:
+def first_meter(*, org: Organization, vehicle_ids: set[int]) -> None:
     if vehicle_ids:
-        for react in _reactions("first_odometer"):
+        for react in _reactions("first_meter"):
             react(org=org, vehicle_ids=vehicle_ids)
 
 

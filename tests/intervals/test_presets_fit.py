@@ -169,6 +169,18 @@ def test_equipment_without_an_engine_hours_reading_waits_for_one(org):
     assert services.schedule_generate(org=org, vehicles=[new]).tasks == 4
 
 
+def test_a_first_engine_hours_reading_makes_the_waiting_tasks_when_the_fleet_asks(org):
+    services.schedule_settings_update(org=org, for_new_vehicles=True, on_first_reading=True)
+    new = new_vehicle(org, "EXC-3", odometer=None, powertrain="equipment", tracks_engine_hours=True)
+    assert hour_tasks(new) == {}
+
+    vehicles.reading_record(vehicle=new, engine_hours=Decimal("5"))
+
+    assert set(hour_tasks(new)) == HOUR_PRESETS
+    vehicles.reading_record(vehicle=new, engine_hours=Decimal("9"))
+    assert ServiceTask.objects.filter(vehicle=new).count() == len(HOUR_PRESETS)
+
+
 def test_a_disabled_preset_or_one_without_the_kind_is_left_out(org):
     presets = {p.name: p for p in services.presets_ensure(org)}
     services.presets_update(
