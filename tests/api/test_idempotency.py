@@ -12,7 +12,9 @@ from django.test import Client
 from fleetmaint.accounts import services as accounts
 from fleetmaint.idempotency import services as idempotency
 from fleetmaint.idempotency.models import StoredAnswer
+from fleetmaint.orders.models import OrderStatus, ServiceType
 from fleetmaint.vehicles.models import Reading, Vehicle
+from tests.orders.api_support import bearer, make_order, make_servicer, servicer_key
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs row-level concurrency"
@@ -190,3 +192,26 @@ def test_two_requests_with_one_key_at_once_do_the_work_once(org, api_key, vehicl
     assert sorted(answers)[1] in [(201, "true"), (409, None)]
     assert Reading.objects.filter(vehicle=vehicle).count() == 1
     assert StoredAnswer.objects.get().status == 201
+
+
+def test_a_servicers_retry_gets_the_first_answer(org, vehicle):
+    garage = make_servicer(
+        "Garage", [ServiceType.SCHEDULED_MAINTENANCE], [("oil", "Oil", "89.90", 45)], fleets=(org,)
+    )
+    order = make_order(
+        OrderStatus.PENDING,
+        org=org,
+        vehicle=vehicle,
+        servicer=garage,
+        service_type=ServiceType.SCHEDULED_MAINTENANCE,
+        code="oil",
+    )
+    client = bearer(servicer_key(garage))
+    url = f"/api/v1/orders/{order.pk}/accept"
+
+    first = post(client, url, {"accepted": True})
+    again = post(client, url, {"accepted": True})
+
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert StoredAnswer.objects.get().servicer == garage
