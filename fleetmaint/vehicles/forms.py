@@ -28,6 +28,12 @@ class VehicleForm(forms.Form):
         },
     )
     tracks_engine_hours = forms.BooleanField(required=False, label="Tracks engine hours")
+    device_id = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Telematics device",
+        help_text="The GPS tracker's identifier (Traccar's uniqueId), if one sends its readings.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 

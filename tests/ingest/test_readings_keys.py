@@ -3,7 +3,9 @@
 import io
 
 from django.core.management import call_command
+from django.test import Client
 
+from fleetmaint.accounts import services as accounts
 from fleetmaint.accounts.models import ApiKey
 
 
@@ -32,3 +34,13 @@ def test_createapikey_makes_a_readings_only_key(org):
     key = ApiKey.objects.get(org=org)
     assert key.readings_only is True
     assert out.getvalue().strip()
+
+
+def test_the_vendor_endpoints_do_not_know_a_readings_only_key(org, vehicle):
+    _, raw = accounts.apikey_create(org=org, name="traccar", readings_only=True)
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    response = client.post("/voyorequest/GetAllServiceIntervals", HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid Authorization!"}
+    listed = client.get("/v2/vehicle/list", {"hash": raw})
+    assert listed.json()["success"] is False

@@ -1,6 +1,9 @@
-"""A vehicle names its telematics device over the API: set, changed, cleared, one per fleet."""
+"""A vehicle names its telematics device (API and form): set, changed, cleared, one per fleet."""
 
 import json
+
+from fleetmaint.vehicles import services as vehicles
+from fleetmaint.vehicles.inputs import VehicleChanges
 
 
 def _post(api, path: str, body: dict):
@@ -38,3 +41,33 @@ def test_the_device_is_changed_and_cleared_and_left_alone_when_not_sent(api, veh
     assert _patch(api, path, {"label": "Van one"}).json()["device_id"] == "dev-9"
     assert _patch(api, path, {"device_id": "dev-9"}).status_code == 200
     assert _patch(api, path, {"device_id": ""}).json()["device_id"] == ""
+
+
+def _form(**values) -> dict:
+    return {
+        "label": "Van 1",
+        "vehicle_key": "VAN-1",
+        "distance_unit": "km",
+        "powertrain": "combustion",
+        **values,
+    }
+
+
+def test_an_advisor_sets_the_device_on_the_vehicle_form(advisor_client, vehicle):
+    page = advisor_client.get(f"/vehicles/{vehicle.pk}/edit/")
+    assert b'name="device_id"' in page.content
+    response = advisor_client.post(f"/vehicles/{vehicle.pk}/edit/", _form(device_id="dev-4"))
+    assert response.status_code == 302
+    vehicle.refresh_from_db()
+    assert vehicle.device_id == "dev-4"
+    assert b'value="dev-4"' in advisor_client.get(f"/vehicles/{vehicle.pk}/edit/").content
+
+
+def test_a_device_of_another_vehicle_is_refused_beside_the_field(advisor_client, org, vehicle):
+    other = vehicles.vehicle_create(org=org, label="Van 2", vehicle_key="VAN-2")
+    vehicles.vehicle_update(vehicle=other, changes=VehicleChanges(device_id="dev-4"))
+    response = advisor_client.post(f"/vehicles/{vehicle.pk}/edit/", _form(device_id="dev-4"))
+    assert response.status_code == 422
+    assert b"already uses the telematics device" in response.content
+    vehicle.refresh_from_db()
+    assert vehicle.device_id == ""
