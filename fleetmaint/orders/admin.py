@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 
 from fleetmaint.orders import servicers
@@ -12,6 +13,7 @@ from fleetmaint.orders.models import (
     Servicer,
     ServicerApiKey,
     ServicerStaff,
+    ServiceType,
 )
 
 
@@ -47,8 +49,38 @@ class ApiKeyInline(admin.TabularInline):
         return False
 
 
+class ServicerForm(forms.ModelForm):
+    """The servicer's service types as checkboxes with their names, stored as the same
+    JSON list of values (``["scheduled_maintenance", "repair_depot"]``)."""
+
+    service_types = forms.MultipleChoiceField(
+        choices=ServiceType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Which service types it offers.",
+    )
+
+    class Meta:
+        model = Servicer
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "service_types",
+            "auto_accept",
+            "currency",
+            "active",
+            "open_to_new_fleets",
+        ]
+
+    def clean_service_types(self) -> list[str]:
+        chosen = set(self.cleaned_data["service_types"])
+        return [value for value in ServiceType.values if value in chosen]
+
+
 @admin.register(Servicer)
 class ServicerAdmin(admin.ModelAdmin):
+    form = ServicerForm
     list_display = [
         "name",
         "email",
@@ -65,7 +97,7 @@ class ServicerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Service types")
     def types(self, obj: Servicer) -> str:
-        return ", ".join(obj.service_types)
+        return ", ".join(obj.service_type_labels)
 
     @admin.action(description="Activate the selected servicers")
     def activate(self, request, queryset) -> None:

@@ -73,6 +73,12 @@ class Servicer(models.Model):
     def offers(self, service_type: str) -> bool:
         return service_type in self.service_types
 
+    @property
+    def service_type_labels(self) -> list[str]:
+        """The service types it offers, in words ("Depot repair"), in the choices' order."""
+        offered = set(self.service_types)
+        return [label for value, label in ServiceType.choices if value in offered]
+
 
 class Partnership(models.Model):
     """An organization works with a servicer."""
@@ -367,6 +373,9 @@ class FoundIssue(models.Model):
         return self.description
 
 
+EVENT_KIND_LABELS = {"depot": "at the depot", "onsite": "on site", "other": "servicer note"}
+
+
 class OrderEvent(models.Model):
     """Something the servicer (or the fleet) reported on an order; the timeline."""
 
@@ -393,6 +402,19 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event
+
+    @property
+    def kind_label(self) -> str:
+        """Where the event comes from, in words: the seed's depot or onsite events, or
+        another name the servicer sent."""
+        return EVENT_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def status_after_label(self) -> str:
+        """The order's status after the event, in words ("in progress")."""
+        if self.status_after in OrderStatus.values:
+            return OrderStatus(self.status_after).label.lower()
+        return self.status_after
 
     @property
     def label(self) -> str:
