@@ -32,6 +32,9 @@ from fleetmaint.errors import ValidationFailed
 PARAMETER = "changed_since"
 START = "0"
 SETTLE = timedelta(seconds=5)
+# ``count`` counts the changes left up to this many: a first sync of a million
+# tasks would otherwise count them all again on every page.
+COUNT_CAP = 10_000
 _VERSION = "1"
 _MOMENT = "sync_moment"
 
@@ -84,7 +87,8 @@ def changed_page(
 
     ``items_of`` builds the list's items from a queryset of the page's rows; they
     are put back in change order by their ``id``. Three statements and the item
-    builder's: the page's ids, the items, the count of changes after the cursor.
+    builder's: the page's ids, the items, the count of changes after the cursor
+    (up to ``COUNT_CAP``; only when the page is full).
     """
     after = decode(cursor)
     changed = rows.annotate(**{_MOMENT: F(moment) if isinstance(moment, str) else moment})
@@ -100,5 +104,5 @@ def changed_page(
     items = items_of(rows.filter(pk__in=order)) if keys else []
     items.sort(key=lambda item: order[item["id"]])
     next_cursor = encode(keys[-1][1], keys[-1][0]) if keys else cursor
-    count = changed.order_by().count() if len(keys) == limit else len(keys)
+    count = changed.order_by()[:COUNT_CAP].count() if len(keys) == limit else len(keys)
     return rows_response({"count": count, "items": items, "next_cursor": next_cursor})

@@ -4,6 +4,7 @@ The request bodies are the task's typed inputs (``tasks.inputs``): a wrong value
 is answered 400 with a plain message naming the field's path.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from fleetmaint.accounts.models import Organization
 from fleetmaint.api import changes
 from fleetmaint.api.common import SortOption, find_vehicle, json_moment, rows_response
 from fleetmaint.errors import NotFound, ValidationFailed
@@ -335,7 +337,7 @@ def list_tasks(
             changed_since,
             moment="updated_at",
             limit=limit,
-            items_of=_changed_task_items,
+            items_of=_changed_task_items(request.org),
         )
     count = queries.task_count(request.org, filters, queries.task_list(request.org, filters))
     now = timezone.now()
@@ -347,10 +349,22 @@ def list_tasks(
     return rows_response({"count": count, "items": items})
 
 
-def _changed_task_items(rows: QuerySet[ServiceTask]) -> list[dict]:
-    """A page of changed tasks in ``TaskOut``'s shape, as each task reads alone."""
-    tasks = rows.select_related("vehicle").prefetch_related("files")
-    return [TaskOut.from_orm(task).model_dump() for task in tasks]
+def _task_items(org: Organization, filters: queries.TaskFilters, limit: int) -> list[dict]:
+    """A page of the task list as plain rows in ``TaskOut``'s shape."""
+    now = timezone.now()
+    rows = queries.task_rows(
+        org, filters, offset=0, limit=limit, json_moments=LIST_MOMENTS, wear_at=now
+    )
+    now_text = json_moment(now)
+    return [_task_item(row, now_text) for row in rows]
+
+
+def _changed_task_items(org: Organization) -> Callable[[QuerySet[ServiceTask]], list[dict]]:
+    def items_of(page: QuerySet[ServiceTask]) -> list[dict]:
+        ids = tuple(page.values_list("pk", flat=True))
+        return _task_items(org, queries.TaskFilters(task_ids=ids), len(ids))
+
+    return items_of
 
 
 @router.post("/tasks", response={201: TaskOut})

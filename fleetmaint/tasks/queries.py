@@ -41,6 +41,8 @@ class TaskFilters:
     # Predicted to end from the first moment of ``due_from`` to before ``due_until``.
     due_from: datetime | None = None
     due_until: datetime | None = None
+    # Only these tasks (the API's page of changed tasks).
+    task_ids: tuple[int, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -120,6 +122,8 @@ def filters_from_query(query, *, vehicle_id: int | None = None, zone: str = "UTC
 def task_list(org: Organization, filters: TaskFilters) -> QuerySet[ServiceTask]:
     """The organization's tasks matching the filters, with vehicles and files loaded."""
     tasks = ServiceTask.objects.for_org(org)
+    if filters.task_ids:
+        tasks = tasks.filter(pk__in=filters.task_ids)
     if filters.statuses:
         tasks = tasks.filter(status__in=[s for s in filters.statuses if s in Status.values])
     if filters.vehicle_ids:
