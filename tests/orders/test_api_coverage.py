@@ -80,9 +80,7 @@ def test_a_new_quote_says_which_items_a_contract_pays(api, van, shop, plan):
     _assert_covered(response.json(), plan)
 
 
-def test_a_quote_and_its_order_read_the_same_coverage_alone_and_in_lists(
-    api, org, van, shop, plan
-):
+def test_a_quote_and_its_order_read_the_same_coverage_alone_and_in_lists(api, org, van, shop, plan):
     quote = _quote(org, van, shop)
     alone = api.get(f"/api/v1/quotes/{quote.pk}").json()
     _assert_covered(alone, plan)
