@@ -73,7 +73,8 @@ def _pdf_text(value: object, kind: str, currency: str) -> str:
     if kind == INT:
         return f"{value:,}" if isinstance(value, int) else str(value)
     if kind == MONEY:
-        return f"{Decimal(value):,.2f} {currency}"
+        # No amount is a dash: "0.00 EUR" beside a task reads as a price (the sheets keep 0).
+        return f"{Decimal(value):,.2f} {currency}" if value else "—"
     if kind == PERCENT:
         return f"{round(value * 100)} %"
     if kind == NUMBER:

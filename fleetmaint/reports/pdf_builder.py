@@ -78,6 +78,11 @@ def _money(value, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
+def _cost(value, currency: str) -> str:
+    """A task's cost, or a dash when it has none: "0.00 EUR" reads as a price."""
+    return _money(value, currency) if value else "—"
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -178,7 +183,7 @@ class _Layout:
                     f"{row[WEAR]}%",
                     row[PREDICTED].isoformat() if row[PREDICTED] else "—",
                     row[COMPLETED].isoformat() if row[COMPLETED] else "",
-                    _money(row[COST], currency),
+                    _cost(row[COST], currency),
                 ]
             )
             style += [
@@ -217,7 +222,9 @@ class _Layout:
         yield Paragraph(f"{report.title} — {_escape(report.org.name)}", self.title)
         yield Paragraph(f"Generated {when(report.generated_at)}", self.body)
         for name, value in report.filters_text:
-            yield Paragraph(f"<b>{_escape(name)}:</b> {_escape(str(value))}", self.body)
+            # "Sorted by predicted date, earliest first" reads as a sentence; "Status: All" not.
+            colon = "" if name.endswith(" by") else ":"
+            yield Paragraph(f"<b>{_escape(name)}{colon}</b> {_escape(str(value))}", self.body)
         yield Spacer(1, 4 * mm)
         for group in report.groups():
             if group.title is not None:

@@ -203,12 +203,39 @@ def _describe(org: Organization, request: ReportRequest) -> list[tuple[str, str]
         text.append(("Kind", "Unplanned only" if filters.unplanned else "Planned only"))
     if filters.search:
         text.append(("Search", filters.search))
-    text.append(("Sort", ", ".join(f"{name} {direction}" for name, direction in filters.sort)))
+    text.append(("Sorted by", "; then ".join(sort_words(name, d) for name, d in filters.sort)))
     if request.group_by:
         text.append(("Grouped by", request.group_by))
     if request.limit is not None or request.offset:
-        text.append(("Rows", f"offset {request.offset}, limit {request.limit or 'none'}"))
+        text.append(("Rows", _rows_words(request.offset, request.limit)))
     return text
+
+
+# The list's sort options as people say them: (what, ascending, descending). Statuses
+# rank in the order a task lives them: planned, due soon, overdue, done.
+SORT_WORDS = {
+    "predicted_date": ("predicted date", "earliest first", "latest first"),
+    "status": ("status", "planned first", "done first"),
+    "vehicle": ("vehicle", "A to Z", "Z to A"),
+    "description": ("description", "A to Z", "Z to A"),
+    "cost": ("cost", "lowest first", "highest first"),
+    "id": ("when added", "oldest first", "newest first"),
+}
+
+
+def sort_words(name: str, direction: str) -> str:
+    """``predicted_date asc`` as "predicted date, earliest first"."""
+    what, ascending, descending = SORT_WORDS.get(name, (name.replace("_", " "), "", ""))
+    order = descending if direction == "desc" else ascending
+    return f"{what}, {order}" if order else what
+
+
+def _rows_words(offset: int, limit: int | None) -> str:
+    if limit is None:
+        return f"from row {offset + 1:,} on"
+    if limit == 0:
+        return "none"
+    return f"rows {offset + 1:,} to {offset + limit:,}"
 
 
 def prepare(

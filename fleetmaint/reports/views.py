@@ -6,7 +6,7 @@ charts' SVG) is formatted here once, and the template only places strings.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -18,13 +18,13 @@ from fleetmaint.reports import queries
 from fleetmaint.tasks.models import Status
 from fleetmaint.web import render_page
 
-# The badges of the lists: what ``tasks/_status.html`` shows for an open task.
+# The badges of the lists: what ``tasks/_status.html`` shows, in the Status labels' words.
 TASK_BADGES = {
-    Status.EXPIRED: ("badge danger", "expired"),
-    Status.NOTIFIED: ("badge warn", "due soon"),
-    Status.DONE: ("badge ok", "done"),
+    Status.EXPIRED: ("badge danger", Status.EXPIRED.label.lower()),
+    Status.NOTIFIED: ("badge warn", Status.NOTIFIED.label.lower()),
+    Status.DONE: ("badge ok", Status.DONE.label.lower()),
 }
-PLANNED_BADGE = ("badge", "planned")
+PLANNED_BADGE = ("badge", Status.CREATED.label.lower())
 REQUIRED_BADGE = ("badge danger", "service required")
 COMING_BADGES = {"order": ("badge info", "order"), "task": ("badge warn", "task")}
 SERVICE_BADGE = ("badge ok", "service")
@@ -97,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
     costs = queries.cost_by_month(request.org)
     cost_chart = bar_chart(
-        [(f"{row.month:%b}", float(row.total)) for row in costs],
+        [(month_tick(row.month), float(row.total)) for row in costs],
         title="Maintenance cost per month",
         unit=request.org.currency,
         names=[f"{row.month:%B %Y}" for row in costs],
@@ -118,11 +118,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cost_chart": cost_chart,
         "cost_orders": sum(row.orders for row in costs),
         "cost_tasks": sum(row.tasks for row in costs),
-        "cost_months": queries.COST_MONTHS,
+        "cost_span": month_span(costs[0].month, costs[-1].month) if costs else "",
         "due_chart": _due_chart(overview.overdue, overview.weeks, urls),
         "timeline_days": queries.TIMELINE_DAYS,
     }
     return render_page(request, "reports/dashboard.html", context)
+
+
+def month_tick(month: date) -> str:
+    """A month on a chart's axis with its year's last two digits (an apostrophe before
+    them, so "Jan 26" is not read as a day): twelve months span two years."""
+    return f"{month:%b} \u2019{month:%y}"
+
+
+def month_span(first: date, last: date) -> str:
+    """The months a chart covers, "May 2025 to April 2026" (one year named once)."""
+    if first == last:
+        return f"{last:%B %Y}"
+    if first.year == last.year:
+        return f"{first:%B} to {last:%B %Y}"
+    return f"{first:%B %Y} to {last:%B %Y}"
 
 
 def _local(moment: datetime | None) -> datetime | None:

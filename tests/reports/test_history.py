@@ -186,7 +186,7 @@ def test_the_xlsx_has_a_typed_sheet_per_section(advisor_client, van):
     assert tasks["Brake fluid"][1] == "Done"
     assert tasks["Brake fluid"][6] == datetime(2030, 5, 20)
     assert tasks["Brake fluid"][8] == 45.5
-    assert tasks["Replace wipers"][1] == "Created"
+    assert tasks["Replace wipers"][1] == "Planned"
     assert isinstance(tasks["Replace wipers"][2], int | float)
     cost_cell = book["Service tasks"]["I2"]
     assert "EUR" in cost_cell.number_format

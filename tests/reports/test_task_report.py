@@ -112,7 +112,7 @@ def test_xlsx_has_typed_cells_groups_subtotals_and_a_total(org, fleet):
 
     oil = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == fleet["oil"].pk)
     assert isinstance(oil[0].value, int)
-    assert oil[2].value == "Oil change" and oil[3].value == "Created"
+    assert oil[2].value == "Oil change" and oil[3].value == "Planned"
     assert isinstance(oil[6].value, datetime) and oil[6].number_format == "yyyy-mm-dd"
     assert oil[6].value.date() == fleet["oil"].predicted_end_date.astimezone(report.zone).date()
     assert oil[8].value == 120.5 and "EUR" in oil[8].number_format
@@ -128,10 +128,10 @@ def test_xlsx_grouped_by_status_follows_the_status_order(org, fleet):
 
     rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     headings = [r[0] for r in rows[1:] if isinstance(r[0], str)]
-    assert headings == ["Created", "Due soon", "Done"]
+    assert headings == ["Planned", "Due soon", "Done"]
     subtotals = {r[2]: r[8] for r in rows if r[2] and str(r[2]).startswith("Subtotal")}
     assert subtotals == {
-        "Subtotal Created (3 tasks)": 920.5,
+        "Subtotal Planned (3 tasks)": 920.5,
         "Subtotal Due soon (1 tasks)": 300.0,
         "Subtotal Done (1 tasks)": 15.25,
     }
@@ -188,7 +188,7 @@ def test_csv_is_utf8_with_one_header_and_the_list_order(org, fleet):
         org, task_report.page_filters({"status": "all"})
     )
     oil = next(r for r in rows if r[0] == str(fleet["oil"].pk))
-    assert oil[2] == "Ölwechsel für Straße" and oil[8] == "120.50" and oil[3] == "Created"
+    assert oil[2] == "Ölwechsel für Straße" and oil[8] == "120.50" and oil[3] == "Planned"
     assert oil[6] == fleet["oil"].predicted_end_date.astimezone(UTC).date().isoformat()
 
 
@@ -226,7 +226,7 @@ def test_pdf_has_the_header_groups_subtotals_total_and_page_numbers(org, fleet):
     assert content.startswith(b"%PDF")
     assert "Service works — Acme Logistics" in text
     assert "Generated 2030-06-15 12:00 CEST (Europe/Berlin)" in text
-    assert "Status: All" in text and "Grouped by: vehicle" in text
+    assert "Status: All" in text and "Grouped by vehicle" in text
     assert "Subtotal Actros 7 (2 tasks)" in text and "815.25 EUR" in text
     assert "Subtotal Van 1 (3 tasks)" in text and "420.50 EUR" in text
     assert "Total (5 tasks)" in text and "1,235.75 EUR" in text

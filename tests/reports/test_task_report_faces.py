@@ -296,7 +296,7 @@ def test_compat_download_by_query_string(api_key, client, org, fleet):
     rows = list(
         openpyxl.load_workbook(io.BytesIO(body(response))).active.iter_rows(values_only=True)
     )
-    assert [r[0] for r in rows if isinstance(r[0], str)][1:] == ["Created", "Due soon", "Done"]
+    assert [r[0] for r in rows if isinstance(r[0], str)][1:] == ["Planned", "Due soon", "Done"]
 
 
 def test_compat_download_by_json_body_with_the_vendor_parameters(api_key, client, org, fleet):

@@ -78,14 +78,14 @@ def test_xlsx_rows_hold_wear_dates_and_labels_as_the_user_expects(org, worn):
     rows = by_id(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     mirror = ServiceTask.objects.get(pk=worn["mirror"].pk)
     assert rows[worn["oil"].pk] == (
-        worn["oil"].pk, "Van 1", "Oil change", "Created", "No", 25, None, None, 120.5
+        worn["oil"].pk, "Van 1", "Oil change", "Planned", "No", 25, None, None, 120.5
     )  # fmt: skip
     # 250 of 200 km: overdue, past 100%.
-    assert rows[worn["belt"].pk][3:6] == ("Created", "No", 125)
-    assert rows[worn["note"].pk][2:6] == ("Line one\nline two", "Created", "Yes", 5)
+    assert rows[worn["belt"].pk][3:6] == ("Planned", "No", 125)
+    assert rows[worn["note"].pk][2:6] == ("Line one\nline two", "Planned", "Yes", 5)
     predicted = mirror.predicted_end_date.astimezone(report.zone).replace(tzinfo=None)
     assert rows[worn["mirror"].pk][1:7] == (
-        "'=Truck", "'-Mirror", "Created", "No", 0,  # typed text is never a formula
+        "'=Truck", "'-Mirror", "Planned", "No", 0,  # typed text is never a formula
         datetime.combine(predicted.date(), datetime.min.time()),
     )  # fmt: skip
 
@@ -151,10 +151,10 @@ def test_csv_bytes_are_what_pythons_csv_wrote(org, worn):
     day = (BERLIN_DAY.date() + timedelta(days=10)).isoformat()
     assert content.decode() == (
         "Group,ID,Vehicle,Description,Status,Unplanned,Wear %,Predicted date,Completed,Cost\r\n"
-        f"'=Truck,{mirror},'=Truck,'-Mirror,Created,No,0,{day},,15.25\r\n"
-        f"Van 1,{oil},Van 1,,Created,No,25,,,120.50\r\n"
-        f'Van 1,{belt},Van 1,"Belt, ""V"" type",Created,No,125,,,80.00\r\n'
-        f'Van 1,{note},Van 1,"Line one\nline two",Created,Yes,5,,,0.00\r\n'
+        f"'=Truck,{mirror},'=Truck,'-Mirror,Planned,No,0,{day},,15.25\r\n"
+        f"Van 1,{oil},Van 1,,Planned,No,25,,,120.50\r\n"
+        f'Van 1,{belt},Van 1,"Belt, ""V"" type",Planned,No,125,,,80.00\r\n'
+        f'Van 1,{note},Van 1,"Line one\nline two",Planned,Yes,5,,,0.00\r\n'
     )
     assert report.count == 4 and report.total_rows == 4
 
