@@ -32,6 +32,12 @@ class PermissionDenied(DomainError):
     status = 403
 
 
+# What a route answers to a known key of the other kind (403 ``forbidden``), on the JSON
+# API and on the servicer events of seed 001 alike (docs/api.md, "Keys").
+FLEET_KEY_REFUSED = "This endpoint takes a servicer's API key."
+SERVICER_KEY_REFUSED = "This endpoint takes an organization's API key."
+
+
 class Conflict(DomainError):
     code = "conflict"
     status = 409

@@ -12,7 +12,7 @@ from ninja.security import HttpBearer
 from fleetmaint.accounts.models import ApiKey
 from fleetmaint.accounts.services import apikey_authenticate
 from fleetmaint.attempts import services as attempts
-from fleetmaint.errors import PermissionDenied
+from fleetmaint.errors import FLEET_KEY_REFUSED, SERVICER_KEY_REFUSED, PermissionDenied
 from fleetmaint.orders.models import Servicer
 from fleetmaint.orders.servicers import servicer_authenticate
 
@@ -55,7 +55,7 @@ class ApiKeyAuth(HttpBearer):
 
     def _as_fleet(self, request: HttpRequest, key: ApiKey) -> ApiKey:
         if not self.fleet:
-            raise PermissionDenied("This endpoint takes a servicer's API key.")
+            raise PermissionDenied(FLEET_KEY_REFUSED)
         if key.read_only and request.method not in SAFE_METHODS:
             raise PermissionDenied("This API key is read-only.")
         if key.readings_only and not self.readings:
@@ -67,7 +67,7 @@ class ApiKeyAuth(HttpBearer):
 
     def _as_servicer(self, request: HttpRequest, servicer: Servicer) -> Servicer:
         if not self.servicer:
-            raise PermissionDenied("This endpoint takes an organization's API key.")
+            raise PermissionDenied(SERVICER_KEY_REFUSED)
         request.org = None
         request.api_key = None
         request.servicer = servicer

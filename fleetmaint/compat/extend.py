@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from fleetmaint.accounts.models import ApiKey
 from fleetmaint.attempts import services as attempts
 from fleetmaint.compat.keys import bearer_token, key_from
-from fleetmaint.errors import DomainError, TooManyAttempts, ValidationFailed
+from fleetmaint.errors import FLEET_KEY_REFUSED, DomainError, TooManyAttempts, ValidationFailed
 from fleetmaint.inputs import clean_text, load_json
 from fleetmaint.orders import events as servicer_events
 from fleetmaint.orders import queries, servicers, services
@@ -38,8 +38,6 @@ from fleetmaint.orders.events import EVENT_BOUNDS
 from fleetmaint.orders.models import OrderEvent, OrderStatus, ServiceOrder
 
 TOKEN_HEADER = "X-Extend-Access-Token"
-# What every servicer route answers to an organization's key (403 ``forbidden``).
-FLEET_KEY_REFUSED = "This endpoint takes a servicer's API key."
 # Fields of the answer that the body cannot override.
 RESERVED = ("id", "event", "notes", "createdAt", "status")
 
