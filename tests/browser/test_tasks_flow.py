@@ -102,7 +102,7 @@ def test_advisor_plans_service_tasks(page: Page, live_server, advisor, org, used
     row = page.locator(f"#task-{task.pk}")
     expect(row).to_contain_text("Oil change")
     expect(row.locator(".badge")).to_have_text("planned")
-    expect(row.get_by_role("progressbar", name="mileage used")).to_have_attribute(
+    expect(row.get_by_role("progressbar", name="Distance used")).to_have_attribute(
         "aria-valuenow", "0"
     )
     _assert_same_document(page)
@@ -114,7 +114,7 @@ def test_advisor_plans_service_tasks(page: Page, live_server, advisor, org, used
     page.reload()
     expect(row.locator(".badge.warn")).to_have_text("due soon")
     expect(row).to_contain_text("by mileage")
-    expect(row.get_by_role("progressbar", name="mileage used")).to_have_attribute(
+    expect(row.get_by_role("progressbar", name="Distance used")).to_have_attribute(
         "aria-valuenow", "90"
     )
     expect(row.locator(".wear .bar.warn")).to_have_count(1)

@@ -132,3 +132,11 @@ def test_the_task_pages_name_themselves_once(advisor_client, van):
     assert edit.count("Edit “Oil change”") == 1  # the page's h1, not again above the form
     detail = _text(advisor_client.get(f"/tasks/{task.pk}/").content.decode())
     assert "Not done yet. Added" in detail
+
+
+def test_the_wear_bars_name_their_meter_in_words(advisor_client, van):
+    create(van, "Oil change")
+    html = _results(advisor_client.get(f"/vehicles/{van.pk}/tasks/").content.decode())
+    assert 'aria-label="Distance used"' in html and 'title="Distance: ' in html
+    assert '<span class="wear-kind">km</span>' in html
+    assert "mileage used" not in html and "engine_hours" not in html
