@@ -264,3 +264,20 @@ def test_a_status_moved_by_a_reading_or_the_calendar_is_a_change(api, vehicle, c
         moved, _ = sync(api, LISTS[kind].format(vehicle=vehicle.pk), cursors[kind])
         assert ids(moved) == [expected.pk], kind
     assert moved[0]["status"] == "expired"
+
+
+def test_a_serviced_interval_is_a_change_of_the_list_of_all(api, vehicle, clock):
+    vehicles.reading_record(vehicle=vehicle, odometer=1_000)
+    interval = intervals.interval_create(vehicle=vehicle, odometer=1_400)
+    clock.shift(LATER)
+    _, cursor = sync(api, "/api/v1/intervals?status=all")
+
+    serviced = api.post(
+        f"/api/v1/intervals/{interval.pk}/serviced", "{}", content_type="application/json"
+    )
+    assert serviced.status_code == 200, serviced.content
+    clock.shift(LATER)
+
+    moved, _ = sync(api, "/api/v1/intervals?status=all", cursor)
+    assert interval.pk in ids(moved)
+    assert next(i for i in moved if i["id"] == interval.pk)["serviced_at"] is not None
