@@ -14,6 +14,11 @@ request without a valid key is refused as before), then claimed in
 - the same key with another request: 409 ``conflict``;
 - the same key while its first request is still running: 409 ``conflict``
   (the client retries a moment later and then gets the answer).
+
+django-ninja checks the key inside ``Operation.run``; to claim after that check
+and before the body is read, the wrapper also wraps the operation's
+``_run_checks`` (django-ninja 1.x). ``tests/api/test_idempotency.py`` holds both
+orders: a wrong API key is refused before any claim, a claim before any work.
 """
 
 import functools

@@ -215,3 +215,11 @@ def test_a_servicers_retry_gets_the_first_answer(org, vehicle):
     assert first.status_code == again.status_code == 200
     assert again.content == first.content and again["Idempotent-Replayed"] == "true"
     assert StoredAnswer.objects.get().servicer == garage
+
+
+def test_a_key_given_back_after_a_server_error_is_claimed_anew(api, api_key):
+    owner = accounts.apikey_authenticate(api_key)
+    first = idempotency.claim(key="k", fingerprint="f", api_key=owner)
+    idempotency.release(first.answer)
+
+    assert idempotency.claim(key="k", fingerprint="f", api_key=owner).outcome == "new"
