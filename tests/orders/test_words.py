@@ -31,6 +31,9 @@ def test_the_quote_shows_each_line_by_its_name_not_its_code(advisor_client, make
     assert "Oil change, 5W-30" in text and "Tire rotation" in text
     assert "oil-change" not in text and "tire-rotation" not in text
     assert "Scheduled maintenance" in text and "scheduled_maintenance" not in text
+    # Nothing pre-authorised is said so, not priced at 0.00.
+    assert "Pre-authorised for issues found during the work none" in text
+    assert "0.00 EUR" not in text
 
 
 def test_the_order_shows_names_to_the_fleet_and_codes_to_the_servicer(
@@ -40,6 +43,7 @@ def test_the_order_shows_names_to_the_fleet_and_codes_to_the_servicer(
     fleet = _text(advisor_client.get(f"/orders/{order.pk}/").content.decode())
     assert "Oil change, 5W-30" in fleet and "oil-change" not in fleet
     assert "Depot repair" in fleet and "repair_depot" not in fleet
+    assert "Pre-authorised none" in fleet
     servicer = _text(garage_client.get(f"/portal/orders/{order.pk}/").content.decode())
     assert "oil-change" in servicer  # the servicer's own catalogue
 
