@@ -200,7 +200,8 @@ def _describe(org: Organization, request: ReportRequest) -> list[tuple[str, str]
         names = Vehicle.objects.for_org(org).filter(pk__in=filters.vehicle_ids)
         text.append(("Vehicles", ", ".join(v.label for v in names.order_by("label")) or "—"))
     if filters.unplanned is not None:
-        text.append(("Kind", "Unplanned only" if filters.unplanned else "Planned only"))
+        # "Planned" is a status; the kind is maintenance or an unplanned repair.
+        text.append(("Kind", "Unplanned repairs only" if filters.unplanned else "Maintenance only"))
     if filters.search:
         text.append(("Search", filters.search))
     text.append(("Sorted by", "; then ".join(sort_words(name, d) for name, d in filters.sort)))

@@ -47,6 +47,13 @@ def test_the_status_names_agree_in_the_list_its_filter_and_its_counts(advisor_cl
         ("done", "Done"),
     ]
     assert re.search(r'<div class="label">Overdue</div><div class="value[^"]*">1<', html)
+    # "Planned" names a status only; the kind filter says maintenance or repairs.
+    kinds = re.findall(r'<option value="(|no|yes)"[^>]*>([^<]+)<', html)
+    assert kinds[-3:] == [
+        ("", "Maintenance and repairs"),
+        ("no", "Maintenance"),
+        ("yes", "Unplanned repairs"),
+    ]
     rows = _text(_results(html))
     assert "planned" in rows and "due soon" in rows and "overdue" in rows
     for old in ("Created", "Expired", "expired", "created"):
