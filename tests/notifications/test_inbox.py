@@ -101,7 +101,7 @@ def test_setup_schedules_is_idempotent(db):
     call_command("setup_schedules")
     from fleetmaint.notifications.management.commands.setup_schedules import SCHEDULES
 
-    assert Schedule.objects.count() == len(SCHEDULES) == 6
+    assert Schedule.objects.count() == len(SCHEDULES) == 7
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "fleetmaint.notifications.jobs.sweep_outbox",
         "fleetmaint.sweeps.sweep_dates",
@@ -109,4 +109,5 @@ def test_setup_schedules_is_idempotent(db):
         "fleetmaint.reports.jobs.cleanup_reports",
         "fleetmaint.tasks.tally.compact",
         "fleetmaint.attempts.services.forget_old",
+        "fleetmaint.idempotency.services.forget_old",
     }

@@ -455,7 +455,7 @@ def test_the_portal_refuses_a_future_time_in_the_fleets_zone(garage_client, depo
         {"event": "repair_started", "repairStartedAt": "2030-06-15T13:00"},
         follow=True,
     )
-    assert "repairStartedAt is 2030-06-15 13:00 CEST, which has not happened yet" in (
+    assert "Repair started at is 2030-06-15 13:00 CEST, which has not happened yet" in (
         response.content.decode()
     )
     assert not depot.events.filter(event="repair_started").exists()

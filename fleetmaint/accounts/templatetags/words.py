@@ -5,20 +5,15 @@
   font is installed; the icon is decorative, the words beside it say what it means.
 - ``{{ amount|money:currency }}``: "1,234.50 EUR", or a dash when there is no amount;
   a task without a cost is not a task that costs "0.00 EUR".
-- ``{{ event.name|event_label }}``: ``task.expired`` as "Task overdue".
-- ``{{ message.next_attempt_at|next_try }}``: "next try in 5 minutes", "next try in
-  under a minute" or "retrying now", where ``timeuntil`` said "0 minutes".
+
+Notification events have their own words in ``{% load events %}`` (notifications).
 """
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timeuntil
-
-from fleetmaint.notifications.models import event_label as _event_label
 
 register = template.Library()
 
@@ -50,21 +45,3 @@ def money(amount, currency: str = "") -> str:
         return NO_AMOUNT
     text = intcomma(f"{value:.2f}", use_l10n=False)
     return f"{text} {currency}".strip()
-
-
-@register.filter
-def event_label(name: str) -> str:
-    return _event_label(name)
-
-
-@register.filter
-def next_try(moment) -> str:
-    """When a failed delivery is tried again: "next try in 5 minutes", never "in 0 minutes"."""
-    if moment is None:
-        return ""
-    left = (moment - timezone.now()).total_seconds()
-    if left <= 0:
-        return "retrying now"
-    if left < 60:
-        return "next try in under a minute"
-    return f"next try in {timeuntil(moment)}"
