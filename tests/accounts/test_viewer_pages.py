@@ -18,7 +18,7 @@ from fleetmaint.contracts.models import VehicleContract
 from fleetmaint.demo import seed_demo
 from fleetmaint.intervals.models import ServiceInterval
 from fleetmaint.orders import quotes
-from fleetmaint.orders.models import Quote, Servicer, ServiceType
+from fleetmaint.orders.models import Quote, ServiceOrder, Servicer, ServiceType
 from fleetmaint.tasks.models import ServiceTask
 from fleetmaint.vehicles.models import Reading
 
@@ -64,6 +64,13 @@ def _a_quote() -> Quote:
     )
 
 
+def _an_order(quote: Quote) -> ServiceOrder:
+    """The demo's first order, or the quote accepted now (the demo's orders depend on
+    which vehicles it drew, which depends on the ids earlier tests used)."""
+    order = ServiceOrder.objects.order_by("pk").first()
+    return order if order is not None else quotes.quote_accept(quote=quote)
+
+
 def _writes(html: str, page: str) -> list[str]:
     """The forms and htmx requests on a page that would send something, by their address."""
     sends = []
@@ -105,7 +112,9 @@ def _crawl(client: Client, *starts: str) -> dict[str, str]:
 def test_no_page_a_viewer_reaches_offers_a_change(demo_viewer):
     # From the dashboard, and from pages a colleague's link leads to.
     quote = _a_quote()
-    pages = _crawl(demo_viewer, "/", f"/quotes/{quote.pk}/", "/schedule/presets/")
+    order = _an_order(quote)
+    starts = ("/", f"/quotes/{quote.pk}/", f"/orders/{order.pk}/", "/schedule/presets/")
+    pages = _crawl(demo_viewer, *starts)
     expected = {"/vehicles/", "/due/", "/tasks/", "/orders/", "/contracts/", "/settings/"}
     assert expected | {f"/quotes/{quote.pk}/", "/schedule/presets/"} <= set(pages)
     assert any(re.fullmatch(r"/vehicles/\d+/schedule/", url) for url in pages)
