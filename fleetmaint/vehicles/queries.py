@@ -33,6 +33,11 @@ class VehicleFilters:
     distance_unit: str = ""
     sort: str = "label"
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether someone chose a filter (an empty list then means "none match")."""
+        return bool(self.search or self.make or self.distance_unit or self.archived is not False)
+
 
 def vehicle_list(org: Organization, filters: VehicleFilters) -> QuerySet[Vehicle]:
     """The organization's vehicles matching the filters, in the chosen order."""

@@ -607,3 +607,15 @@ def test_engine_hours_sent_for_a_vehicle_that_does_not_track_them_are_refused_vi
     assert response.status_code == 422
     assert "This vehicle does not track engine hours." in response.content.decode()
     assert readings_of(vehicle) == []
+
+
+def test_an_empty_fleet_is_told_to_add_its_first_vehicle_not_that_filters_match_nothing(
+    advisor_client, viewer_client, org
+):
+    html = advisor_client.get("/vehicles/").content.decode()
+    assert "No vehicles yet." in html and "Add the first one" in html
+    assert "match these filters" not in html
+    assert "Add the first one" not in viewer_client.get("/vehicles/").content.decode()
+    assert (
+        "No vehicles match these filters." in advisor_client.get("/vehicles/?q=zz").content.decode()
+    )
