@@ -182,8 +182,12 @@ def bar_chart(
     names: list[str] | None = None,
     links: list[str] | None = None,
     tones: list[str] | None = None,
+    max_labels: int | None = None,
 ) -> BarChart:
     """One bar per category (a month, say), from zero, with about four value ticks.
+
+    With ``max_labels``, many bars label only every so many of them (always the first),
+    so the axis stays readable where the chart is drawn small; tooltips name them all.
 
     ``series`` is ``(axis label, value)`` pairs in display order; ``names`` are
     optional longer names for the tooltips, ``links`` optional URLs, one per bar,
@@ -203,6 +207,7 @@ def bar_chart(
 
     bars = []
     x_ticks = []
+    every = -(-len(series) // max_labels) if max_labels else 1
     for index, ((label, _), value) in enumerate(zip(series, values, strict=True)):
         centre = left + slot * (index + 0.5)
         amount = f"{value:,.0f} {unit}".strip()
@@ -219,7 +224,8 @@ def bar_chart(
                 tone=tones[index] if tones else "",
             )
         )
-        x_ticks.append(Tick(round(centre, 1), label))
+        if index % every == 0:
+            x_ticks.append(Tick(round(centre, 1), label))
     y_ticks = []
     value = 0.0
     while value <= v_max + step / 2:

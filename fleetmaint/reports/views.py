@@ -210,10 +210,16 @@ def _overdue_link(overdue: queries.Overdue, urls: ListUrls) -> str:
     return "#due-overdue"
 
 
+# The 90-day chart sits in a narrow card: about six axis labels stay readable there.
+DUE_CHART_LABELS = 6
+
+
 def _due_chart(overdue: queries.Overdue, weeks: list[queries.DueWeek], urls: ListUrls) -> BarChart:
     """What is overdue, then what falls due per week; each bar opens the list behind it."""
-    series = [(f"{week.start:%-d %b}", week.total) for week in weeks]
-    names = [f"Week of {week.start:%-d %B}" for week in weeks]
+    this_year = timezone.localdate().year
+    # A week of next year says so: the ninety days often cross New Year.
+    series = [(_week_label(week.start, this_year), week.total) for week in weeks]
+    names = [f"Week of {week.start:%-d %B %Y}" for week in weeks]
     links = [urls.week_tasks(week) for week in weeks]
     tones = [""] * len(weeks)
     title = "Due per week"
@@ -223,4 +229,10 @@ def _due_chart(overdue: queries.Overdue, weeks: list[queries.DueWeek], urls: Lis
         links.insert(0, _overdue_link(overdue, urls))
         tones.insert(0, "danger")
         title = "Overdue and due per week"
-    return bar_chart(series, title=title, names=names, links=links, tones=tones)
+    return bar_chart(
+        series, title=title, names=names, links=links, tones=tones, max_labels=DUE_CHART_LABELS
+    )
+
+
+def _week_label(start: date, this_year: int) -> str:
+    return f"{start:%-d %b}" if start.year == this_year else f"{start:%-d %b ’%y}"

@@ -285,3 +285,13 @@ def test_the_lists_say_when_and_how_far_in_the_organizations_time(advisor_client
     assert f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d}</time>' in html
     assert '<span class="badge danger">service required</span>' in html
     assert '<span class="badge warn">task</span>' in html
+
+
+def test_a_chart_of_many_bars_labels_some_and_names_them_all():
+    series = [(f"W{n}", n) for n in range(14)]
+
+    chart = bar_chart(series, title="Due per week", max_labels=6)
+
+    assert [tick.label for tick in chart.x_ticks] == ["W0", "W3", "W6", "W9", "W12"]
+    assert len(chart.bars) == 14
+    assert chart.bars[13].tooltip.startswith("W13")
