@@ -1,4 +1,4 @@
-"""Servicers, quotes and service orders over JSON (seeds 000 and 001); rules in orders.services.
+"""Quotes and service orders over JSON (seeds 000 and 001); rules in orders.services.
 
 Two kinds of caller use these endpoints:
 
@@ -43,7 +43,6 @@ from fleetmaint.api.order_schemas import (
     QuotePage,
     QuoteStatusName,
     ReasonIn,
-    ServicerOut,
     StatusIn,
 )
 from fleetmaint.errors import NotFound, ValidationFailed
@@ -139,15 +138,6 @@ def _issue(request: HttpRequest, order_id: int, issue_id: int) -> FoundIssue:
     if issue is None:
         raise NotFound("Issue not found.")
     return issue
-
-
-# --- servicers ------------------------------------------------------------------------
-
-
-@router.get("/servicers", response=list[ServicerOut], auth=FLEET)
-def list_servicers(request: HttpRequest):
-    """The servicers this fleet works with, with their price lists."""
-    return list(queries.servicers_for(request.org))
 
 
 # --- quotes ---------------------------------------------------------------------------
