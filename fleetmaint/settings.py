@@ -193,6 +193,8 @@ WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
 # Webhooks and the SMS gateway reach only public internet addresses unless this
 # is on (receivers on the installation's own network; on under `make run`).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+# After a webhook secret is rotated, deliveries are signed with the old one too for this long.
+WEBHOOK_SECRET_GRACE_HOURS = env_int("WEBHOOK_SECRET_GRACE_HOURS", 24)
 # How many reverse proxies in front append to X-Forwarded-For; 0 trusts only the
 # connection's own address (used to count failed sign-ins per address).
 FORWARDED_FOR_PROXIES = env_int("FORWARDED_FOR_PROXIES", 0)

@@ -88,6 +88,10 @@ class WebhookEndpoint(models.Model):
     )
     # Signing needs the secret itself, so it is stored; it is shown to people only once.
     secret = models.CharField(max_length=100)
+    # After a rotation the previous secret also signs, until it expires
+    # (settings.WEBHOOK_SECRET_GRACE_HOURS), so receivers can switch without losing messages.
+    previous_secret = models.CharField(max_length=100, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

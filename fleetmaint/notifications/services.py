@@ -10,6 +10,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -237,6 +238,24 @@ def webhook_update(
         endpoint.disabled_reason = ""
     endpoint.active = active
     endpoint.save()
+    return endpoint
+
+
+def webhook_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Gives the endpoint a new secret; the old one keeps signing for a grace period.
+
+    During ``settings.WEBHOOK_SECRET_GRACE_HOURS`` every delivery carries two
+    signatures (the new secret's and the old one's), so the receiver can switch
+    over without refusing a message.
+    """
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + timedelta(
+            hours=settings.WEBHOOK_SECRET_GRACE_HOURS
+        )
+        endpoint.secret = _new_webhook_secret()
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
     return endpoint
 
 

@@ -230,6 +230,10 @@ class WebhookTransport(Transport):
         body = webhook_body(message)
         msg_id = f"msg_{message.pk}"  # the same on every retry, so receivers can deduplicate
         signature = Webhook(endpoint.secret).sign(msg_id, now, body)
+        # Just after a rotation the old secret signs too (space-separated, as the spec allows).
+        expires = endpoint.previous_secret_expires_at
+        if endpoint.previous_secret and expires is not None and now < expires:
+            signature += " " + Webhook(endpoint.previous_secret).sign(msg_id, now, body)
         request = urllib.request.Request(
             endpoint.url,
             data=body.encode(),
