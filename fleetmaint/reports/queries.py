@@ -314,10 +314,14 @@ def _month_text(moment: str) -> str:
 
 
 _COMPLETED = ", ".join(f"'{status}'" for status in COMPLETED_ORDER_STATUSES)
+# ``cost_queries.cost_rows`` is the rule (what the fleet paid: order items no contract
+# covered, tasks done, intervals serviced); this is the same rule written out in SQL
+# for the dashboard, and a test holds the two equal.
 _COST_BY_MONTH = (
     f"SELECT 'orders', {_month_text('o.completed_at')}, SUM(item.total) "
     "FROM orders_orderitem item JOIN orders_serviceorder o ON o.id = item.order_id "
     f"WHERE o.org_id = %(org)s AND o.status IN ({_COMPLETED}) AND o.completed_at >= %(since)s "
+    "AND item.covered_by_id IS NULL "
     "GROUP BY 2 UNION ALL "
     f"SELECT 'tasks', {_month_text('t.completion_date')}, SUM(t.cost) "
     "FROM tasks_servicetask t "

@@ -295,3 +295,31 @@ def test_a_chart_of_many_bars_labels_some_and_names_them_all():
     assert [tick.label for tick in chart.x_ticks] == ["W0", "W3", "W6", "W9", "W12"]
     assert len(chart.bars) == 14
     assert chart.bars[13].tooltip.startswith("W13")
+
+
+def test_the_dashboards_costs_follow_the_cost_rule_and_leave_out_what_contracts_covered(
+    org, vehicle, servicer
+):
+    from fleetmaint.contracts import services as contracts
+    from fleetmaint.contracts.inputs import ContractInput
+    from fleetmaint.reports import cost_queries
+
+    plan = contracts.contract_create(
+        vehicle=vehicle,
+        data=ContractInput(contract_type="service_plan", number="SP-9", start_date="2020-01-01"),
+    )
+    done = make.order(
+        vehicle,
+        servicer,
+        status=OrderStatus.COMPLETED,
+        completed_at=timezone.now(),
+        items=("100.00", "40.00"),
+    )
+    done.items.filter(total=Decimal("100.00")).update(covered_by=plan)
+    make.done_task(vehicle, cost="25.00", completed_at=timezone.now())
+
+    month = queries.cost_by_month(org)[-1]
+    by_rule = cost_queries.cost_rows(org)
+
+    assert (month.orders, month.tasks) == (Decimal("40.00"), Decimal("25.00"))
+    assert month.orders + month.tasks == sum(row.amount for row in by_rule)
