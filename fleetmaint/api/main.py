@@ -11,6 +11,7 @@ from fleetmaint.api import (
     history,
     ingest,
     intervals,
+    members,
     orders,
     reading_voids,
     reports,
@@ -18,6 +19,7 @@ from fleetmaint.api import (
     spec,
     tasks,
     vehicles,
+    webhooks,
 )
 from fleetmaint.api.auth import ApiKeyAuth
 from fleetmaint.api.idempotency import idempotent
@@ -46,5 +48,7 @@ for module in (
     reports,
     history,
     ingest,
+    webhooks,
+    members,
 ):
     api.add_router("", module.router)
