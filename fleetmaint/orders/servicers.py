@@ -54,8 +54,9 @@ def partnership_link(*, org: Organization, servicer: Servicer) -> None:
 def partnership_set(*, org: Organization, servicer: Servicer, active: bool) -> None:
     """A fleet starts or stops working with a servicer.
 
-    Stopping is always possible; starting only with a servicer that is open to
-    new fleets (the operator links the others in the admin).
+    Stopping is always possible; starting only with a servicer the fleet is
+    offered (``queries.servicers_offered``, the same rule as
+    ``partnerships_choose``): the operator links the others in the admin.
     """
     partners = Partnership.objects.filter(org=org, servicer=servicer)
     if not active:
@@ -63,7 +64,7 @@ def partnership_set(*, org: Organization, servicer: Servicer, active: bool) -> N
         return
     if partners.exists():
         return
-    if not (servicer.active and servicer.open_to_new_fleets):
+    if not queries.servicers_offered(org).filter(pk=servicer.pk).exists():
         raise PermissionDenied(f"{servicer.name} is not taking new fleets.", field="servicer")
     Partnership.objects.get_or_create(org=org, servicer=servicer)
 
