@@ -15,6 +15,10 @@ request without a valid key is refused as before), then claimed in
 - the same key while its first request is still running: 409 ``conflict``
   (the client retries a moment later and then gets the answer).
 
+An operation whose answer holds a secret shown once (a new API key) says
+``openapi_extra={SECRET_ANSWER: True}``: it keeps no answer, since a stored
+answer would keep the secret in clear, and the header is not declared on it.
+
 django-ninja checks the key inside ``Operation.run``; to claim after that check
 and before the body is read, the wrapper also wraps the operation's
 ``_run_checks`` (django-ninja 1.x). ``tests/api/test_idempotency.py`` holds both
@@ -72,11 +76,16 @@ OPENAPI_PARAMETER = {
 
 Run = Callable[..., HttpResponseBase]
 
+# Marks an operation whose answer holds a secret shown once: no Idempotency-Key there.
+SECRET_ANSWER = "x-secret-answer"
+
 
 def idempotent(run: Run) -> Run:
     """Wraps an operation's ``run`` so that its POSTs honour ``Idempotency-Key``."""
     operation: Operation | None = getattr(run, "__self__", None)
     if operation is None or "POST" not in operation.methods:
+        return run
+    if (operation.openapi_extra or {}).get(SECRET_ANSWER):
         return run
     checks = operation._run_checks
 

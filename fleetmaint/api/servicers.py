@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from fleetmaint.api.auth import ApiKeyAuth
+from fleetmaint.api.idempotency import SECRET_ANSWER
 from fleetmaint.api.order_schemas import ServicerOut
 from fleetmaint.errors import NotFound
 from fleetmaint.inputs import CleanStr
@@ -128,9 +129,16 @@ def list_servicer_keys(request: HttpRequest):
     return list(_keys(request).order_by("-created_at", "-pk"))
 
 
-@router.post("/servicer/keys", response={201: ServicerKeyCreated}, auth=SERVICER)
+@router.post(
+    "/servicer/keys",
+    response={201: ServicerKeyCreated},
+    auth=SERVICER,
+    openapi_extra={SECRET_ANSWER: True},
+)
 def create_servicer_key(request: HttpRequest, payload: ServicerKeyIn):
-    """A new API key for the calling servicer; the answer holds the key, once."""
+    """A new API key for the calling servicer; the answer holds the key, once.
+
+    ``Idempotency-Key`` is not taken here: a kept answer would keep the key in clear."""
     key, raw = servicers.servicer_apikey_create(servicer=request.servicer, name=payload.name)
     key.key = raw
     return Status(201, key)

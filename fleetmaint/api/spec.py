@@ -14,7 +14,8 @@ instead of in each module. What is declared here is what ``api.errors`` and
   parameter or a write's body.
 - 409 ``conflict``: every operation that changes something.
 
-Every POST also declares the ``Idempotency-Key`` header (``api.idempotency``).
+Every POST also declares the ``Idempotency-Key`` header (``api.idempotency``), but one
+whose answer holds a secret shown once (``SECRET_ANSWER``).
 """
 
 from typing import Any
@@ -24,6 +25,7 @@ from ninja.openapi.schema import OpenAPISchema
 
 from fleetmaint.api.errors import ApiError
 from fleetmaint.api.idempotency import OPENAPI_PARAMETER as IDEMPOTENCY_KEY
+from fleetmaint.api.idempotency import SECRET_ANSWER
 
 ERROR_SCHEMA_NAME = "ApiError"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}
@@ -65,7 +67,7 @@ def declare_errors(schema: dict[str, Any]) -> None:
     components[ERROR_SCHEMA_NAME] = ApiError.model_json_schema()
     for path_item in schema.get("paths", {}).values():
         for method, operation in path_item.items():
-            if method == "post":
+            if method == "post" and not operation.get(SECRET_ANSWER):
                 operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
             if method in _METHODS:
                 _declare_operation_errors(method, operation)

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from fleetmaint.accounts import services as accounts
+from fleetmaint.idempotency.models import StoredAnswer
 from fleetmaint.orders import servicers
 from fleetmaint.orders.models import ServicerApiKey
 from tests.orders.api_support import bearer, make_servicer, servicer_key
@@ -184,3 +185,20 @@ def test_a_key_needs_a_name(garage_api, name):
     )
     assert response.status_code == 400
     assert response.json()["field"] == "name"
+
+
+def test_a_new_key_is_never_kept_for_a_retry(garage_api, client):
+    send = {"name": "dispatch"}
+    headers = {"Idempotency-Key": "same-key-twice"}
+    first = garage_api.post(
+        "/api/v1/servicer/keys", send, content_type="application/json", headers=headers
+    )
+    second = garage_api.post(
+        "/api/v1/servicer/keys", send, content_type="application/json", headers=headers
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.json()["key"] != second.json()["key"]
+    assert "Idempotent-Replayed" not in second.headers
+    assert not StoredAnswer.objects.exists()
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/servicer/keys"]
+    assert "Idempotency-Key" not in [p["name"] for p in operation["post"].get("parameters", [])]
