@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from fleetmaint.api.admin_keys import AdminKeyAuth
+from fleetmaint.api.idempotency import SECRET_ANSWER
 from fleetmaint.inputs import CleanStr
 from fleetmaint.notifications import delivery, services
 from fleetmaint.notifications.models import (
@@ -106,6 +107,8 @@ def list_webhooks(request: HttpRequest):
     "/webhooks",
     response={201: WebhookWithSecret},
     summary="Add a webhook endpoint; the answer holds its signing secret, once",
+    # A kept Idempotency-Key answer would keep the secret in clear: none is taken here.
+    openapi_extra={SECRET_ANSWER: True},
 )
 def create_webhook(request: HttpRequest, payload: WebhookIn):
     endpoint = services.webhook_create(
@@ -144,6 +147,7 @@ def delete_webhook(request: HttpRequest, webhook_id: int):
     "/webhooks/{webhook_id}/rotate-secret",
     response=WebhookWithSecret,
     summary="Give the endpoint a new secret; the old one also signs during the grace period",
+    openapi_extra={SECRET_ANSWER: True},
 )
 def rotate_secret(request: HttpRequest, webhook_id: int):
     return services.webhook_rotate_secret(endpoint=_endpoint(request, webhook_id))

@@ -10,6 +10,7 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 
 from fleetmaint.accounts import services as accounts
+from fleetmaint.idempotency.models import StoredAnswer
 from fleetmaint.notifications import delivery
 from fleetmaint.notifications.models import DeliveryAttempt
 from tests.notifications.conftest import tell
@@ -36,6 +37,22 @@ def test_the_secret_is_shown_once(api, httpserver: HTTPServer):
     assert "secret" not in detail and created["secret"] not in json.dumps(detail)
     assert created["secret"] not in json.dumps(listing)
     assert listing["count"] == 1
+
+
+def test_no_answer_holding_a_secret_is_kept_for_an_idempotency_key(api, httpserver):
+    body = json.dumps({"url": httpserver.url_for("/hook")})
+    first = api.post(
+        "/api/v1/webhooks", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == 201
+    rotated = api.post(
+        f"/api/v1/webhooks/{first.json()['id']}/rotate-secret", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    again = api.post(
+        f"/api/v1/webhooks/{first.json()['id']}/rotate-secret", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert rotated.json()["secret"] != again.json()["secret"]
+    assert StoredAnswer.objects.count() == 0
 
 
 def test_change_and_remove(api, httpserver):
