@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fleetmaint.reports",
     "fleetmaint.search",
     "fleetmaint.ingest",
+    "fleetmaint.imports",
     "fleetmaint.idempotency",
 ]
 

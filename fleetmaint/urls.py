@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("fleetmaint.accounts.account_urls")),
     path("settings/", include("fleetmaint.accounts.urls")),
     path("vehicles/", include("fleetmaint.vehicles.urls")),
+    path("imports/", include("fleetmaint.imports.urls")),
     path("notifications/", include("fleetmaint.notifications.urls")),
     # The vehicle record's History and Costs tabs, before the schedule's routes.
     path("", include("fleetmaint.reports.record_urls", namespace="record")),

@@ -9,6 +9,7 @@ from fleetmaint.api import (
     contracts,
     errors,
     history,
+    imports,
     ingest,
     intervals,
     members,
@@ -48,6 +49,7 @@ for module in (
     reports,
     history,
     ingest,
+    imports,
     webhooks,
     members,
 ):

@@ -1,0 +1,1 @@
+"""Meter readings imported from a CSV file, and exported in the same columns (docs/imports.md)."""

@@ -1,0 +1,41 @@
+"""What an import of readings keeps between its steps."""
+
+from django.conf import settings
+from django.db import models
+
+from fleetmaint.accounts.models import Organization
+
+
+class ImportMapping(models.Model):
+    """The columns an organization last imported readings from, offered again next time."""
+
+    org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Import mapping of organization {self.org_id}"
+
+
+class ReadingUpload(models.Model):
+    """An uploaded file between upload, mapping, preview and import.
+
+    Its content is dropped once imported (only the refused rows stay, for their
+    download), and the whole row after a day.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    rejected = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="imports_upload_created_idx")]
+
+    def __str__(self) -> str:
+        return self.name
