@@ -403,8 +403,8 @@ def upload_create(*, org: Organization, actor, name: str, data: bytes) -> Readin
             "Spreadsheets are imported as CSV: save the sheet as CSV (UTF-8) and upload that.",
             field="file",
         )
-    text = data.decode("utf-8-sig", errors="strict") if data else ""
     table = read_csv(data)
+    text = data.decode("utf-8-sig")
     if not table.rows:
         raise ValidationFailed("The file has a header but no rows.", field="file")
     uploads_purge()

@@ -238,3 +238,28 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
 def test_an_upload_of_another_fleet_is_not_found(advisor_client, outsider, other_org):
     upload = ReadingUpload.objects.create(org=other_org, name="x.csv", content="a\n1\n")
     assert advisor_client.get(reverse("imports:readings-map", args=[upload.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("latin1.csv", "Fahrzeug;Datum\nVAN-1;01.03.2030 \xe4\n".encode("latin-1"), b"not UTF-8"),
+        ("sheet.xlsx", b"PK\x03\x04", b"save the sheet as CSV"),
+        ("empty.csv", b"vehicle_key,taken_at,odometer\n", b"no rows"),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_refused_with_a_reason(
+    advisor_client, name, content, words
+):
+    upload = io.BytesIO(content)
+    upload.name = name
+    response = advisor_client.post(reverse("imports:readings"), {"file": upload})
+    assert response.status_code == 422
+    assert words in response.content
+    assert not ReadingUpload.objects.exists()
+
+
+def test_a_viewer_may_export_readings_but_not_open_an_upload(clock, viewer_client, vehicle):
+    assert viewer_client.get(reverse("imports:readings-export")).status_code == 200
+    upload = ReadingUpload.objects.create(org=vehicle.org, name="x.csv", content="a\n1\n")
+    assert viewer_client.get(reverse("imports:readings-map", args=[upload.pk])).status_code == 403
