@@ -202,6 +202,7 @@ class Outcome:
     imported: int = 0
     duplicates: int = 0
     refused: list[dict] = field(default_factory=list)  # {"row", "reason", "cells"}
+    duplicate_rows: list[int] = field(default_factory=list)
 
     def as_dict(self, *, cells: bool = False) -> dict:
         return {
@@ -313,6 +314,7 @@ def _import_chunk(
         key = _key(vehicle_id, row.reading)
         if key in stored or key in seen:
             outcome.duplicates += 1
+            outcome.duplicate_rows.append(row.number)
             continue
         seen.add(key)
         by_index[row.number] = row

@@ -70,8 +70,14 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
             error = failure.message
         else:
             reasons = {item["row"]: item["reason"] for item in outcome.refused}
+            duplicates = set(outcome.duplicate_rows)
             preview = [
-                {"row": index + 2, "cells": cells, "reason": reasons.get(index + 2, "")}
+                {
+                    "row": index + 2,
+                    "cells": cells,
+                    "reason": reasons.get(index + 2, ""),
+                    "duplicate": index + 2 in duplicates,
+                }
                 for index, cells in enumerate(table.rows[: services.PREVIEW_ROWS])
             ]
     else:

@@ -227,6 +227,13 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
     assert done.status_code == 200
     assert b"1 stored" in done.content
     stored = ReadingUpload.objects.get()
+    # The same file again: its preview says the good row is stored already.
+    again = io.BytesIO(content.encode())
+    again.name = "readings.csv"
+    second = advisor_client.post(reverse("imports:readings"), {"file": again})
+    preview = advisor_client.get(second.url, {**mapping, "preview": "1"})
+    assert b"already stored: skipped" in preview.content
+    stored.refresh_from_db()
     assert stored.content == ""  # the file is not kept once imported
     rejected = advisor_client.get(reverse("imports:readings-rejected", args=[stored.pk]))
     rows = list(csv.reader(io.StringIO(rejected.content.decode())))
