@@ -17,6 +17,14 @@ class ImportMapping(models.Model):
         return f"Import mapping of organization {self.org_id}"
 
 
+class UploadStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
 class ReadingUpload(models.Model):
     """An uploaded file between upload, mapping, preview and import.
 
@@ -32,6 +40,13 @@ class ReadingUpload(models.Model):
     content = models.TextField(blank=True)
     rejected = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.UPLOADED
+    )
+    mapping = models.JSONField(default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,3 +54,13 @@ class ReadingUpload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def running(self) -> bool:
+        return self.status in (UploadStatus.QUEUED, UploadStatus.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -9,8 +9,9 @@ transaction that is rolled back.
 
 import csv
 import io
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
-from fleetmaint.imports.models import ImportMapping, ReadingUpload
+from fleetmaint.imports.models import ImportMapping, ReadingUpload, UploadStatus
 from fleetmaint.vehicles.inputs import reading_engine_hours, reading_odometer
 from fleetmaint.vehicles.models import Reading, ReadingSource, Vehicle
 from fleetmaint.vehicles.readings import (
@@ -31,6 +32,8 @@ from fleetmaint.vehicles.readings import (
     ReadingInput,
     readings_bulk_record,
 )
+
+log = logging.getLogger(__name__)
 
 # The fields a column may fill, in the order the export writes them.
 FIELDS = {
@@ -331,7 +334,12 @@ def _import_chunk(
 
 
 def readings_import(
-    *, org: Organization, table: Table, mapping: dict[str, str], limit: int | None = None
+    *,
+    org: Organization,
+    table: Table,
+    mapping: dict[str, str],
+    limit: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> Outcome:
     """Stores the table's good rows and reports each bad one with its row number and reason.
 
@@ -347,6 +355,8 @@ def readings_import(
     seen: set[tuple] = set()
     for start, chunk in _chunks(rows, BULK_READINGS_LIMIT):
         _import_chunk(org, start, chunk, columns, zone, seen, outcome)
+        if on_chunk is not None:
+            on_chunk(start + len(chunk))
     outcome.refused.sort(key=lambda r: r["row"])
     return outcome
 
@@ -421,16 +431,73 @@ def uploads_purge() -> int:
     return deleted
 
 
-def upload_import(*, upload: ReadingUpload, mapping: dict[str, str]) -> Outcome:
-    """Imports an upload, remembers its mapping, and keeps only the refused rows."""
+def upload_queue(*, upload: ReadingUpload, mapping: dict[str, str]) -> ReadingUpload:
+    """Checks the mapping, remembers it for the organization, and queues the import.
+
+    A worker imports the file (``upload_run``) once this commits; the page
+    shows its progress meanwhile.
+    """
     table = read_csv(upload.content)
-    outcome = readings_import(org=upload.org, table=table, mapping=mapping)
-    mapping_remember(org=upload.org, mapping=mapping)
-    upload.content = ""
-    upload.rejected = rejected_csv(table.header, outcome.refused)
-    upload.result = outcome.as_dict()
-    upload.save(update_fields=["content", "rejected", "result"])
-    return outcome
+    check_mapping(table.header, mapping)
+    with transaction.atomic():
+        claimed = ReadingUpload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADED).update(
+            status=UploadStatus.QUEUED, mapping=mapping, rows_total=len(table.rows), rows_done=0
+        )
+        if claimed:
+            mapping_remember(org=upload.org, mapping=mapping)
+            upload_id = upload.pk
+            transaction.on_commit(lambda: enqueue_upload(upload_id))
+    upload.refresh_from_db()
+    return upload
+
+
+def enqueue_upload(upload_id: int) -> None:
+    """Hands an import to a worker; imports it here if none can be asked."""
+    from django_q.tasks import async_task
+
+    try:
+        async_task("fleetmaint.imports.jobs.import_readings", upload_id, group="imports")
+    except Exception:
+        log.exception("Could not queue the import of upload %s; importing it now", upload_id)
+        upload_run(upload_id)
+
+
+def upload_run(upload_id: int) -> None:
+    """Imports a queued upload chunk by chunk, telling its progress; keeps the refused rows."""
+    if not ReadingUpload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
+        status=UploadStatus.RUNNING
+    ):
+        return  # imported already, or by another worker
+    upload = ReadingUpload.objects.select_related("org").get(pk=upload_id)
+
+    def progress(done: int) -> None:
+        ReadingUpload.objects.filter(pk=upload_id).update(rows_done=done)
+
+    try:
+        table = read_csv(upload.content)
+        outcome = readings_import(
+            org=upload.org, table=table, mapping=upload.mapping, on_chunk=progress
+        )
+    except ValidationFailed as error:
+        ReadingUpload.objects.filter(pk=upload_id).update(
+            status=UploadStatus.FAILED, error=error.message
+        )
+        return
+    except Exception:
+        log.exception("The import of upload %s failed", upload_id)
+        ReadingUpload.objects.filter(pk=upload_id).update(
+            status=UploadStatus.FAILED,
+            error="The import stopped on an unexpected error. Rows stored before it stay "
+            "stored; importing the file again skips them as duplicates.",
+        )
+        raise
+    ReadingUpload.objects.filter(pk=upload_id).update(
+        status=UploadStatus.DONE,
+        content="",
+        rejected=rejected_csv(table.header, outcome.refused),
+        result=outcome.as_dict(),
+        rows_done=len(table.rows),
+    )
 
 
 # --- export -------------------------------------------------------------------------

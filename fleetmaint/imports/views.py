@@ -4,11 +4,13 @@ import csv
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from fleetmaint.accounts.access import member_required, writer_required
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.imports import services
-from fleetmaint.imports.models import ReadingUpload
+from fleetmaint.imports.models import ReadingUpload, UploadStatus
+from fleetmaint.web import redirect_page
 
 
 def _upload(request: HttpRequest, pk: int) -> ReadingUpload:
@@ -47,19 +49,19 @@ def _mapping_from(data, header: list[str]) -> dict[str, str]:
 @writer_required
 def map_page(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
-    if upload.result is not None:
-        return render(request, "imports/result.html", {"upload": upload, **upload.result})
+    if upload.status != UploadStatus.UPLOADED:
+        return _status_page(request, upload)
     table = services.read_csv(upload.content)
     error = ""
     preview = None
     if request.method == "POST":
         mapping = _mapping_from(request.POST, table.header)
         try:
-            outcome = services.upload_import(upload=upload, mapping=mapping)
+            services.upload_queue(upload=upload, mapping=mapping)
         except ValidationFailed as failure:
             error = failure.message
         else:
-            return render(request, "imports/result.html", {"upload": upload, **outcome.as_dict()})
+            return redirect_page(request, reverse("imports:readings-map", args=[upload.pk]))
     elif "preview" in request.GET:
         mapping = _mapping_from(request.GET, table.header)
         try:
@@ -93,6 +95,15 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
         "preview_rows": services.PREVIEW_ROWS,
     }
     return render(request, "imports/map.html", context, status=422 if error else 200)
+
+
+def _status_page(request: HttpRequest, upload: ReadingUpload) -> HttpResponse:
+    """The import's progress while a worker imports; its counts and refused rows after."""
+    result = upload.result or {"imported": 0, "duplicates": 0, "refused": []}
+    template = "imports/status.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, {"upload": upload, **result})
 
 
 @writer_required

@@ -205,7 +205,7 @@ def test_an_import_costs_the_same_statements_for_200_rows_as_for_10(org, other_o
 
 
 def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
-    clock, advisor_client, org, vehicle
+    clock, advisor_client, org, vehicle, django_capture_on_commit_callbacks
 ):
     ImportMapping.objects.create(
         org=org, mapping={"vehicle_key": "Van", "taken_at": "When", "odometer": "Km"}
@@ -223,9 +223,15 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
     assert preview.status_code == 200
     assert b"refused" in preview.content
     assert not Reading.objects.exists()  # a preview stores nothing
-    done = advisor_client.post(response.url, mapping)
-    assert done.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = advisor_client.post(response.url, mapping)
+    assert queued.status_code == 302
+    done = advisor_client.get(response.url)
     assert b"1 stored" in done.content
+    assert (
+        b'id="import-status"'
+        in advisor_client.get(response.url, headers={"HX-Request": "true"}).content
+    )
     stored = ReadingUpload.objects.get()
     # The same file again: its preview says the good row is stored already.
     again = io.BytesIO(content.encode())
@@ -270,3 +276,18 @@ def test_a_viewer_may_export_readings_but_not_open_an_upload(clock, viewer_clien
     assert viewer_client.get(reverse("imports:readings-export")).status_code == 200
     upload = ReadingUpload.objects.create(org=vehicle.org, name="x.csv", content="a\n1\n")
     assert viewer_client.get(reverse("imports:readings-map", args=[upload.pk])).status_code == 403
+
+
+def test_an_import_in_progress_shows_how_far_it_is(clock, advisor_client, org, vehicle):
+    content = lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200")
+    upload = services.upload_create(org=org, actor=None, name="r.csv", data=content.encode())
+    mapping = services.guess_mapping(services.read_csv(upload.content).header)
+    services.upload_queue(upload=upload, mapping=mapping)  # no commit: no worker has it yet
+    page = advisor_client.get(reverse("imports:readings-map", args=[upload.pk]))
+    assert b"Waiting for a worker" in page.content
+    assert b'hx-trigger="every 1s"' in page.content
+    services.upload_run(upload.pk)
+    page = advisor_client.get(reverse("imports:readings-map", args=[upload.pk]))
+    assert b"1 stored" in page.content
+    assert b"every 1s" not in page.content
+    assert services.mapping_last(org) == mapping
