@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fleetmaint.accounts import services as accounts
 from fleetmaint.imports import services
 from fleetmaint.imports.models import ImportMapping, ReadingUpload
 from fleetmaint.vehicles import services as vehicles
@@ -291,3 +293,11 @@ def test_an_import_in_progress_shows_how_far_it_is(clock, advisor_client, org, v
     assert b"1 stored" in page.content
     assert b"every 1s" not in page.content
     assert services.mapping_last(org) == mapping
+
+
+def test_a_read_only_key_cannot_import(org, vehicle, clock):
+    _, raw = accounts.apikey_create(org=org, name="reader", read_only=True)
+    reader = Client(headers={"Authorization": f"Bearer {raw}"})
+    body = lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200")
+    assert post_csv(reader, body).status_code == 403
+    assert not Reading.objects.exists()
