@@ -1,8 +1,15 @@
 """What the telematics ingest could not store, kept for someone to look at."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from fleetmaint.accounts.models import Organization
+
+
+class Resolution(models.TextChoices):
+    RECORDED = "recorded", "Recorded"
+    DISMISSED = "dismissed", "Dismissed"
 
 
 class IngestIssue(models.Model):
@@ -10,7 +17,8 @@ class IngestIssue(models.Model):
 
     Readings from trackers arrive without anyone to confirm a jump, so a jump
     is held here instead of stored; the admin lists them so a person can check
-    the vehicle and record the reading by hand if it is right.
+    the vehicle and record the held reading if it is right, or dismiss it
+    (``fleetmaint.ingest.review``). An issue stays open until then.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ingest_issues")
@@ -33,10 +41,39 @@ class IngestIssue(models.Model):
     field = models.CharField(max_length=40, blank=True)
     message = models.CharField(max_length=255)
     received_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True)
+    reading = models.ForeignKey(
+        "vehicles.Reading",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The reading recorded from this issue.",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["org", "-received_at"], name="ingest_issue_org_recent")]
+        constraints = [
+            # Open, or resolved one way with the moment it was.
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolution__in=Resolution.values),
+                name="ingest_issue_resolution_with_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device or self.vehicle_id}: {self.message}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
