@@ -42,7 +42,7 @@ lint: $(VENV)/.installed-dev
 
 ## bench: every benchmark under tests/bench, each beside its floor (needs DATABASE_URL
 ##   pointing at PostgreSQL): the write path, the pages (and the dashboard under load in
-##   gunicorn), the API lists and the reports. Settings (environment):
+##   gunicorn), the API lists, the reports and the readings import. Settings (environment):
 ##   BENCH_SIZES=100000,1000000 the fleets' task counts; BENCH_PAIRS product/floor pairs
 ##   per measurement (default 3 for the write path and the reports, 5 for pages and lists);
 ##   BENCH_EMAILS=10000 e-mails delivered; BENCH_LOAD_SECONDS=20 the load test's length;
