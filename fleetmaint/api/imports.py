@@ -1,40 +1,72 @@
-"""Readings from a CSV body, the same import as the Import readings page (imports.services)."""
+"""Vehicles, readings and service records from a CSV or XLSX body: the import the pages run."""
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import Field, Path, Query, Router, Schema
 
 from fleetmaint.imports import services
+from fleetmaint.imports.kinds import guess_mapping
+from fleetmaint.imports.models import ImportKind
+from fleetmaint.imports.tables import XLSX_TYPES, csv_lines, read_upload
 
-router = Router(tags=["vehicles"])
+router = Router(tags=["imports"])
 
 
 class RefusedRow(Schema):
-    row: int
+    row: int = Field(description="The row's number in the file; the header is row 1.")
     reason: str
 
 
 class ImportOut(Schema):
-    imported: int
-    duplicates: int
+    imported: int = Field(description="Rows stored.")
+    duplicates: int = Field(
+        description="Rows already stored, or repeating an earlier row: skipped."
+    )
     refused: list[RefusedRow]
 
 
-@router.post("/imports/readings", response=ImportOut)
-def import_readings(request: HttpRequest, mapping: str | None = None):
-    """Imports readings from a CSV body (``text/csv``; UTF-8, comma or semicolon).
+class ImportPath(Schema):
+    kind: ImportKind = Field(description="What the file's rows are.")
 
-    ``mapping`` says which column fills which field, as
-    ``vehicle_key=Vehicle,taken_at=Date,odometer=Km`` (fields: vehicle_key, vin,
-    plate, odometer, engine_hours, taken_at, note). Without it, columns named
-    as the fields are used. Rows repeating a stored reading are counted as
-    duplicates; each refused row is answered with its row number (the header
-    is row 1) and the reason.
-    """
-    table = services.read_csv(request.body)
-    chosen = (
-        services.parse_mapping(mapping)
-        if mapping is not None
-        else services.guess_mapping(table.header)
+
+class MappingQuery(Schema):
+    mapping: str | None = Field(
+        None,
+        max_length=2000,
+        description="Which column fills which field, as field=Column,field=Column. "
+        "Without it, columns named as the fields are used.",
     )
-    outcome = services.readings_import(org=request.org, table=table, mapping=chosen)
+
+
+@router.post("/imports/{kind}", response=ImportOut)
+def import_rows(request: HttpRequest, path: Path[ImportPath], query: Query[MappingQuery]):
+    """Imports the rows of a CSV body (``text/csv``; UTF-8, comma or semicolon) or an XLSX one.
+
+    Fields per kind (docs/imports.md): **vehicles**: vehicle_key, label, vin,
+    plate, make, model, year, distance_unit, powertrain, tracks_engine_hours,
+    device_id, notes. **readings**: vehicle_key, vin or plate, taken_at,
+    odometer, engine_hours, note. **service-records**: vehicle_key, vin or
+    plate, done_at, service, odometer, engine_hours, cost, servicer, notes.
+    Rows already stored are counted as duplicates; each refused row is
+    answered with its row number (the header is row 1) and the reason. The
+    import runs in the request; files over the body limit go through the page.
+    """
+    kind = services.kind_named(path.kind)
+    workbook = request.content_type in XLSX_TYPES
+    table = read_upload("upload.xlsx" if workbook else "", request.body)
+    chosen = (
+        services.parse_mapping(kind, query.mapping)
+        if query.mapping is not None
+        else guess_mapping(kind, table.header)
+    )
+    outcome = services.rows_import(kind=kind, org=request.org, table=table, mapping=chosen)
     return outcome.as_dict()
+
+
+@router.get("/imports/{kind}/export", response={200: None})
+def export_rows(request: HttpRequest, path: Path[ImportPath]) -> HttpResponse:
+    """The fleet's rows of the kind as CSV, in the columns its import reads."""
+    kind = services.kind_named(path.kind)
+    rows = csv_lines(services.export_rows(kind, request.org))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind.slug}.csv"'
+    return response

@@ -3,5 +3,9 @@
 from fleetmaint.imports import services
 
 
-def import_readings(upload_id: int) -> None:
+def import_upload(upload_id: int) -> None:
     services.upload_run(upload_id)
+
+
+# Imports queued before the other kinds existed name the readings' job.
+import_readings = import_upload

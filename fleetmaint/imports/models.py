@@ -1,4 +1,4 @@
-"""What an import of readings keeps between its steps."""
+"""What an import keeps between its steps, and the columns a fleet last imported from."""
 
 from django.conf import settings
 from django.db import models
@@ -6,15 +6,27 @@ from django.db import models
 from fleetmaint.accounts.models import Organization
 
 
-class ImportMapping(models.Model):
-    """The columns an organization last imported readings from, offered again next time."""
+class ImportKind(models.TextChoices):
+    READINGS = "readings", "Readings"
+    VEHICLES = "vehicles", "Vehicles"
+    SERVICE_RECORDS = "service-records", "Service records"
 
-    org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+
+class ImportMapping(models.Model):
+    """The columns an organization last imported one kind of rows from, offered again next time."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ImportKind.choices, default=ImportKind.READINGS)
     mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind"], name="import_mapping_org_kind")
+        ]
+
     def __str__(self) -> str:
-        return f"Import mapping of organization {self.org_id}"
+        return f"Import mapping of organization {self.org_id} for {self.kind}"
 
 
 class UploadStatus(models.TextChoices):
@@ -25,17 +37,19 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ReadingUpload(models.Model):
+class Upload(models.Model):
     """An uploaded file between upload, mapping, preview and import.
 
-    Its content is dropped once imported (only the refused rows stay, for their
-    download), and the whole row after a day.
+    A workbook is kept as the CSV text of its first sheet. The content is
+    dropped once imported (only the refused rows stay, for their download),
+    and the whole row after a day.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
+    kind = models.CharField(max_length=20, choices=ImportKind.choices, default=ImportKind.READINGS)
     name = models.CharField(max_length=255)
     content = models.TextField(blank=True)
     rejected = models.TextField(blank=True)

@@ -5,8 +5,9 @@ from fleetmaint.imports import views
 app_name = "imports"
 
 urlpatterns = [
-    path("readings/", views.upload_page, name="readings"),
-    path("readings/export.csv", views.export_csv, name="readings-export"),
-    path("readings/<int:pk>/", views.map_page, name="readings-map"),
-    path("readings/<int:pk>/rejected.csv", views.rejected_csv, name="readings-rejected"),
+    path("", views.index, name="index"),
+    path("uploads/<int:pk>/", views.map_page, name="map"),
+    path("uploads/<int:pk>/rejected.csv", views.rejected_csv, name="rejected"),
+    path("<slug:kind>/", views.upload_page, name="upload"),
+    path("<slug:kind>/export.csv", views.export_csv, name="export"),
 ]

@@ -1,94 +1,111 @@
-"""Importing readings from a CSV file: upload, map the columns, preview, import; and the export."""
+"""Importing vehicles, readings and service records from a file: upload, map, preview, import."""
 
-import csv
-
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from fleetmaint.accounts.access import member_required, writer_required
-from fleetmaint.errors import ValidationFailed
+from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.imports import services
-from fleetmaint.imports.models import ReadingUpload, UploadStatus
+from fleetmaint.imports.kinds import Kind
+from fleetmaint.imports.models import Upload, UploadStatus
+from fleetmaint.imports.tables import XLSX_TYPES, csv_lines
 from fleetmaint.web import redirect_page
 
+ACCEPTED_FILES = ".csv,.xlsx,text/csv," + ",".join(XLSX_TYPES)
 
-def _upload(request: HttpRequest, pk: int) -> ReadingUpload:
+
+def _kind(slug: str) -> Kind:
+    try:
+        return services.kind_named(slug)
+    except NotFound:
+        raise Http404(slug) from None
+
+
+def _upload(request: HttpRequest, pk: int) -> Upload:
     # Another fleet's upload, or one already dropped, is a 404.
-    return get_object_or_404(ReadingUpload, org=request.org, pk=pk)
+    return get_object_or_404(Upload, org=request.org, pk=pk)
 
 
 @writer_required
-def upload_page(request: HttpRequest) -> HttpResponse:
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "imports/index.html", {"kinds": services.KINDS.values()})
+
+
+@writer_required
+def upload_page(request: HttpRequest, kind: str) -> HttpResponse:
+    chosen = _kind(kind)
     error = ""
     if request.method == "POST":
         file = request.FILES.get("file")
         if file is None:
-            error = "Choose a CSV file to upload."
+            error = "Choose a CSV or XLSX file to upload."
         else:
             try:
                 upload = services.upload_create(
-                    org=request.org, actor=request.user, name=file.name, data=file.read()
+                    org=request.org,
+                    kind=chosen,
+                    actor=request.user,
+                    name=file.name,
+                    data=file.read(),
                 )
             except ValidationFailed as failure:
                 error = failure.message
             else:
-                return redirect("imports:readings-map", pk=upload.pk)
-    return render(
-        request,
-        "imports/upload.html",
-        {"error": error, "fields": services.FIELDS},
-        status=422 if error else 200,
-    )
+                return redirect("imports:map", pk=upload.pk)
+    context = {"kind": chosen, "error": error, "accept": ACCEPTED_FILES}
+    return render(request, "imports/upload.html", context, status=422 if error else 200)
 
 
-def _mapping_from(data, header: list[str]) -> dict[str, str]:
-    return {name: data.get(name, "") for name in services.FIELDS if data.get(name, "") in header}
+def _mapping_from(kind: Kind, data, header: list[str]) -> dict[str, str]:
+    return {name: data.get(name, "") for name in kind.fields if data.get(name, "") in header}
+
+
+def _preview(request: HttpRequest, kind: Kind, table, mapping: dict[str, str]) -> list[dict]:
+    outcome = services.rows_import_preview(kind=kind, org=request.org, table=table, mapping=mapping)
+    reasons = {item["row"]: item["reason"] for item in outcome.refused}
+    duplicates = set(outcome.duplicate_rows)
+    return [
+        {
+            "row": index + 2,
+            "cells": cells,
+            "reason": reasons.get(index + 2, ""),
+            "duplicate": index + 2 in duplicates,
+        }
+        for index, cells in enumerate(table.rows[: services.PREVIEW_ROWS])
+    ]
 
 
 @writer_required
 def map_page(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
+    kind = _kind(upload.kind)
     if upload.status != UploadStatus.UPLOADED:
-        return _status_page(request, upload)
-    table = services.read_csv(upload.content)
+        return _status_page(request, upload, kind)
+    table = services.upload_table(upload)
     error = ""
     preview = None
     if request.method == "POST":
-        mapping = _mapping_from(request.POST, table.header)
+        mapping = _mapping_from(kind, request.POST, table.header)
         try:
             services.upload_queue(upload=upload, mapping=mapping)
         except ValidationFailed as failure:
             error = failure.message
         else:
-            return redirect_page(request, reverse("imports:readings-map", args=[upload.pk]))
+            return redirect_page(request, reverse("imports:map", args=[upload.pk]))
     elif "preview" in request.GET:
-        mapping = _mapping_from(request.GET, table.header)
+        mapping = _mapping_from(kind, request.GET, table.header)
         try:
-            outcome = services.readings_import_preview(
-                org=request.org, table=table, mapping=mapping
-            )
+            preview = _preview(request, kind, table, mapping)
         except ValidationFailed as failure:
             error = failure.message
-        else:
-            reasons = {item["row"]: item["reason"] for item in outcome.refused}
-            duplicates = set(outcome.duplicate_rows)
-            preview = [
-                {
-                    "row": index + 2,
-                    "cells": cells,
-                    "reason": reasons.get(index + 2, ""),
-                    "duplicate": index + 2 in duplicates,
-                }
-                for index, cells in enumerate(table.rows[: services.PREVIEW_ROWS])
-            ]
     else:
-        mapping = services.guess_mapping(table.header, services.mapping_last(request.org))
+        mapping = services.mapping_guess(request.org, kind, table.header)
     context = {
         "upload": upload,
+        "kind": kind,
         "header": table.header,
         "row_count": len(table.rows),
-        "fields": services.FIELDS,
         "mapping": mapping,
         "error": error,
         "preview": preview,
@@ -97,34 +114,27 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/map.html", context, status=422 if error else 200)
 
 
-def _status_page(request: HttpRequest, upload: ReadingUpload) -> HttpResponse:
+def _status_page(request: HttpRequest, upload: Upload, kind: Kind) -> HttpResponse:
     """The import's progress while a worker imports; its counts and refused rows after."""
     result = upload.result or {"imported": 0, "duplicates": 0, "refused": []}
     template = "imports/status.html"
     if request.htmx:
         template += "#progress"
-    return render(request, template, {"upload": upload, **result})
+    return render(request, template, {"upload": upload, "kind": kind, **result})
 
 
 @writer_required
 def rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     upload = _upload(request, pk)
     response = HttpResponse(upload.rejected, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="rejected-readings.csv"'
+    response["Content-Disposition"] = f'attachment; filename="rejected-{upload.kind}.csv"'
     return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @member_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    rows = services.readings_export_rows(request.org)
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="readings.csv"'
+def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    chosen = _kind(kind)
+    rows = csv_lines(services.export_rows(chosen, request.org))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{chosen.slug}.csv"'
     return response

@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import Conflict
@@ -37,7 +38,7 @@ def _ensure_device_free(org: Organization, device: str, *, exclude_id: int | Non
 
 def _new_vehicle_key(org: Organization) -> str:
     while True:
-        key = "V" + secrets.token_hex(5).upper()
+        key = _generated_key()
         if not queries.vehicle_key_taken(org, key):
             return key
 
@@ -87,6 +88,39 @@ def vehicle_add(*, org: Organization, data: VehicleInput) -> Vehicle:
         vehicle = Vehicle.objects.create(org=org, **values)
         reevaluation.vehicles_created(org=org, vehicles=[vehicle])
     return vehicle
+
+
+def vehicles_add_many(*, org: Organization, inputs: list[VehicleInput]) -> list[Vehicle]:
+    """Many new vehicles at once (an import): one insert, one reaction for all of them.
+
+    The same rules as ``vehicle_add``: a key and a tracker are the fleet's one
+    vehicle's, a missing key is generated, a missing unit is the fleet's. A key
+    or tracker already used is refused for the whole batch (``Conflict``); the
+    caller leaves such rows out first.
+    """
+    if not inputs:
+        return []
+    rows = [data.model_dump() for data in inputs]
+    for values in rows:
+        values["distance_unit"] = values["distance_unit"] or org.distance_unit
+        values["vehicle_key"] = values["vehicle_key"] or _generated_key()
+    keys = [values["vehicle_key"] for values in rows]
+    devices = [values["device_id"] for values in rows if values["device_id"]]
+    if len(set(keys)) != len(keys) or len(set(devices)) != len(devices):
+        raise Conflict("Two of the new vehicles share a key or a telematics device.")
+    with transaction.atomic():
+        taken = Vehicle.objects.filter(org=org).filter(
+            Q(vehicle_key__in=keys) | Q(device_id__in=devices)
+        )
+        if taken.exists():
+            raise Conflict("A key or telematics device of the new vehicles is already used.")
+        vehicles = Vehicle.objects.bulk_create([Vehicle(org=org, **values) for values in rows])
+        reevaluation.vehicles_created(org=org, vehicles=vehicles)
+    return vehicles
+
+
+def _generated_key() -> str:
+    return "V" + secrets.token_hex(5).upper()
 
 
 def vehicle_update(*, vehicle: Vehicle, changes: VehicleChanges) -> Vehicle:

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -13,7 +14,10 @@ from django.urls import reverse
 
 from fleetmaint.accounts import services as accounts
 from fleetmaint.imports import services
-from fleetmaint.imports.models import ImportMapping, ReadingUpload
+from fleetmaint.imports.kinds import guess_mapping
+from fleetmaint.imports.models import ImportMapping, Upload
+from fleetmaint.imports.readings import READINGS
+from fleetmaint.imports.tables import parse_moment
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading, ReadingSource
 
@@ -58,8 +62,8 @@ def test_a_csv_with_bom_semicolons_and_decimal_commas_is_imported(api, org, cloc
     ]
     first = Reading.objects.filter(vehicle=vehicle).earliest("recorded_at")
     # A time without an offset is the fleet's own.
-    assert first.recorded_at == services.parse_taken_at(
-        "2030-03-01 08:00", services.ZoneInfo(org.time_zone)
+    assert first.recorded_at == parse_moment(
+        "2030-03-01 08:00", ZoneInfo(org.time_zone), field="taken_at"
     )
 
 
@@ -124,11 +128,11 @@ def test_an_export_imported_again_is_all_duplicates(clock, api, advisor_client, 
     )
     first = post_csv(api, body).json()
     assert first["imported"] == 3, first
-    response = advisor_client.get(reverse("imports:readings-export"))
+    response = advisor_client.get(reverse("imports:export", args=["readings"]))
     assert response.status_code == 200
     exported = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(exported)))
-    assert rows[0] == list(services.EXPORT_COLUMNS)
+    assert rows[0] == list(READINGS.export_columns)
     assert len(rows) == 4
     assert post_csv(api, exported).json() == {"imported": 0, "duplicates": 3, "refused": []}
     assert Reading.objects.filter(vehicle=vehicle).count() == 3
@@ -147,9 +151,9 @@ def test_another_fleets_vehicles_are_never_matched(api, other_api, other_org, ve
 
 def test_another_fleets_export_holds_none_of_ours(clock, api, outsider_client, vehicle):
     post_csv(api, lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200"))
-    response = outsider_client.get(reverse("imports:readings-export"))
+    response = outsider_client.get(reverse("imports:export", args=["readings"]))
     assert b"".join(response.streaming_content).decode().strip().splitlines() == [
-        ",".join(services.EXPORT_COLUMNS)
+        ",".join(READINGS.export_columns)
     ]
 
 
@@ -171,12 +175,14 @@ def test_a_mapping_without_a_vehicle_column_is_refused_as_a_whole(api, vehicle, 
 
 
 def test_a_viewer_cannot_open_the_import_page(viewer_client, advisor_client):
-    assert viewer_client.get(reverse("imports:readings")).status_code == 403
-    assert advisor_client.get(reverse("imports:readings")).status_code == 200
+    assert viewer_client.get(reverse("imports:upload", args=["readings"])).status_code == 403
+    assert advisor_client.get(reverse("imports:upload", args=["readings"])).status_code == 200
 
 
-def test_the_vehicles_page_links_to_the_import(advisor_client):
-    assert reverse("imports:readings").encode() in advisor_client.get("/vehicles/").content
+def test_the_vehicles_page_links_to_the_imports(advisor_client):
+    assert reverse("imports:index").encode() in advisor_client.get("/vehicles/").content
+    index = advisor_client.get(reverse("imports:index"))
+    assert reverse("imports:upload", args=["readings"]).encode() in index.content
 
 
 def _fleet_rows(org, count: int) -> str:
@@ -193,7 +199,7 @@ def _fleet_rows(org, count: int) -> str:
 
 def _statements(org, count: int) -> tuple[int, int]:
     table = services.read_csv(_fleet_rows(org, count))
-    mapping = services.guess_mapping(table.header)
+    mapping = guess_mapping(READINGS, table.header)
     with CaptureQueriesContext(connection) as queries:
         outcome = services.readings_import(org=org, table=table, mapping=mapping)
     return len(queries), outcome.imported
@@ -215,7 +221,7 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
     content = lines("Van,When,Km", "VAN-1,2030-03-01 08:00,1200", "VAN-1,2030-03-02 08:00,100")
     upload = io.BytesIO(content.encode())
     upload.name = "readings.csv"
-    response = advisor_client.post(reverse("imports:readings"), {"file": upload})
+    response = advisor_client.post(reverse("imports:upload", args=["readings"]), {"file": upload})
     assert response.status_code == 302
     page = advisor_client.get(response.url)
     # The fleet's last mapping is chosen already.
@@ -234,16 +240,16 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
         b'id="import-status"'
         in advisor_client.get(response.url, headers={"HX-Request": "true"}).content
     )
-    stored = ReadingUpload.objects.get()
+    stored = Upload.objects.get()
     # The same file again: its preview says the good row is stored already.
     again = io.BytesIO(content.encode())
     again.name = "readings.csv"
-    second = advisor_client.post(reverse("imports:readings"), {"file": again})
+    second = advisor_client.post(reverse("imports:upload", args=["readings"]), {"file": again})
     preview = advisor_client.get(second.url, {**mapping, "preview": "1"})
     assert b"already stored: skipped" in preview.content
     stored.refresh_from_db()
     assert stored.content == ""  # the file is not kept once imported
-    rejected = advisor_client.get(reverse("imports:readings-rejected", args=[stored.pk]))
+    rejected = advisor_client.get(reverse("imports:rejected", args=[stored.pk]))
     rows = list(csv.reader(io.StringIO(rejected.content.decode())))
     assert rows[0] == ["row", "Van", "When", "Km", "reason"]
     assert rows[1][:4] == ["3", "VAN-1", "2030-03-02 08:00", "100"]
@@ -251,15 +257,16 @@ def test_the_page_maps_previews_imports_and_offers_the_refused_rows(
 
 
 def test_an_upload_of_another_fleet_is_not_found(advisor_client, outsider, other_org):
-    upload = ReadingUpload.objects.create(org=other_org, name="x.csv", content="a\n1\n")
-    assert advisor_client.get(reverse("imports:readings-map", args=[upload.pk])).status_code == 404
+    upload = Upload.objects.create(org=other_org, name="x.csv", content="a\n1\n")
+    assert advisor_client.get(reverse("imports:map", args=[upload.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(
     ("name", "content", "words"),
     [
         ("latin1.csv", "Fahrzeug;Datum\nVAN-1;01.03.2030 \xe4\n".encode("latin-1"), b"not UTF-8"),
-        ("sheet.xlsx", b"PK\x03\x04", b"save the sheet as CSV"),
+        ("sheet.xlsx", b"PK\x03\x04", b"not an XLSX workbook"),
+        ("old.xls", b"\xd0\xcf\x11\xe0", b"save the sheet as .xlsx or CSV"),
         ("empty.csv", b"vehicle_key,taken_at,odometer\n", b"no rows"),
     ],
 )
@@ -268,31 +275,33 @@ def test_a_file_that_cannot_be_imported_is_refused_with_a_reason(
 ):
     upload = io.BytesIO(content)
     upload.name = name
-    response = advisor_client.post(reverse("imports:readings"), {"file": upload})
+    response = advisor_client.post(reverse("imports:upload", args=["readings"]), {"file": upload})
     assert response.status_code == 422
     assert words in response.content
-    assert not ReadingUpload.objects.exists()
+    assert not Upload.objects.exists()
 
 
 def test_a_viewer_may_export_readings_but_not_open_an_upload(clock, viewer_client, vehicle):
-    assert viewer_client.get(reverse("imports:readings-export")).status_code == 200
-    upload = ReadingUpload.objects.create(org=vehicle.org, name="x.csv", content="a\n1\n")
-    assert viewer_client.get(reverse("imports:readings-map", args=[upload.pk])).status_code == 403
+    assert viewer_client.get(reverse("imports:export", args=["readings"])).status_code == 200
+    upload = Upload.objects.create(org=vehicle.org, name="x.csv", content="a\n1\n")
+    assert viewer_client.get(reverse("imports:map", args=[upload.pk])).status_code == 403
 
 
 def test_an_import_in_progress_shows_how_far_it_is(clock, advisor_client, org, vehicle):
     content = lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200")
-    upload = services.upload_create(org=org, actor=None, name="r.csv", data=content.encode())
-    mapping = services.guess_mapping(services.read_csv(upload.content).header)
+    upload = services.upload_create(
+        org=org, kind=READINGS, actor=None, name="r.csv", data=content.encode()
+    )
+    mapping = guess_mapping(READINGS, services.read_csv(upload.content).header)
     services.upload_queue(upload=upload, mapping=mapping)  # no commit: no worker has it yet
-    page = advisor_client.get(reverse("imports:readings-map", args=[upload.pk]))
+    page = advisor_client.get(reverse("imports:map", args=[upload.pk]))
     assert b"Waiting for a worker" in page.content
     assert b'hx-trigger="every 1s"' in page.content
     services.upload_run(upload.pk)
-    page = advisor_client.get(reverse("imports:readings-map", args=[upload.pk]))
+    page = advisor_client.get(reverse("imports:map", args=[upload.pk]))
     assert b"1 stored" in page.content
     assert b"every 1s" not in page.content
-    assert services.mapping_last(org) == mapping
+    assert services.mapping_last(org, READINGS) == mapping
 
 
 def test_a_read_only_key_cannot_import(org, vehicle, clock):

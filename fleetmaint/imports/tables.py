@@ -1,0 +1,241 @@
+"""Reading an uploaded file into rows of text, and the values in its cells.
+
+A CSV file (UTF-8 with or without a byte-order mark, comma or semicolon) or
+the first sheet of an XLSX workbook becomes the same ``Table`` of strings, so
+every kind of import reads its cells one way. A workbook's date cells become
+ISO dates here; a date that reached a CSV file as Excel's day number is read
+by ``parse_moment``.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fleetmaint.errors import ValidationFailed
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
+
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Excel counts days from 1899-12-30; 20000 to 80000 is 1954 to 2119, so a plain
+# odometer-like number is never taken for a date by accident in a date column.
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]  # without the header; row numbers count the header as row 1
+
+
+# --- files ----------------------------------------------------------------------------
+
+
+def is_xlsx(name: str, data: bytes) -> bool:
+    """A workbook by its name or, sent without one, by its ZIP signature."""
+    return name.lower().endswith(".xlsx") or (not name and data[:4] == b"PK\x03\x04")
+
+
+def read_upload(name: str, data: bytes) -> Table:
+    """The file's table: an XLSX workbook by its name, else CSV text."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationFailed("The file is larger than 50 MB.", field="file")
+    if name.lower().endswith(".xls"):
+        raise ValidationFailed(
+            "Old Excel workbooks (.xls) cannot be read: save the sheet as .xlsx or CSV.",
+            field="file",
+        )
+    table = read_xlsx(data) if is_xlsx(name, data) else read_csv(data)
+    if not table.rows:
+        raise ValidationFailed("The file has a header but no rows.", field="file")
+    return table
+
+
+def read_csv(data: bytes | str) -> Table:
+    """A CSV file's header and rows: UTF-8 with or without BOM, comma or semicolon."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                "The file is not UTF-8 text: save it as CSV (UTF-8).", field="file"
+            ) from None
+    else:
+        text = data.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise ValidationFailed("The file is not a CSV file.", field="file")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [name.strip() for name in next(reader)]
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except StopIteration:
+        raise ValidationFailed("The file is empty.", field="file") from None
+    except csv.Error as error:
+        raise ValidationFailed(f"The file cannot be read as CSV: {error}.", field="file") from None
+    return Table(header=header, rows=rows)
+
+
+def read_xlsx(data: bytes) -> Table:
+    """The first sheet of a workbook, each cell as the text a CSV export would hold."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ValidationFailed("The file is not an XLSX workbook.", field="file") from None
+    try:
+        sheet = book.worksheets[0]
+        lines = (
+            [cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)
+        )
+        lines = (line for line in lines if any(line))
+        header = next(lines, None)
+        if header is None:
+            raise ValidationFailed("The workbook's first sheet is empty.", field="file")
+        while header and not header[-1]:
+            header.pop()
+        rows = list(lines)
+    finally:
+        book.close()
+    if any("\x00" in cell for row in [header, *rows] for cell in row):
+        raise ValidationFailed(
+            "The workbook holds characters that cannot be imported.", field="file"
+        )
+    return Table(header=[name.strip() for name in header], rows=rows)
+
+
+def cell_text(value: object) -> str:
+    """A workbook cell as text: dates in ISO 8601, whole numbers without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(value, ".12g")
+    return str(value).strip()
+
+
+def table_csv(table: Table) -> str:
+    """The table as CSV text: how an upload keeps a workbook between its steps."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    return out.getvalue()
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    """Rows as CSV lines, one at a time: what an export streams."""
+    writer = csv.writer(_Echo())
+    return (writer.writerow(row) for row in rows)
+
+
+def rejected_csv(header: list[str], refused: Iterable[dict]) -> str:
+    """The refused rows as they came, with the row number and the reason added."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", *header, "reason"])
+    for item in refused:
+        cells = list(item["cells"]) + [""] * (len(header) - len(item["cells"]))
+        writer.writerow([item["row"], *cells[: len(header)], item["reason"]])
+    return out.getvalue()
+
+
+# --- values -------------------------------------------------------------------------
+
+
+def parse_moment(value: str, zone: ZoneInfo, *, field: str) -> datetime:
+    """ISO 8601, ``YYYY-MM-DD HH:MM``, ``YYYY-MM-DD``, ``DD.MM.YYYY [HH:MM]`` or an Excel day.
+
+    A time without an offset is in the organization's time zone.
+    """
+    text = value.strip()
+    moment: datetime | None = None
+    try:
+        moment = datetime.fromisoformat(text) if _DATE.match(text) else parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None and (dotted := _DOTTED.match(text)):
+        day, month, year, hour, minute, second = dotted.groups()
+        try:
+            moment = datetime(
+                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+            )
+        except ValueError:
+            moment = None
+    if moment is None and _EXCEL_SERIAL.match(text) and 20_000 <= float(text) <= 80_000:
+        moment = _EXCEL_EPOCH + timedelta(days=float(text))
+        moment = moment.replace(microsecond=0)
+    if moment is None:
+        raise ValidationFailed(
+            f"Cannot read the date {text!r}: use YYYY-MM-DD HH:MM, DD.MM.YYYY or ISO 8601.",
+            field=field,
+        )
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def number_text(value: str) -> str:
+    """A number as Python reads it: spaces gone, a decimal comma made a point."""
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return text
+
+
+def parse_money(value: str, *, field: str) -> Decimal:
+    """An amount of money: not negative, at most two decimals; empty is zero."""
+    text = number_text(value)
+    if not text:
+        return Decimal("0.00")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(f"The {field} must be a number.", field=field) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationFailed(f"The {field} cannot be negative.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(f"The {field} has more than two decimals.", field=field)
+    if amount >= Decimal("1e12"):
+        raise ValidationFailed(f"The {field} is too large.", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+_TRUE = {"1", "true", "yes", "y", "x", "ja", "oui", "si"}
+_FALSE = {"", "0", "false", "no", "n", "nein", "non"}
+
+
+def parse_flag(value: str, *, field: str) -> bool:
+    """Yes or no as spreadsheets write it: yes/no, true/false, 1/0, x or empty."""
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationFailed(f"The {field} must be yes or no.", field=field)

@@ -1,0 +1,141 @@
+"""The files an import reads: XLSX workbooks, Excel dates, encodings and separators."""
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook
+
+from fleetmaint.errors import ValidationFailed
+from fleetmaint.imports import services
+from fleetmaint.imports.models import Upload
+from fleetmaint.imports.readings import READINGS
+from fleetmaint.imports.tables import parse_moment, read_upload
+from fleetmaint.vehicles import services as vehicles
+from fleetmaint.vehicles.models import Reading
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def workbook(*rows: list) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet["B"][1:]:
+        if isinstance(cell.value, datetime | date):
+            cell.number_format = "dd.mm.yyyy hh:mm"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_is_read_with_its_dates_and_numbers():
+    data = workbook(
+        ["Vehicle", "When", "Km", "Hours", ""],
+        ["VAN-1", datetime(2030, 3, 1, 8, 30), 1200, 10.5, None],
+        [None, None, None, None, None],  # an empty row is left out
+        ["VAN-1", date(2030, 3, 2), 1300.0, None, None],
+    )
+    table = read_upload("fleet.xlsx", data)
+    assert table.header == ["Vehicle", "When", "Km", "Hours"]
+    assert [row[:4] for row in table.rows] == [
+        ["VAN-1", "2030-03-01 08:30:00", "1200", "10.5"],
+        ["VAN-1", "2030-03-02", "1300", ""],
+    ]
+
+
+def test_an_excel_day_number_is_read_as_a_date_in_the_fleets_zone():
+    assert parse_moment("47178", BERLIN, field="taken_at") == datetime(2029, 3, 1, tzinfo=BERLIN)
+    assert parse_moment("47178.5", BERLIN, field="taken_at") == datetime(
+        2029, 3, 1, 12, tzinfo=BERLIN
+    )
+    # A number far from any plausible date stays an error, not a date in 1900.
+    with pytest.raises(ValidationFailed, match="Cannot read the date '120'"):
+        parse_moment("120", BERLIN, field="taken_at")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("a.xlsx", b"PK\x03\x04not really", "not an XLSX workbook"),
+        ("a.xlsx", b"", "not an XLSX workbook"),
+        ("a.csv", b"\xef\xbb\xbf", "empty"),
+        ("a.csv", "Fahrzeug;Datum\nVAN-1;\xe4\n".encode("cp1252"), "not UTF-8"),
+        ("a.csv", b"vehicle_key,taken_at\x00\nVAN-1,2030\n", "not a CSV file"),
+        ("a.csv", b"vehicle_key,taken_at\n", "no rows"),
+        ("a.xls", b"\xd0\xcf\x11\xe0", ".xls"),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why(name, data, words):
+    with pytest.raises(ValidationFailed, match=words):
+        read_upload(name, data)
+
+
+def test_an_empty_workbook_is_refused():
+    with pytest.raises(ValidationFailed, match="first sheet is empty"):
+        read_upload("a.xlsx", workbook())
+
+
+def test_a_workbook_is_imported_through_the_api_and_again_adds_nothing(api, vehicle, clock):
+    data = workbook(
+        ["vehicle_key", "taken_at", "odometer", "note"],
+        ["VAN-1", datetime(2030, 3, 1, 8, 0), 1200, "Workshop"],
+        ["VAN-1", datetime(2030, 3, 2, 8, 0), 1250, None],
+        ["VAN-1", "not a date", 1300, None],
+    )
+    first = api.post("/api/v1/imports/readings", data=data, content_type=XLSX)
+    assert first.status_code == 200, first.content
+    answer = first.json()
+    assert (answer["imported"], answer["duplicates"]) == (2, 0)
+    assert [r["row"] for r in answer["refused"]] == [4]
+    stored = Reading.objects.get(vehicle=vehicle, odometer=1200)
+    assert stored.recorded_at == datetime(2030, 3, 1, 8, 0, tzinfo=BERLIN)
+    assert stored.note == "Workshop"
+    again = api.post("/api/v1/imports/readings", data=data, content_type=XLSX).json()
+    assert (again["imported"], again["duplicates"]) == (0, 2)
+    assert Reading.objects.filter(vehicle=vehicle).count() == 2
+
+
+def test_a_workbook_uploaded_on_the_page_is_kept_as_csv_and_imported(
+    clock, advisor_client, org, vehicle, django_capture_on_commit_callbacks
+):
+    data = workbook(
+        ["Van", "Datum", "Km"],
+        ["VAN-1", datetime(2030, 3, 1, 8, 0), 1200],
+    )
+    file = io.BytesIO(data)
+    file.name = "Fuhrpark.xlsx"
+    response = advisor_client.post(reverse("imports:upload", args=["readings"]), {"file": file})
+    assert response.status_code == 302
+    upload = Upload.objects.get()
+    assert upload.content.splitlines()[1] == "VAN-1,2030-03-01 08:00:00,1200"
+    mapping = {"vehicle_key": "Van", "taken_at": "Datum", "odometer": "Km"}
+    with django_capture_on_commit_callbacks(execute=True):
+        advisor_client.post(response.url, mapping)
+    assert b"1 stored" in advisor_client.get(response.url).content
+    assert vehicle.readings.get().odometer == 1200
+
+
+def test_a_semicolon_file_with_bom_excel_days_and_decimal_commas(api, org, clock):
+    vehicles.vehicle_create(org=org, label="Digger", vehicle_key="D-1", tracks_engine_hours=True)
+    body = "\ufeffvehicle_key;taken_at;engine_hours\nD-1;47178;1 234,5\n".encode()
+    answer = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    assert answer == {"imported": 1, "duplicates": 0, "refused": []}
+    reading = Reading.objects.get()
+    assert reading.engine_hours == Decimal("1234.5")
+    assert reading.recorded_at == datetime(2029, 3, 1, tzinfo=BERLIN)
+
+
+def test_the_upload_of_another_kind_keeps_its_own_mapping(org, clock):
+    services.mapping_remember(org=org, kind=READINGS, mapping={"odometer": "Km"})
+    vehicles_kind = services.kind_named("vehicles")
+    services.mapping_remember(org=org, kind=vehicles_kind, mapping={"label": "Name"})
+    assert services.mapping_last(org, READINGS) == {"odometer": "Km"}
+    assert services.mapping_last(org, vehicles_kind) == {"label": "Name"}
