@@ -100,12 +100,12 @@ def build_base(now: datetime | None = None) -> Fleet:
     run(
         f"""
         INSERT INTO vehicles_vehicle (org_id, vehicle_key, label, vin, make, model, year, plate,
-            distance_unit, tracks_engine_hours, notes, archived, odometer, engine_hours,
-            odometer_at, engine_hours_at, daily_distance, daily_engine_hours,
+            distance_unit, tracks_engine_hours, notes, archived, device_id, odometer,
+            engine_hours, odometer_at, engine_hours_at, daily_distance, daily_engine_hours,
             created_at, updated_at)
         SELECT %(org)s, 'B' || lpad(g::text, 5, '0'), 'Truck ' || lpad(g::text, 5, '0'),
             '', 'Bench', 'Hauler', NULL, '', CASE WHEN g %% 10 = 0 THEN 'mi' ELSE 'km' END,
-            true, '', false, 20000 + {_h("g", 1)} %% 280000,
+            true, '', false, '', 20000 + {_h("g", 1)} %% 280000,
             (1000 + {_h("g", 2)} %% 80000) / 10.0,
             %(now)s - interval '1 day', %(now)s - interval '1 day',
             50 + {_h("g", 3)} %% 350, 1 + {_h("g", 4)} %% 9, %(now)s, %(now)s
