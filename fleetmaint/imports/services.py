@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 
 KINDS: dict[str, Kind] = {kind.slug: kind for kind in (VEHICLES, READINGS, SERVICE_RECORDS)}
 UPLOAD_LIFETIME = timedelta(days=1)
+# A preview checks this many rows (every row of most files) and shows the first
+# PREVIEW_ROWS of them, then every refused one up to PREVIEW_REFUSED more.
+PREVIEW_CHECKED = 2_000
 PREVIEW_ROWS = 50
+PREVIEW_REFUSED = 200
 
 
 def kind_named(slug: str) -> Kind:
@@ -93,7 +97,7 @@ def rows_import_preview(
     org: Organization,
     table: Table,
     mapping: dict[str, str],
-    rows: int = PREVIEW_ROWS,
+    rows: int = PREVIEW_CHECKED,
 ) -> Outcome:
     """What importing the first rows would do, by importing them and rolling back.
 

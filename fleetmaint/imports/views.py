@@ -61,19 +61,34 @@ def _mapping_from(kind: Kind, data, header: list[str]) -> dict[str, str]:
     return {name: data.get(name, "") for name in kind.fields if data.get(name, "") in header}
 
 
-def _preview(request: HttpRequest, kind: Kind, table, mapping: dict[str, str]) -> list[dict]:
+def _preview(request: HttpRequest, kind: Kind, table, mapping: dict[str, str]) -> dict:
+    """The checked rows' counts; the first rows as they would import, then the refused ones."""
     outcome = services.rows_import_preview(kind=kind, org=request.org, table=table, mapping=mapping)
+    checked = min(len(table.rows), services.PREVIEW_CHECKED)
     reasons = {item["row"]: item["reason"] for item in outcome.refused}
     duplicates = set(outcome.duplicate_rows)
-    return [
+    shown = list(range(2, min(checked, services.PREVIEW_ROWS) + 2))
+    later = [number for number in sorted(reasons) if number > services.PREVIEW_ROWS + 1]
+    shown += later[: services.PREVIEW_REFUSED]
+    rows = [
         {
-            "row": index + 2,
-            "cells": cells,
-            "reason": reasons.get(index + 2, ""),
-            "duplicate": index + 2 in duplicates,
+            "row": number,
+            "cells": table.rows[number - 2],
+            "reason": reasons.get(number, ""),
+            "duplicate": number in duplicates,
+            "gap": index > 0 and number != shown[index - 1] + 1,
         }
-        for index, cells in enumerate(table.rows[: services.PREVIEW_ROWS])
+        for index, number in enumerate(shown)
     ]
+    return {
+        "rows": rows,
+        "checked": checked,
+        "all_checked": checked == len(table.rows),
+        "stored": outcome.imported,
+        "duplicates": outcome.duplicates,
+        "refused": len(outcome.refused),
+        "refused_hidden": max(len(later) - services.PREVIEW_REFUSED, 0),
+    }
 
 
 @writer_required
@@ -110,6 +125,7 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "preview": preview,
         "preview_rows": services.PREVIEW_ROWS,
+        "preview_checked": services.PREVIEW_CHECKED,
     }
     return render(request, "imports/map.html", context, status=422 if error else 200)
 

@@ -275,3 +275,24 @@ def test_the_import_pages_of_an_unknown_kind_are_not_found(advisor_client, api):
     answer = api.post("/api/v1/imports/tyres", data=b"a\n1\n", content_type="text/csv")
     assert answer.status_code == 400
     assert "kind" in answer.json()["message"]
+
+
+def test_the_preview_checks_every_row_of_a_small_file_and_lists_each_refused_one(
+    clock, advisor_client, truck
+):
+    good = [f"TR-1;2029-01-{day:02d} 08:00;Check {day}" for day in range(1, 29)] * 3
+    bad = "TR-1;2029-02-30;Impossible date"
+    content = lines("vehicle;date;description", *good, bad, "TR-1;2029-03-01;Oil")
+    file = io.BytesIO(content.encode())
+    file.name = "history.csv"
+    response = advisor_client.post(
+        reverse("imports:upload", args=["service-records"]), {"file": file}
+    )
+    mapping = {"vehicle_key": "vehicle", "done_at": "date", "service": "description"}
+    page = advisor_client.get(response.url, {**mapping, "preview": "1"}).content.decode()
+    # 86 rows: 29 new, 56 repeating earlier rows of the file, one refused beyond the first 50.
+    assert "All 86 rows checked:" in page
+    assert "29 would be stored, 56 already stored (skipped), 1 refused." in page
+    assert "<td>86</td>" in page and "Cannot read the date &#x27;2029-02-30&#x27;" in page
+    assert "<td>60</td>" not in page  # a good row beyond the first 50 is not listed
+    assert not TaskCompletion.objects.exists()
