@@ -1,7 +1,7 @@
 """The servicer portal: only the orders sent to the signed-in user's servicer."""
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
@@ -77,27 +77,52 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @servicer_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _order(request, order_id)
+    return _detail_page(request, _order(request, order_id))
+
+
+def _detail_page(
+    request: HttpRequest, order: ServiceOrder, *, posted: QueryDict | None = None, status: int = 200
+) -> HttpResponse:
+    """The order's page; after a refused form, that form open again with what was typed."""
+    # Shown again as typed, less what could never be stored (the refusal says so).
+    typed = {k: v.replace("\x00", "") for k, v in posted.items()} if posted else None
+    typed_form = typed.get("event", "issue" if "description" in typed else "") if typed else ""
     context = {
         "order": order,
         "servicer": request.servicer,
         "side": "servicer",
         "authorized": queries.authorized_spend(order),
-        "event_forms": _event_forms(order),
+        "event_forms": _event_forms(order, typed if typed_form not in ("", "other") else None),
+        "typed_form": typed_form,
+        "typed": typed or {},
     }
     describe_events(order)
-    return render_page(request, "portal/detail.html", context)
+    return render_page(request, "portal/detail.html", context, status=status)
 
 
-def _event_forms(order: ServiceOrder) -> list[dict]:
-    return [
-        {
-            "name": name,
-            "label": name.replace("_", " ").capitalize(),
-            "fields": [{"name": f, "type": t, "label": label(f)} for f, t in fields.items()],
-        }
-        for name, fields in servicer_events.events_for(order.service_type).items()
-    ]
+def _event_forms(order: ServiceOrder, typed: Mapping[str, str] | None = None) -> list[dict]:
+    """Each event's form; the one ``typed`` was posted from holds its values again."""
+    forms = []
+    for name, fields in servicer_events.events_for(order.service_type).items():
+        values = typed if typed is not None and typed.get("event") == name else None
+        forms.append(
+            {
+                "name": name,
+                "label": name.replace("_", " ").capitalize(),
+                "open": values is not None,
+                "notes": values.get("notes", "") if values else "",
+                "fields": [
+                    {
+                        "name": f,
+                        "type": t,
+                        "label": label(f),
+                        "value": values.get(f, "") if values else "",
+                    }
+                    for f, t in fields.items()
+                ],
+            }
+        )
+    return forms
 
 
 def _back(order: ServiceOrder) -> str:
@@ -107,6 +132,14 @@ def _back(order: ServiceOrder) -> str:
 def _refused(request: HttpRequest, order: ServiceOrder, error: DomainError) -> HttpResponse:
     messages.error(request, error.message)
     return redirect_page(request, _back(order))
+
+
+def _refused_keeping_input(
+    request: HttpRequest, order: ServiceOrder, error: DomainError
+) -> HttpResponse:
+    """A refused event or issue: the page again, its form open with what was typed."""
+    messages.error(request, error.message)
+    return _detail_page(request, order, posted=request.POST, status=422)
 
 
 @servicer_required
@@ -251,7 +284,7 @@ def post_event(request: HttpRequest, order_id: int) -> HttpResponse:
         event = servicer_events.read(_event_body(request.POST, order), order.service_type)
         stored = services.event_post(order=order, event=event, actor=request.user)
     except DomainError as exc:
-        return _refused(request, order, _as_labelled(exc))
+        return _refused_keeping_input(request, order, _as_labelled(exc))
     messages.success(request, f"Posted {stored.event.replace('_', ' ')}.")
     return redirect_page(request, _back(order))
 
@@ -268,7 +301,7 @@ def report_issue(request: HttpRequest, order_id: int) -> HttpResponse:
             order=order, description=_text(request.POST, "description"), cost=cost
         )
     except DomainError as exc:
-        return _refused(request, order, exc)
+        return _refused_keeping_input(request, order, exc)
     if issue.status == "authorized":
         messages.success(request, "Issue added: it fits the pre-authorised amount, go ahead.")
     else:

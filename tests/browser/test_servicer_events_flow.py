@@ -143,8 +143,12 @@ def test_an_event_dated_past_the_tolerance_is_refused_and_nothing_is_stored(
     screenshot(page, "servicer-event-in-the-future-320")
     page.set_viewport_size({"width": 1366, "height": 900})
 
+    # The refused form is open again with what was typed, to correct rather than retype.
+    started = page.locator(
+        "details.event-form[open]", has=page.locator("summary", has_text="Repair started")
+    )
+    expect(started.get_by_label("Repair started at")).to_have_value("2030-06-15T12:30")
     # Ten minutes ahead is a clock running fast: taken, at the time given.
-    started = _event_form(page, "Repair started")
     started.get_by_label("Repair started at").fill("2030-06-15T12:10")
     started.get_by_role("button", name="Post repair started").click()
     expect(messages).to_contain_text("Posted repair started.")

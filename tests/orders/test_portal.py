@@ -521,3 +521,32 @@ def test_a_portal_user_logs_in_and_lands_in_the_portal(garage_staff, garage_orde
     response = client.post("/login/", {"username": "gary", "password": "pw"}, follow=True)
     assert response.redirect_chain[-1][0] == "/portal/"
     assert portal_rows(response) == [garage_order.pk]
+
+
+def test_a_refused_event_shows_its_form_again_with_what_was_typed(
+    clock, garage_client, garage_order
+):
+    typed = {
+        "event": "product_received",
+        "receivedBy": "Front desk",
+        "receptionDate": "2099-01-01T09:00",
+        "notes": "Two boxes",
+    }
+    before = garage_order.events.count()
+    response = garage_client.post(url(garage_order, "events/"), typed)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "has not happened yet" in " ".join(shown_messages(response))
+    assert 'value="Front desk"' in page and 'value="Two boxes"' in page
+    assert 'value="2099-01-01T09:00"' in page
+    assert '<details class="event-form" open><summary>Product received' in page
+    assert garage_order.events.count() == before
+
+
+def test_a_refused_issue_keeps_its_description_and_cost(garage_client, make_order):
+    order = make_order("in-progress")
+    response = garage_client.post(url(order, "issues/"), {"description": "Worn belt", "cost": "-5"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'value="Worn belt"' in page and 'value="-5"' in page
+    assert FoundIssue.objects.count() == 0
