@@ -7,6 +7,7 @@ tests (``Q_CLUSTER["sync"]``), so the page polls to the finished counts at once.
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,7 +73,7 @@ def _upload(page: Page, live_server, kind: str, path: Path) -> None:
     expect(page.get_by_role("heading", name=f"Import {kind}")).to_be_visible()
     page.set_input_files("input[type=file][name=file]", str(path))
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_role("button", name="Preview the first 50 rows")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Check (all|the first) "))).to_be_visible()
 
 
 def _chosen(page: Page, field: str) -> Locator:
@@ -127,7 +128,7 @@ def test_an_advisor_imports_vehicles_readings_and_services(
         expect(_chosen(page, field)).to_have_value(column)
     screenshot(page, "imports-vehicles-map")
 
-    page.get_by_role("button", name="Preview the first 50 rows").click()
+    page.get_by_role("button", name=re.compile(r"^Check (all|the first) ")).click()
     rows = _preview_rows(page)
     expect(rows).to_have_count(4)
     expect(rows.nth(0)).to_contain_text("ok")
@@ -169,7 +170,7 @@ def test_an_advisor_imports_vehicles_readings_and_services(
     expect(_chosen(page, "note")).to_have_value("Note")
     expect(_chosen(page, "taken_at")).to_have_value("")
     _chosen(page, "taken_at").select_option("Date")
-    page.get_by_role("button", name="Preview the first 50 rows").click()
+    page.get_by_role("button", name=re.compile(r"^Check (all|the first) ")).click()
     rows = _preview_rows(page)
     expect(rows).to_have_count(4)
     for number in range(4):
@@ -186,7 +187,7 @@ def test_an_advisor_imports_vehicles_readings_and_services(
     # The same file again: the last mapping comes back, and nothing would be stored twice.
     _upload(page, live_server, "readings", readings_csv)
     expect(_chosen(page, "taken_at")).to_have_value("Date")
-    page.get_by_role("button", name="Preview the first 50 rows").click()
+    page.get_by_role("button", name=re.compile(r"^Check (all|the first) ")).click()
     rows = _preview_rows(page)
     expect(rows).to_have_count(4)
     for number in range(4):
@@ -224,7 +225,7 @@ def test_an_advisor_imports_vehicles_readings_and_services(
     _within_window(page.get_by_role("button", name="Import 4 rows"))
     screenshot(page, "imports-vehicles-map-320")
     _no_sideways_scroll(page)
-    page.get_by_role("button", name="Preview the first 50 rows").click()
+    page.get_by_role("button", name=re.compile(r"^Check (all|the first) ")).click()
     rows = _preview_rows(page)
     expect(rows.nth(0)).to_contain_text("already stored: skipped")
     expect(rows.nth(2)).to_contain_text("The year must be between")
