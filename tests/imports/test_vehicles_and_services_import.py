@@ -127,7 +127,7 @@ def _fleet_file(count: int) -> str:
     return lines("vehicle_key,label,plate", *rows)
 
 
-def test_a_vehicle_import_costs_the_same_statements_for_200_rows_as_for_10(org, other_org, clock):
+def test_a_vehicle_import_costs_the_same_statements_for_many_rows_as_for_10(org, other_org, clock):
     def statements(target, count: int) -> int:
         table = read_csv(_fleet_file(count))
         kind = services.kind_named("vehicles")
@@ -137,7 +137,9 @@ def test_a_vehicle_import_costs_the_same_statements_for_200_rows_as_for_10(org, 
         assert outcome.imported == count
         return len(captured)
 
-    assert statements(org, 10) == statements(other_org, 200)
+    # SQLite takes at most 999 values a statement, so Django splits its inserts sooner.
+    many = 200 if connection.vendor == "postgresql" else 60
+    assert statements(org, 10) == statements(other_org, many)
 
 
 # --- service records --------------------------------------------------------------------
