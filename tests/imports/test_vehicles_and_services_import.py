@@ -138,7 +138,7 @@ def test_a_vehicle_import_costs_the_same_statements_for_many_rows_as_for_10(org,
         return len(captured)
 
     # SQLite takes at most 999 values a statement, so Django splits its inserts sooner.
-    many = 200 if connection.vendor == "postgresql" else 60
+    many = 200 if connection.vendor == "postgresql" else 40
     assert statements(org, 10) == statements(other_org, many)
 
 
