@@ -78,7 +78,7 @@ def test_the_apps_that_care_register_their_reactions_in_a_fixed_order(kind):
     entries = sorted(reevaluation.READING_REEVALUATIONS.values(), key=lambda e: e.position)
     names = [entry.name for entry in entries if getattr(entry, kind)]
     # Every app holding a distance of a vehicle converts it when the vehicle's unit changes.
-    holding = ["intervals", "tasks", "contracts", "orders"]
+    holding = ["intervals", "tasks", "contracts", "orders", "ingest"]
     expected = {
         "evaluate": ["intervals", "tasks", "contracts"],
         "count_distances": holding,
