@@ -1,12 +1,14 @@
 """Vehicles, readings and service records from a CSV or XLSX body: the import the pages run."""
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from typing import Literal
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
 from fleetmaint.imports import services
 from fleetmaint.imports.kinds import guess_mapping
 from fleetmaint.imports.models import ImportKind
-from fleetmaint.imports.tables import XLSX_TYPES, csv_lines, read_upload
+from fleetmaint.imports.tables import XLSX_TYPES, csv_lines, read_upload, xlsx_file
 
 router = Router(tags=["imports"])
 
@@ -62,11 +64,28 @@ def import_rows(request: HttpRequest, path: Path[ImportPath], query: Query[Mappi
     return outcome.as_dict()
 
 
+class ExportQuery(Schema):
+    format: Literal["csv", "xlsx"] = Field("csv", description="A CSV file, or an XLSX workbook.")
+
+
 @router.get("/imports/{kind}/export", response={200: None})
-def export_rows(request: HttpRequest, path: Path[ImportPath]) -> HttpResponse:
-    """The fleet's rows of the kind as CSV, in the columns its import reads."""
+def export_rows(
+    request: HttpRequest, path: Path[ImportPath], query: Query[ExportQuery]
+) -> HttpResponse:
+    """The fleet's rows of the kind, in the columns its import reads: CSV or XLSX.
+
+    Text a spreadsheet would run as a formula is written behind an apostrophe,
+    which the import takes off again.
+    """
     kind = services.kind_named(path.kind)
-    rows = csv_lines(services.export_rows(kind, request.org))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    rows = services.export_rows(kind, request.org)
+    if query.format == "xlsx":
+        return FileResponse(
+            xlsx_file(rows),
+            as_attachment=True,
+            filename=f"{kind.slug}.xlsx",
+            content_type=XLSX_TYPES[0],
+        )
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind.slug}.csv"'
     return response

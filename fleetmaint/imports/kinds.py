@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.imports.tables import file_cell
 from fleetmaint.vehicles.models import Vehicle
 
 VEHICLE_FIELDS = ("vehicle_key", "vin", "plate")
@@ -61,7 +62,7 @@ class Chunk:
         index = self.columns.get(name)
         if index is None or index >= len(cells):
             return ""
-        return cells[index].strip()
+        return file_cell(cells[index].strip())
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from fleetmaint.imports.models import ImportMapping, UploadStatus
 from fleetmaint.imports.models import Upload as Upload
 from fleetmaint.imports.readings import READINGS
 from fleetmaint.imports.service_records import SERVICE_RECORDS
-from fleetmaint.imports.tables import Table, read_upload, rejected_csv, table_csv
+from fleetmaint.imports.tables import Table, read_upload, rejected_csv, sheet_cell, table_csv
 from fleetmaint.imports.tables import read_csv as read_csv
 from fleetmaint.imports.vehicles import VEHICLES
 
@@ -115,9 +115,14 @@ def rows_import_preview(
 
 
 def export_rows(kind: Kind, org: Organization) -> Iterator[list[str]]:
-    """The fleet's rows of the kind, header first, in the columns its import reads."""
+    """The fleet's rows of the kind, header first, in the columns its import reads.
+
+    Text a spreadsheet would run as a formula is written behind an apostrophe,
+    which the import takes off again (``tables.sheet_cell``, ``file_cell``).
+    """
     yield list(kind.export_columns)
-    yield from kind.export_rows(org)
+    for row in kind.export_rows(org):
+        yield [sheet_cell(text) for text in row]
 
 
 # --- what an import keeps between its steps --------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fleetmaint.errors import ValidationFailed
+from fleetmaint.reports.sheet_text import FORMULA_STARTS, WORKBOOK_OPTIONS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
@@ -142,6 +143,54 @@ def table_csv(table: Table) -> str:
     writer.writerow(table.header)
     writer.writerows(table.rows)
     return out.getvalue()
+
+
+# --- cells a spreadsheet will not run ---------------------------------------------------
+
+
+def _formula_like(text: str) -> bool:
+    """Text a spreadsheet would run, behind any number of leading apostrophes."""
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def sheet_cell(text: str) -> str:
+    """A cell for an export: text a spreadsheet would run as a formula gets an apostrophe.
+
+    The reports' rule (``reports.sheet_text``), extended to text that starts
+    with apostrophes before such a sign, so that ``file_cell`` undoes it exactly
+    and an export imported again gives the same values.
+    """
+    return "'" + text if _formula_like(text) and text else text
+
+
+def file_cell(text: str) -> str:
+    """A cell as imported: the apostrophe an export (or a spreadsheet) put before a formula sign
+    is taken off again."""
+    return text[1:] if text.startswith("'") and _formula_like(text) else text
+
+
+def xlsx_file(rows: Iterable[list[str]]):
+    """The rows as an XLSX workbook in a temporary file, every cell a text cell.
+
+    Text cells keep every value exactly as the CSV export does (times with
+    their offset to the microsecond, keys with leading zeros), so the workbook
+    imports again without change. Rows are flushed as they are written.
+    """
+    import tempfile
+
+    import xlsxwriter
+
+    # Handed to the response, which closes it once sent: no ``with`` here.
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, **WORKBOOK_OPTIONS})
+    sheet = book.add_worksheet("Export")
+    bold = book.add_format({"bold": True})
+    for number, row in enumerate(rows):
+        for column, text in enumerate(row):
+            sheet.write_string(number, column, text, bold if number == 0 else None)
+    book.close()
+    out.seek(0)
+    return out
 
 
 class _Echo:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("uploads/<int:pk>/rejected.csv", views.rejected_csv, name="rejected"),
     path("<slug:kind>/", views.upload_page, name="upload"),
     path("<slug:kind>/export.csv", views.export_csv, name="export"),
+    path("<slug:kind>/export.xlsx", views.export_xlsx, name="export-xlsx"),
 ]

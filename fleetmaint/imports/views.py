@@ -1,6 +1,6 @@
 """Importing vehicles, readings and service records from a file: upload, map, preview, import."""
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -9,7 +9,7 @@ from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.imports import services
 from fleetmaint.imports.kinds import Kind
 from fleetmaint.imports.models import Upload, UploadStatus
-from fleetmaint.imports.tables import XLSX_TYPES, csv_lines
+from fleetmaint.imports.tables import XLSX_TYPES, csv_lines, xlsx_file
 from fleetmaint.web import redirect_page
 
 ACCEPTED_FILES = ".csv,.xlsx,text/csv," + ",".join(XLSX_TYPES)
@@ -154,3 +154,12 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{chosen.slug}.csv"'
     return response
+
+
+@member_required
+def export_xlsx(request: HttpRequest, kind: str) -> FileResponse:
+    chosen = _kind(kind)
+    workbook = xlsx_file(services.export_rows(chosen, request.org))
+    return FileResponse(
+        workbook, as_attachment=True, filename=f"{chosen.slug}.xlsx", content_type=XLSX_TYPES[0]
+    )

@@ -1,5 +1,6 @@
 """The files an import reads: XLSX workbooks, Excel dates, encodings and separators."""
 
+import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.imports import services
 from fleetmaint.imports.models import Upload
 from fleetmaint.imports.readings import READINGS
-from fleetmaint.imports.tables import parse_moment, read_upload
+from fleetmaint.imports.tables import file_cell, parse_moment, read_upload, sheet_cell
 from fleetmaint.vehicles import services as vehicles
-from fleetmaint.vehicles.models import Reading
+from fleetmaint.vehicles.models import Reading, Vehicle
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,47 @@ def test_the_upload_of_another_kind_keeps_its_own_mapping(org, clock):
     services.mapping_remember(org=org, kind=vehicles_kind, mapping={"label": "Name"})
     assert services.mapping_last(org, READINGS) == {"odometer": "Km"}
     assert services.mapping_last(org, vehicles_kind) == {"label": "Name"}
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "'=x", "''=y", "-5 litres", "@sum", "+49 30", "plain", "'quoted", "", "'"]
+)
+def test_an_export_cell_imports_as_the_value_it_came_from(text):
+    exported = sheet_cell(text)
+    assert file_cell(exported) == text
+    # A spreadsheet would run none of them as a formula.
+    assert not exported.startswith(("=", "+", "-", "@"))
+
+
+def test_a_formula_like_label_is_exported_harmless_and_imported_back_as_typed(
+    api, other_api, org, other_org, clock
+):
+    label = '=HYPERLINK("http://evil.example","x")'
+    vehicles.vehicle_create(org=org, label=label, vehicle_key="EVIL-1")
+    exported = b"".join(api.get("/api/v1/imports/vehicles/export").streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert row["label"] == "'" + label
+    workbook = api.get("/api/v1/imports/vehicles/export?format=xlsx")
+    assert workbook["Content-Type"] == XLSX
+    data = b"".join(workbook.streaming_content)
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    cells = list(sheet.iter_rows(values_only=True))
+    assert cells[0][:2] == ("vehicle_key", "label")
+    assert cells[1][:2] == ("EVIL-1", "'" + label)
+    answer = other_api.post("/api/v1/imports/vehicles", data=data, content_type=XLSX).json()
+    assert answer == {"imported": 1, "duplicates": 0, "refused": []}
+    assert Vehicle.objects.get(org=other_org).label == label
+
+
+def test_a_readings_workbook_export_imports_again_as_duplicates(
+    clock, advisor_client, api, vehicle
+):
+    first = "vehicle_key,taken_at,odometer,note\nVAN-1,2030-03-01 08:00:00.123456,1200,-oil\n"
+    answer = api.post("/api/v1/imports/readings", data=first, content_type="text/csv").json()
+    assert answer["imported"] == 1
+    response = advisor_client.get(reverse("imports:export-xlsx", args=["readings"]))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    again = api.post("/api/v1/imports/readings", data=data, content_type=XLSX).json()
+    assert again == {"imported": 0, "duplicates": 1, "refused": []}
+    assert Reading.objects.get().note == "-oil"
