@@ -150,16 +150,26 @@ def vehicle_field(columns: dict[str, int]) -> str:
     return next(name for name in VEHICLE_FIELDS if name in columns)
 
 
-def vehicles_named(org: Organization, by: str, names: set[str]) -> dict[str, KnownVehicle]:
-    """The organization's vehicles by the chosen column's values, in one query."""
+def vehicles_named(org: Organization, by: str, names: set[str]) -> dict[str, KnownVehicle | None]:
+    """The organization's vehicles by the chosen column's values, in one query.
+
+    A plate or VIN two vehicles share names neither (None): a row naming it is
+    refused rather than given to one of them by chance. Keys are unique.
+    """
     if not names:
         return {}
     rows = Vehicle.objects.filter(org=org).filter(Q(**{f"{by}__in": sorted(names)}))
-    return {
-        value: KnownVehicle(pk, tracks)
-        for pk, value, tracks in rows.values_list("id", by, "tracks_engine_hours")
-    }
+    found: dict[str, KnownVehicle | None] = {}
+    for pk, value, tracks in rows.values_list("id", by, "tracks_engine_hours"):
+        found[value] = None if value in found else KnownVehicle(pk, tracks)
+    return found
 
 
-def unknown_vehicle(by: str, name: str) -> str:
-    return f"No vehicle of this fleet has the {VEHICLE_FIELD_WORDS[by]} {name!r}."
+def vehicle_refusal(by: str, name: str, vehicles: dict[str, KnownVehicle | None]) -> str | None:
+    """Why a row's vehicle cannot be taken, or None when it names exactly one."""
+    words = VEHICLE_FIELD_WORDS[by]
+    if name not in vehicles:
+        return f"No vehicle of this fleet has the {words} {name!r}."
+    if vehicles[name] is None:
+        return f"More than one vehicle has the {words} {name!r}: name the vehicle by its key."
+    return None

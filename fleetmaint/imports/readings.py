@@ -7,6 +7,7 @@ and skips what is stored already.
 """
 
 from collections.abc import Iterator
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fleetmaint.accounts.models import Organization
@@ -14,10 +15,9 @@ from fleetmaint.errors import ValidationFailed
 from fleetmaint.imports.kinds import (
     Chunk,
     Kind,
-    KnownVehicle,
     need_one_vehicle_column,
-    unknown_vehicle,
     vehicle_field,
+    vehicle_refusal,
     vehicles_named,
 )
 from fleetmaint.imports.tables import number_text, parse_moment
@@ -29,6 +29,8 @@ from fleetmaint.vehicles.readings import (
     ReadingInput,
     readings_bulk_record,
 )
+
+MAX_NOTE = 255
 
 
 def _needs(columns: dict[str, int]) -> None:
@@ -48,14 +50,20 @@ def _reading(chunk: Chunk, cells: list[str]) -> ReadingInput:
     hours = reading_engine_hours(number_text(chunk.cell(cells, "engine_hours")))
     if odometer is None and hours is None:
         raise ValidationFailed("Neither an odometer nor engine hours given.", field="odometer")
+    if hours is not None:
+        # As the reading will be stored, so that the same file again finds it.
+        hours = hours.quantize(Decimal("0.1"))
     taken = chunk.cell(cells, "taken_at")
     if not taken:
         raise ValidationFailed("No date given.", field="taken_at")
+    note = chunk.cell(cells, "note")
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed(f"The note is longer than {MAX_NOTE} characters.", field="note")
     return ReadingInput(
         odometer=odometer,
         engine_hours=hours,
         recorded_at=parse_moment(taken, chunk.zone, field="taken_at"),
-        note=chunk.cell(cells, "note")[:255],
+        note=note,
     )
 
 
@@ -88,11 +96,11 @@ def store(chunk: Chunk) -> None:
             parsed.append((number, cells, name, _reading(chunk, cells)))
         except ValidationFailed as error:
             outcome.refuse(number, cells, error.message)
-    vehicles: dict[str, KnownVehicle] = vehicles_named(chunk.org, by, {p[2] for p in parsed})
+    vehicles = vehicles_named(chunk.org, by, {p[2] for p in parsed})
     known = []
     for number, cells, name, reading in parsed:
-        if name not in vehicles:
-            outcome.refuse(number, cells, unknown_vehicle(by, name))
+        if refusal := vehicle_refusal(by, name, vehicles):
+            outcome.refuse(number, cells, refusal)
         else:
             known.append((number, cells, vehicles[name].id, reading))
     stored = _stored(chunk.org, [(vehicle_id, reading) for _, _, vehicle_id, reading in known])

@@ -7,32 +7,26 @@ the file, is skipped as a duplicate: importing the export again adds nothing.
 """
 
 from collections.abc import Iterator
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
 from fleetmaint.errors import ValidationFailed
 from fleetmaint.imports.kinds import (
     Chunk,
     Kind,
+    KnownVehicle,
     need_one_vehicle_column,
-    unknown_vehicle,
     vehicle_field,
+    vehicle_refusal,
     vehicles_named,
 )
 from fleetmaint.imports.tables import number_text, parse_moment, parse_money
 from fleetmaint.intervals.models import IntervalService
 from fleetmaint.tasks.models import TaskCompletion
-from fleetmaint.tasks.past import PastService, past_services_record
+from fleetmaint.tasks.past import PastService, past_service_check, past_services_record
 from fleetmaint.vehicles.inputs import reading_engine_hours, reading_odometer
-from fleetmaint.vehicles.reading_checks import MAX_ENGINE_HOURS, MAX_ODOMETER
-
-MAX_DESCRIPTION = 255
-MAX_SERVICER = 120
-MAX_NOTES = 65_535
 
 
 def _needs(columns: dict[str, int]) -> None:
@@ -43,47 +37,22 @@ def _needs(columns: dict[str, int]) -> None:
         raise ValidationFailed("Choose the column saying what was done.", field="mapping")
 
 
-def _text(chunk: Chunk, cells: list[str], name: str, limit: int, words: str) -> str:
-    value = chunk.cell(cells, name)
-    if len(value) > limit:
-        raise ValidationFailed(f"The {words} is longer than {limit:,} characters.", field=name)
-    return value
-
-
-def _service(chunk: Chunk, cells: list[str], vehicle_id: int, tracks_hours: bool) -> PastService:
-    description = _text(chunk, cells, "service", MAX_DESCRIPTION, "service")
-    if not description:
-        raise ValidationFailed("No service given: say what was done.", field="service")
+def _service(chunk: Chunk, cells: list[str], vehicle: KnownVehicle) -> PastService:
+    """The row's cells read into a past service, checked by the tasks' own rules."""
     done = chunk.cell(cells, "done_at")
     if not done:
         raise ValidationFailed("No date given.", field="done_at")
-    done_at = parse_moment(done, chunk.zone, field="done_at")
-    if done_at > timezone.now():
-        raise ValidationFailed("The service date is in the future.", field="done_at")
-    odometer = reading_odometer(number_text(chunk.cell(cells, "odometer")))
-    if odometer is not None and not 0 <= odometer <= MAX_ODOMETER:
-        raise ValidationFailed(
-            f"The odometer must be between 0 and {MAX_ODOMETER:,}.", field="odometer"
-        )
-    hours = reading_engine_hours(number_text(chunk.cell(cells, "engine_hours")))
-    if hours is not None:
-        if not 0 <= hours <= MAX_ENGINE_HOURS:
-            raise ValidationFailed(
-                f"Engine hours must be between 0 and {MAX_ENGINE_HOURS:,}.", field="engine_hours"
-            )
-        if not tracks_hours:
-            raise ValidationFailed("The vehicle does not track engine hours.", field="engine_hours")
-        hours = hours.quantize(Decimal("0.1"))
-    return PastService(
-        vehicle_id=vehicle_id,
-        done_at=done_at,
-        description=description,
-        odometer=odometer,
-        engine_hours=hours,
+    past = PastService(
+        vehicle_id=vehicle.id,
+        done_at=parse_moment(done, chunk.zone, field="done_at"),
+        description=chunk.cell(cells, "service"),
+        odometer=reading_odometer(number_text(chunk.cell(cells, "odometer"))),
+        engine_hours=reading_engine_hours(number_text(chunk.cell(cells, "engine_hours"))),
         cost=parse_money(chunk.cell(cells, "cost"), field="cost"),
-        servicer=_text(chunk, cells, "servicer", MAX_SERVICER, "servicer"),
-        notes=_text(chunk, cells, "notes", MAX_NOTES, "notes"),
+        servicer=chunk.cell(cells, "servicer"),
+        notes=chunk.cell(cells, "notes"),
     )
+    return past_service_check(past, tracks_engine_hours=vehicle.tracks_engine_hours)
 
 
 def _key(past: PastService) -> tuple:
@@ -117,10 +86,9 @@ def store(chunk: Chunk) -> None:
         try:
             if not name:
                 raise ValidationFailed("No vehicle given.", field=by)
-            if name not in vehicles:
-                raise ValidationFailed(unknown_vehicle(by, name), field=by)
-            vehicle = vehicles[name]
-            parsed.append((number, _service(chunk, cells, vehicle.id, vehicle.tracks_engine_hours)))
+            if refusal := vehicle_refusal(by, name, vehicles):
+                raise ValidationFailed(refusal, field=by)
+            parsed.append((number, _service(chunk, cells, vehicles[name])))
         except ValidationFailed as error:
             outcome.refuse(number, cells, error.message)
     recorded = _recorded(chunk.org, [past for _, past in parsed])

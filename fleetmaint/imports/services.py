@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetmaint.accounts.models import Organization
@@ -22,7 +22,14 @@ from fleetmaint.imports.models import ImportMapping, UploadStatus
 from fleetmaint.imports.models import Upload as Upload
 from fleetmaint.imports.readings import READINGS
 from fleetmaint.imports.service_records import SERVICE_RECORDS
-from fleetmaint.imports.tables import Table, read_upload, rejected_csv, sheet_cell, table_csv
+from fleetmaint.imports.tables import (
+    Table,
+    is_blank,
+    read_upload,
+    rejected_csv,
+    sheet_cell,
+    table_csv,
+)
 from fleetmaint.imports.tables import read_csv as read_csv
 from fleetmaint.imports.vehicles import VEHICLES
 
@@ -30,6 +37,9 @@ log = logging.getLogger(__name__)
 
 KINDS: dict[str, Kind] = {kind.slug: kind for kind in (VEHICLES, READINGS, SERVICE_RECORDS)}
 UPLOAD_LIFETIME = timedelta(days=1)
+IMPORT_LOCK = 0x1A4F  # the advisory lock's first key: imports, beside the fleet's id
+# A large file takes minutes; the worker must not be stopped at the cluster's usual timeout.
+IMPORT_TIMEOUT = 3600
 # A preview checks this many rows (every row of most files) and shows the first
 # PREVIEW_ROWS of them, then every refused one up to PREVIEW_REFUSED more.
 PREVIEW_CHECKED = 2_000
@@ -71,13 +81,28 @@ def rows_import(
     zone = ZoneInfo(org.time_zone)
     for start in range(0, len(rows), kind.chunk_size):
         part = rows[start : start + kind.chunk_size]
-        numbered = [(start + offset + 2, cells) for offset, cells in enumerate(part)]
+        numbered = [
+            (start + offset + 2, cells) for offset, cells in enumerate(part) if not is_blank(cells)
+        ]
         with transaction.atomic():
+            _one_import_at_a_time(org)
             kind.store(Chunk(org, actor, zone, columns, numbered, seen, outcome))
         if on_chunk is not None:
             on_chunk(start + len(part))
     outcome.refused.sort(key=lambda r: r["row"])
     return outcome
+
+
+def _one_import_at_a_time(org: Organization) -> None:
+    """Waits for another import's chunk of the same fleet to commit (PostgreSQL).
+
+    Each chunk looks for what is stored already and then stores the rest; two
+    imports of one file at once would both find nothing and both store it.
+    Held until the chunk commits.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, org.pk])
 
 
 def readings_import(
@@ -155,7 +180,8 @@ def upload_create(*, org: Organization, kind: Kind, actor, name: str, data: byte
 
 
 def upload_table(upload: Upload) -> Table:
-    return read_csv(upload.content)
+    """The kept file: always comma-separated, as ``upload_create`` wrote it."""
+    return read_csv(upload.content, delimiter=",")
 
 
 def uploads_purge() -> int:
@@ -190,7 +216,12 @@ def enqueue_upload(upload_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("fleetmaint.imports.jobs.import_upload", upload_id, group="imports")
+        async_task(
+            "fleetmaint.imports.jobs.import_upload",
+            upload_id,
+            group="imports",
+            timeout=IMPORT_TIMEOUT,
+        )
     except Exception:
         log.exception("Could not queue the import of upload %s; importing it now", upload_id)
         upload_run(upload_id)

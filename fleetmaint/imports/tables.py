@@ -24,6 +24,9 @@ from fleetmaint.errors import ValidationFailed
 from fleetmaint.reports.sheet_text import FORMULA_STARTS, WORKBOOK_OPTIONS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
 XLSX_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
 
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
@@ -38,6 +41,11 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 class Table:
     header: list[str]
     rows: list[list[str]]  # without the header; row numbers count the header as row 1
+
+    @property
+    def filled(self) -> int:
+        """The rows that hold anything: blank ones are skipped, their numbers kept."""
+        return sum(not is_blank(row) for row in self.rows)
 
 
 # --- files ----------------------------------------------------------------------------
@@ -58,13 +66,18 @@ def read_upload(name: str, data: bytes) -> Table:
             field="file",
         )
     table = read_xlsx(data) if is_xlsx(name, data) else read_csv(data)
-    if not table.rows:
+    if all(is_blank(row) for row in table.rows):
         raise ValidationFailed("The file has a header but no rows.", field="file")
     return table
 
 
-def read_csv(data: bytes | str) -> Table:
-    """A CSV file's header and rows: UTF-8 with or without BOM, comma or semicolon."""
+def read_csv(data: bytes | str, *, delimiter: str | None = None) -> Table:
+    """A CSV file's header and rows: UTF-8 with or without BOM, comma or semicolon.
+
+    Without ``delimiter``, the header line says which: whichever of the two it
+    holds more of. Blank lines stay in place, so that row numbers are the
+    file's own; the import skips them.
+    """
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -76,47 +89,111 @@ def read_csv(data: bytes | str) -> Table:
         text = data.removeprefix("\ufeff")
     if "\x00" in text:
         raise ValidationFailed("The file is not a CSV file.", field="file")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if delimiter is None:
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [name.strip() for name in next(reader)]
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+        header = next(reader)
+        rows = list(reader)
     except StopIteration:
         raise ValidationFailed("The file is empty.", field="file") from None
     except csv.Error as error:
         raise ValidationFailed(f"The file cannot be read as CSV: {error}.", field="file") from None
-    return Table(header=header, rows=rows)
+    return _table(header, rows)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> Table:
+    """The header's names checked (each column named once), trailing blank rows dropped."""
+    names = [name.strip() for name in header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise ValidationFailed("The first row must name the columns.", field="file")
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise ValidationFailed(
+                f"Column {position} has no name in the first row: name it, or delete it.",
+                field="file",
+            )
+        if names.count(name) > 1:
+            raise ValidationFailed(
+                f"Two columns are named {name!r}: rename one, so that each can be chosen.",
+                field="file",
+            )
+    while rows and is_blank(rows[-1]):
+        rows.pop()
+    return Table(header=names, rows=rows)
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
 
 
 def read_xlsx(data: bytes) -> Table:
-    """The first sheet of a workbook, each cell as the text a CSV export would hold."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The first sheet of a workbook, each cell as the text a CSV export would hold.
 
+    A workbook is a zip of XML: its unpacked size, its columns and its rows are
+    bounded before and while it is read, so a small file cannot claim gigabytes.
+    """
+    from openpyxl import load_workbook
+
+    _check_unpacked_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+    except Exception:  # openpyxl raises whatever its zip and XML readers raise
         raise ValidationFailed("The file is not an XLSX workbook.", field="file") from None
     try:
+        if not book.worksheets:
+            raise ValidationFailed("The workbook has no sheet.", field="file")
         sheet = book.worksheets[0]
-        lines = (
-            [cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)
-        )
-        lines = (line for line in lines if any(line))
-        header = next(lines, None)
-        if header is None:
-            raise ValidationFailed("The workbook's first sheet is empty.", field="file")
-        while header and not header[-1]:
-            header.pop()
-        rows = list(lines)
+        # The size a sheet claims for itself is not trusted: it could claim 16,384 columns.
+        sheet.reset_dimensions()
+        lines = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        header = [cell_text(value) for value in next(lines, ())]
+        rows: list[list[str]] = []
+        for values in lines:
+            if len(rows) >= MAX_ROWS:
+                raise ValidationFailed(
+                    f"The sheet has more than {MAX_ROWS:,} rows: split it into several files.",
+                    field="file",
+                )
+            rows.append([cell_text(value) for value in values])
+    except ValidationFailed:
+        raise
+    except Exception:
+        raise ValidationFailed(
+            "The workbook cannot be read: it may be damaged. Save it again, or as CSV.",
+            field="file",
+        ) from None
     finally:
         book.close()
     if any("\x00" in cell for row in [header, *rows] for cell in row):
         raise ValidationFailed(
             "The workbook holds characters that cannot be imported.", field="file"
         )
-    return Table(header=[name.strip() for name in header], rows=rows)
+    table = _table(header, rows)
+    table.rows = _trimmed(table.rows, len(table.header))
+    return table
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuses a workbook whose parts unpack to more than a few times the upload limit."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationFailed("The file is not an XLSX workbook.", field="file") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationFailed(
+            "The workbook unpacks to more than 500 MB: split it into several files.",
+            field="file",
+        )
+
+
+def _trimmed(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Rows cut to the header's width, keeping cells beyond it only where they hold text."""
+    return [row if any(row[width:]) else row[:width] for row in rows]
 
 
 def cell_text(value: object) -> str:
@@ -132,7 +209,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".12g")
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value).strip()
 
 
@@ -185,12 +262,25 @@ def xlsx_file(rows: Iterable[list[str]]):
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **WORKBOOK_OPTIONS})
     sheet = book.add_worksheet("Export")
     bold = book.add_format({"bold": True})
-    for number, row in enumerate(rows):
-        for column, text in enumerate(row):
-            sheet.write_string(number, column, text, bold if number == 0 else None)
-    book.close()
+    try:
+        for number, row in enumerate(rows):
+            for column, text in enumerate(row):
+                # XlsxWriter answers past a sheet's limits instead of raising.
+                if sheet.write_string(number, column, text, bold if number == 0 else None):
+                    raise ValidationFailed(_too_big_for_a_sheet(number, text), field="format")
+    finally:
+        book.close()
     out.seek(0)
     return out
+
+
+def _too_big_for_a_sheet(number: int, text: str) -> str:
+    if len(text) > 32_767:
+        return (
+            f"Row {number + 1} holds a text longer than a spreadsheet cell takes "
+            "(32,767 characters): export as CSV."
+        )
+    return "There are more rows than a spreadsheet takes (1,048,576): export as CSV."
 
 
 class _Echo:
@@ -208,10 +298,11 @@ def rejected_csv(header: list[str], refused: Iterable[dict]) -> str:
     """The refused rows as they came, with the row number and the reason added."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["row", *header, "reason"])
+    writer.writerow(["row", *(sheet_cell(name) for name in header), "reason"])
     for item in refused:
         cells = list(item["cells"]) + [""] * (len(header) - len(item["cells"]))
-        writer.writerow([item["row"], *cells[: len(header)], item["reason"]])
+        cells = [sheet_cell(cell) for cell in cells[: len(header)]]
+        writer.writerow([item["row"], *cells, sheet_cell(item["reason"])])
     return out.getvalue()
 
 
@@ -250,9 +341,22 @@ def parse_moment(value: str, zone: ZoneInfo, *, field: str) -> datetime:
     return moment
 
 
+_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+
+
 def number_text(value: str) -> str:
-    """A number as Python reads it: spaces gone, a decimal comma made a point."""
+    """A number as Python reads it: spaces gone, a decimal comma made a point.
+
+    ``1,250`` could be a thousand and more or one and a quarter; rather than
+    guess, it is refused, asking for the number without a separator.
+    """
     text = value.strip().replace("\u00a0", "").replace(" ", "")
+    if _THOUSANDS_COMMA.match(text):
+        raise ValidationFailed(
+            f"Cannot tell whether the comma in {text!r} separates thousands or decimals: "
+            f"write {text.replace(',', '')} or {text.replace(',', '.', 1)}.",
+            field="number",
+        )
     if "," in text and "." not in text:
         text = text.replace(",", ".")
     return text
@@ -267,12 +371,14 @@ def parse_money(value: str, *, field: str) -> Decimal:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValidationFailed(f"The {field} must be a number.", field=field) from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        raise ValidationFailed(f"The {field} must be a number.", field=field)
+    if amount < 0:
         raise ValidationFailed(f"The {field} cannot be negative.", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationFailed(f"The {field} has more than two decimals.", field=field)
     if amount >= Decimal("1e12"):
         raise ValidationFailed(f"The {field} is too large.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(f"The {field} has more than two decimals.", field=field)
     return amount.quantize(Decimal("0.01"))
 
 

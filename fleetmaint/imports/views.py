@@ -1,5 +1,6 @@
 """Importing vehicles, readings and service records from a file: upload, map, preview, import."""
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,7 +10,13 @@ from fleetmaint.errors import NotFound, ValidationFailed
 from fleetmaint.imports import services
 from fleetmaint.imports.kinds import Kind
 from fleetmaint.imports.models import Upload, UploadStatus
-from fleetmaint.imports.tables import XLSX_TYPES, csv_lines, xlsx_file
+from fleetmaint.imports.tables import (
+    MAX_UPLOAD_BYTES,
+    XLSX_TYPES,
+    csv_lines,
+    is_blank,
+    xlsx_file,
+)
 from fleetmaint.web import redirect_page
 
 ACCEPTED_FILES = ".csv,.xlsx,text/csv," + ",".join(XLSX_TYPES)
@@ -24,7 +31,8 @@ def _kind(slug: str) -> Kind:
 
 def _upload(request: HttpRequest, pk: int) -> Upload:
     # Another fleet's upload, or one already dropped, is a 404.
-    return get_object_or_404(Upload, org=request.org, pk=pk)
+    # The file itself loads only where it is read, not on every progress poll.
+    return get_object_or_404(Upload.objects.defer("content", "rejected"), org=request.org, pk=pk)
 
 
 @writer_required
@@ -40,6 +48,9 @@ def upload_page(request: HttpRequest, kind: str) -> HttpResponse:
         file = request.FILES.get("file")
         if file is None:
             error = "Choose a CSV or XLSX file to upload."
+        elif file.size > MAX_UPLOAD_BYTES:
+            # Refused before it is read into memory.
+            error = "The file is larger than 50 MB: split it into several files."
         else:
             try:
                 upload = services.upload_create(
@@ -64,11 +75,13 @@ def _mapping_from(kind: Kind, data, header: list[str]) -> dict[str, str]:
 def _preview(request: HttpRequest, kind: Kind, table, mapping: dict[str, str]) -> dict:
     """The checked rows' counts; the first rows as they would import, then the refused ones."""
     outcome = services.rows_import_preview(kind=kind, org=request.org, table=table, mapping=mapping)
-    checked = min(len(table.rows), services.PREVIEW_CHECKED)
+    within = table.rows[: services.PREVIEW_CHECKED]
+    checked = sum(not is_blank(cells) for cells in within)
     reasons = {item["row"]: item["reason"] for item in outcome.refused}
     duplicates = set(outcome.duplicate_rows)
-    shown = list(range(2, min(checked, services.PREVIEW_ROWS) + 2))
-    later = [number for number in sorted(reasons) if number > services.PREVIEW_ROWS + 1]
+    filled = [index + 2 for index, cells in enumerate(within) if not is_blank(cells)]
+    shown = filled[: services.PREVIEW_ROWS]
+    later = [number for number in sorted(reasons) if shown and number > shown[-1]]
     shown += later[: services.PREVIEW_REFUSED]
     rows = [
         {
@@ -83,7 +96,7 @@ def _preview(request: HttpRequest, kind: Kind, table, mapping: dict[str, str]) -
     return {
         "rows": rows,
         "checked": checked,
-        "all_checked": checked == len(table.rows),
+        "all_checked": len(within) == len(table.rows),
         "stored": outcome.imported,
         "duplicates": outcome.duplicates,
         "refused": len(outcome.refused),
@@ -120,7 +133,7 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
         "upload": upload,
         "kind": kind,
         "header": table.header,
-        "row_count": len(table.rows),
+        "row_count": table.filled,
         "mapping": mapping,
         "error": error,
         "preview": preview,
@@ -159,7 +172,11 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
 @member_required
 def export_xlsx(request: HttpRequest, kind: str) -> FileResponse:
     chosen = _kind(kind)
-    workbook = xlsx_file(services.export_rows(chosen, request.org))
+    try:
+        workbook = xlsx_file(services.export_rows(chosen, request.org))
+    except ValidationFailed as failure:
+        messages.error(request, failure.message)
+        return redirect("imports:upload", kind=chosen.slug)
     return FileResponse(
         workbook, as_attachment=True, filename=f"{chosen.slug}.xlsx", content_type=XLSX_TYPES[0]
     )

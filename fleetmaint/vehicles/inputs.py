@@ -175,6 +175,10 @@ class VehicleChanges(VehicleInput):
 # --- readings from loose values ------------------------------------------------------
 
 
+# Digits before the point beyond which a meter is refused before any arithmetic.
+_MAX_DIGITS = 12
+
+
 def reading_odometer(value: object) -> int | None:
     """An odometer sent as a JSON number or a form's text: a whole number, or None."""
     if value is None or value == "":
@@ -189,6 +193,9 @@ def reading_odometer(value: object) -> int | None:
         raise ValidationFailed("The odometer must be a whole number.", field="odometer") from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValidationFailed("The odometer must be a whole number.", field="odometer")
+    if number.adjusted() > _MAX_DIGITS:
+        # Turning 1E+20000000 into an int would take minutes; no odometer is near it.
+        raise ValidationFailed("The odometer is far too large.", field="odometer")
     return int(number)
 
 
@@ -207,4 +214,6 @@ def reading_engine_hours(value: object) -> Decimal | None:
             raise ValidationFailed("Engine hours must be a number.", field="engine_hours") from None
     if not number.is_finite():
         raise ValidationFailed("Engine hours must be a number.", field="engine_hours")
+    if number.adjusted() > _MAX_DIGITS:
+        raise ValidationFailed("Engine hours are far too large.", field="engine_hours")
     return number

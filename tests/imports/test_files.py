@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,7 +16,13 @@ from fleetmaint.errors import ValidationFailed
 from fleetmaint.imports import services
 from fleetmaint.imports.models import Upload
 from fleetmaint.imports.readings import READINGS
-from fleetmaint.imports.tables import file_cell, parse_moment, read_upload, sheet_cell
+from fleetmaint.imports.tables import (
+    file_cell,
+    parse_moment,
+    read_upload,
+    rejected_csv,
+    sheet_cell,
+)
 from fleetmaint.vehicles import services as vehicles
 from fleetmaint.vehicles.models import Reading, Vehicle
 
@@ -41,15 +49,18 @@ def test_a_workbook_is_read_with_its_dates_and_numbers():
     data = workbook(
         ["Vehicle", "When", "Km", "Hours", ""],
         ["VAN-1", datetime(2030, 3, 1, 8, 30), 1200, 10.5, None],
-        [None, None, None, None, None],  # an empty row is left out
+        [None, None, None, None, None],
         ["VAN-1", date(2030, 3, 2), 1300.0, None, None],
     )
     table = read_upload("fleet.xlsx", data)
     assert table.header == ["Vehicle", "When", "Km", "Hours"]
+    # The blank row stays in its place, so that row numbers are the sheet's own.
     assert [row[:4] for row in table.rows] == [
         ["VAN-1", "2030-03-01 08:30:00", "1200", "10.5"],
+        ["", "", "", ""],
         ["VAN-1", "2030-03-02", "1300", ""],
     ]
+    assert table.filled == 2
 
 
 def test_an_excel_day_number_is_read_as_a_date_in_the_fleets_zone():
@@ -80,7 +91,7 @@ def test_a_file_that_cannot_be_read_says_why(name, data, words):
 
 
 def test_an_empty_workbook_is_refused():
-    with pytest.raises(ValidationFailed, match="first sheet is empty"):
+    with pytest.raises(ValidationFailed, match="first row must name the columns"):
         read_upload("a.xlsx", workbook())
 
 
@@ -184,3 +195,106 @@ def test_a_readings_workbook_export_imports_again_as_duplicates(
     again = api.post("/api/v1/imports/readings", data=data, content_type=XLSX).json()
     assert again == {"imported": 0, "duplicates": 1, "refused": []}
     assert Reading.objects.get().note == "-oil"
+
+
+def _with_sheet_xml(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML changed, as a damaged or hostile file is."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_wide_as_it_is():
+    rows = [["vehicle_key", "taken_at", "odometer"]]
+    rows += [["VAN-1", "2030-03-01", n] for n in range(50)]
+    claim = b'<dimension ref="A1:XFD51"'
+    data = _with_sheet_xml(
+        workbook(*rows), lambda xml: re.sub(rb'<dimension ref="[^"]+"', claim, xml)
+    )
+    table = read_upload("wide.xlsx", data)
+    assert table.header == ["vehicle_key", "taken_at", "odometer"]
+    assert max(len(row) for row in table.rows) <= 3
+
+
+def test_a_damaged_workbook_is_refused_in_plain_words():
+    data = _with_sheet_xml(workbook(["a", "b"], ["1", "2"]), lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(ValidationFailed, match="cannot be read: it may be damaged"):
+        read_upload("damaged.xlsx", data)
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        ("vehicle_key,Date,Date", "Two columns are named 'Date'"),
+        ("vehicle_key,,odometer", "Column 2 has no name"),
+        (",,", "first row must name the columns"),
+    ],
+)
+def test_a_header_whose_columns_cannot_be_told_apart_is_refused(header, words):
+    with pytest.raises(ValidationFailed, match=words):
+        read_upload("a.csv", f"{header}\nVAN-1,2030-03-01,1\n".encode())
+
+
+def test_a_trailing_separator_on_the_header_is_not_a_column():
+    table = read_upload("a.csv", b"vehicle_key,odometer,\nVAN-1,5,\n")
+    assert table.header == ["vehicle_key", "odometer"]
+
+
+def test_refused_rows_are_numbered_as_the_file_shows_them_blank_lines_included(api, vehicle, clock):
+    body = "vehicle_key,taken_at,odometer\n\nVAN-1,2030-03-01,100\n,\nVAN-1,nonsense,200\n"
+    answer = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    assert answer["imported"] == 1
+    assert [r["row"] for r in answer["refused"]] == [5]
+
+
+@pytest.mark.parametrize(
+    ("odometer", "hours", "words"),
+    [
+        ("1E+20000000", "", "far too large"),
+        ("", "1E+99999999", "far too large"),
+        ("1,250", "", "write 1250 or 1.250"),
+    ],
+)
+def test_numbers_that_cannot_be_meant_are_refused_at_once(api, org, clock, odometer, hours, words):
+    vehicles.vehicle_create(org=org, label="Digger", vehicle_key="D-1", tracks_engine_hours=True)
+    body = f"vehicle_key;taken_at;odometer;engine_hours\nD-1;2030-03-01;{odometer};{hours}\n"
+    answer = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    assert answer["imported"] == 0
+    assert words in answer["refused"][0]["reason"]
+
+
+def test_engine_hours_given_to_the_hundredth_are_found_again_on_a_second_import(api, org, clock):
+    vehicles.vehicle_create(org=org, label="Digger", vehicle_key="D-1", tracks_engine_hours=True)
+    body = "vehicle_key;taken_at;engine_hours\nD-1;2030-03-01;100,25\n"
+    first = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    again = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    assert (first["imported"], again["imported"], again["duplicates"]) == (1, 0, 1)
+
+
+def test_a_plate_two_vehicles_share_names_neither(api, org, clock):
+    vehicles.vehicle_create(org=org, label="A", vehicle_key="A", plate="B-X 1")
+    vehicles.vehicle_create(org=org, label="B", vehicle_key="B", plate="B-X 1")
+    body = "plate,taken_at,odometer\nB-X 1,2030-03-01,100\n"
+    answer = api.post("/api/v1/imports/readings", data=body, content_type="text/csv").json()
+    assert answer["imported"] == 0
+    assert "More than one vehicle has the plate 'B-X 1'" in answer["refused"][0]["reason"]
+    assert not Reading.objects.exists()
+
+
+def test_a_workbook_with_semicolons_in_its_header_is_kept_and_read_back_whole(org, clock):
+    data = workbook(["key;id", "label"], ["K1", "Van"])
+    upload = services.upload_create(
+        org=org, kind=services.kind_named("vehicles"), actor=None, name="v.xlsx", data=data
+    )
+    assert services.upload_table(upload).header == ["key;id", "label"]
+
+
+def test_the_refused_rows_download_runs_no_formula():
+    text = rejected_csv(["label"], [{"row": 2, "cells": ["=1+1"], "reason": "-bad"}])
+    assert text.splitlines()[1] == "2,'=1+1,'-bad"
