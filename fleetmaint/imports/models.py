@@ -62,6 +62,9 @@ class Upload(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    moved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the import was queued or last reported progress."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["created_at"], name="imports_upload_created_idx")]

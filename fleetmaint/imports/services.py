@@ -201,7 +201,11 @@ def upload_queue(*, upload: Upload, mapping: dict[str, str]) -> Upload:
     check_mapping(kind, table.header, mapping)
     with transaction.atomic():
         claimed = Upload.objects.filter(pk=upload.pk, status=UploadStatus.UPLOADED).update(
-            status=UploadStatus.QUEUED, mapping=mapping, rows_total=len(table.rows), rows_done=0
+            status=UploadStatus.QUEUED,
+            mapping=mapping,
+            rows_total=len(table.rows),
+            rows_done=0,
+            moved_at=timezone.now(),
         )
         if claimed:
             mapping_remember(org=upload.org, kind=kind, mapping=mapping)
@@ -230,13 +234,13 @@ def enqueue_upload(upload_id: int) -> None:
 def upload_run(upload_id: int) -> None:
     """Imports a queued upload chunk by chunk, telling its progress; keeps the refused rows."""
     if not Upload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
-        status=UploadStatus.RUNNING
+        status=UploadStatus.RUNNING, moved_at=timezone.now()
     ):
         return  # imported already, or by another worker
     upload = Upload.objects.select_related("org", "created_by").get(pk=upload_id)
 
     def progress(done: int) -> None:
-        Upload.objects.filter(pk=upload_id).update(rows_done=done)
+        Upload.objects.filter(pk=upload_id).update(rows_done=done, moved_at=timezone.now())
 
     try:
         table = upload_table(upload)
@@ -266,3 +270,27 @@ def upload_run(upload_id: int) -> None:
         result=outcome.as_dict(),
         rows_done=len(table.rows),
     )
+
+
+STALLED_AFTER = timedelta(seconds=IMPORT_TIMEOUT) + timedelta(minutes=5)
+
+
+def upload_check_stalled(upload: Upload) -> Upload:
+    """An import that has not moved for longer than a job may run is told as failed.
+
+    Its worker was stopped, or none ever took it: rather than a progress bar
+    that never ends, the page says so and what to do. A chunk reports progress
+    at least every few minutes, so a live import is never taken for a stalled one.
+    """
+    if not upload.running or upload.moved_at is None:
+        return upload
+    if timezone.now() - upload.moved_at < STALLED_AFTER:
+        return upload
+    Upload.objects.filter(pk=upload.pk, status=upload.status, moved_at=upload.moved_at).update(
+        status=UploadStatus.FAILED,
+        error="The import has not moved for over an hour: its worker stopped, or none took "
+        "it. Rows stored before stay stored; upload the file again to import the rest "
+        "(rows already stored are skipped).",
+    )
+    upload.refresh_from_db(fields=["status", "error"])
+    return upload

@@ -145,6 +145,7 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _status_page(request: HttpRequest, upload: Upload, kind: Kind) -> HttpResponse:
     """The import's progress while a worker imports; its counts and refused rows after."""
+    upload = services.upload_check_stalled(upload)
     result = upload.result or {"imported": 0, "duplicates": 0, "refused": []}
     template = "imports/status.html"
     if request.htmx:

@@ -310,3 +310,26 @@ def test_a_read_only_key_cannot_import(org, vehicle, clock):
     body = lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200")
     assert post_csv(reader, body).status_code == 403
     assert not Reading.objects.exists()
+
+
+def test_an_import_nobody_takes_is_told_as_stopped_instead_of_polling_forever(
+    clock, advisor_client, org, vehicle
+):
+    content = lines("vehicle_key,taken_at,odometer", "VAN-1,2030-03-01 08:00,1200")
+    upload = services.upload_create(
+        org=org, kind=READINGS, actor=None, name="r.csv", data=content.encode()
+    )
+    mapping = guess_mapping(READINGS, services.read_csv(upload.content).header)
+    services.upload_queue(upload=upload, mapping=mapping)  # no commit: no worker has it
+    clock.shift(timedelta(minutes=30))
+    page = advisor_client.get(reverse("imports:map", args=[upload.pk]))
+    assert b"Waiting for a worker" in page.content
+    clock.shift(timedelta(minutes=40))
+    page = advisor_client.get(reverse("imports:map", args=[upload.pk]))
+    assert b"has not moved for over an hour" in page.content
+    assert b"every 1s" not in page.content
+    upload.refresh_from_db()
+    assert upload.status == "failed"
+    # A worker that takes it late finds it failed and leaves it.
+    services.upload_run(upload.pk)
+    assert not Reading.objects.exists()
