@@ -56,10 +56,17 @@ def is_xlsx(name: str, data: bytes) -> bool:
     return name.lower().endswith(".xlsx") or (not name and data[:4] == b"PK\x03\x04")
 
 
+def check_upload_size(size: int) -> None:
+    """Refuses a file over the limit; the page asks before it reads the file at all."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(
+            "The file is larger than 50 MB: split it into several files.", field="file"
+        )
+
+
 def read_upload(name: str, data: bytes) -> Table:
     """The file's table: an XLSX workbook by its name, else CSV text."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed("The file is larger than 50 MB.", field="file")
+    check_upload_size(len(data))
     if name.lower().endswith(".xls"):
         raise ValidationFailed(
             "Old Excel workbooks (.xls) cannot be read: save the sheet as .xlsx or CSV.",

@@ -11,8 +11,8 @@ from fleetmaint.imports import services
 from fleetmaint.imports.kinds import Kind
 from fleetmaint.imports.models import Upload, UploadStatus
 from fleetmaint.imports.tables import (
-    MAX_UPLOAD_BYTES,
     XLSX_TYPES,
+    check_upload_size,
     csv_lines,
     is_blank,
     xlsx_file,
@@ -48,11 +48,9 @@ def upload_page(request: HttpRequest, kind: str) -> HttpResponse:
         file = request.FILES.get("file")
         if file is None:
             error = "Choose a CSV or XLSX file to upload."
-        elif file.size > MAX_UPLOAD_BYTES:
-            # Refused before it is read into memory.
-            error = "The file is larger than 50 MB: split it into several files."
         else:
             try:
+                check_upload_size(file.size)  # before the file is read into memory
                 upload = services.upload_create(
                     org=request.org,
                     kind=chosen,

@@ -298,3 +298,15 @@ def test_a_workbook_with_semicolons_in_its_header_is_kept_and_read_back_whole(or
 def test_the_refused_rows_download_runs_no_formula():
     text = rejected_csv(["label"], [{"row": 2, "cells": ["=1+1"], "reason": "-bad"}])
     assert text.splitlines()[1] == "2,'=1+1,'-bad"
+
+
+def test_the_page_refuses_a_file_over_the_limit_before_reading_it(advisor_client, monkeypatch):
+    from fleetmaint.imports import tables
+
+    monkeypatch.setattr(tables, "MAX_UPLOAD_BYTES", 10)
+    file = io.BytesIO(b"vehicle_key,taken_at,odometer\nVAN-1,2030-03-01,1\n")
+    file.name = "big.csv"
+    response = advisor_client.post(reverse("imports:upload", args=["readings"]), {"file": file})
+    assert response.status_code == 422
+    assert b"larger than 50 MB" in response.content
+    assert not Upload.objects.exists()
